@@ -1,0 +1,42 @@
+# creditpipe — the two commands a fresh machine needs are `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+MONTH  ?= $(shell date -d "$$(date +%Y-%m-01) -1 month" +%Y-%m)
+
+export GX_ANALYTICS_ENABLED := False
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+
+.PHONY: install demo test test-fast airflow-ui constraints clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11（$(PYTHON) 未找到）：请安装 python3.11 后重试" >&2; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	@touch $(STAMP)
+
+## Runs the county's month end to end on the embedded warehouse and prints the outputs.
+demo: install
+	$(BIN)/creditpipe demo --month $(MONTH)
+
+## The whole test suite (unit, warehouse on PostgreSQL, DAGs through Airflow).
+test: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+test-fast: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not airflow"
+
+## The Airflow UI on http://localhost:8080 against the demo's state (see README).
+airflow-ui: install
+	$(BIN)/creditpipe airflow -- standalone
+
+constraints:
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^creditpipe' > /tmp/creditpipe-freeze.txt
+	{ sed -n '1,/^$$/p' constraints.txt | grep '^#'; cat /tmp/creditpipe-freeze.txt; } > constraints.txt.new && mv constraints.txt.new constraints.txt
+
+clean:
+	rm -rf var

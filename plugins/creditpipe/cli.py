@@ -1,0 +1,174 @@
+"""The creditpipe command line.
+
+  creditpipe validate --dataset ID FILE --out DIR   judge one delivered file
+  creditpipe score conformity --rate-pct P          信息规范性 deduction for a rate
+  creditpipe figures --month YYYY-MM                the month's figures from the warehouse
+  creditpipe demo --month YYYY-MM                   a county month end to end, through Airflow
+  creditpipe airflow -- ARGS                        airflow with this project's environment
+
+Errors are one line on stderr, never a traceback (set CREDITPIPE_DEBUG=1 to see one)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_UNREADABLE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2, like every other refusal here
+        self.exit(EXIT_UNREADABLE, f"creditpipe: 参数错误：{message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="creditpipe", description="信用信息归集：校验、入库、退回与月度监测")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    v = sub.add_parser("validate", help="按数据集规则校验一个报送文件，写出退回清单与退回通知")
+    v.add_argument("--dataset", required=True, help="数据集编号，如 market.admin_penalty")
+    v.add_argument("file", help="报送文件（CSV 或 XLSX）")
+    v.add_argument("--out", required=True, help="输出目录")
+    v.add_argument("--delivery-date", help="报送日期 YYYY-MM-DD（默认今天），决定日期不得晚于它")
+
+    s = sub.add_parser("score", help="考核扣分计算")
+    s_sub = s.add_subparsers(dest="item", required=True, parser_class=_Parser)
+    c = s_sub.add_parser("conformity", help="信息规范性：按数据不合格率计算扣分")
+    c.add_argument("--rate-pct", required=True, help="数据不合格率（百分数，如 1.2 表示 1.2%%）")
+
+    f = sub.add_parser("figures", help="从数据仓库计算某月各部门数据不合格率与扣分")
+    f.add_argument("--month", required=True, help="YYYY-MM")
+    f.add_argument("--home", help="数据目录（默认 $CREDITPIPE_HOME 或 var/）")
+
+    d = sub.add_parser("demo", help="生成一个月的模拟报送数据并经 Airflow 端到端运行")
+    d.add_argument("--month", required=True, help="YYYY-MM")
+    d.add_argument("--home", help="数据目录（默认 $CREDITPIPE_HOME 或 var/）")
+    d.add_argument("--seed", type=int, default=20261, help="随机种子（默认 20261）")
+
+    a = sub.add_parser("airflow", help="以本项目的环境运行 airflow 命令")
+    a.add_argument("--home", help="数据目录（默认 $CREDITPIPE_HOME 或 var/）")
+    a.add_argument("args", nargs=argparse.REMAINDER)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return _COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("creditpipe: 已中断", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last line of defence: one clear line, no traceback
+        if os.environ.get("CREDITPIPE_DEBUG"):
+            raise
+        from creditpipe.airflow_env import AirflowRunError
+
+        text = str(exc) or type(exc).__name__
+        # An Airflow run's failure carries the tail of its log: that is what broke.
+        shown = text if isinstance(exc, AirflowRunError) else text.splitlines()[0]
+        print(f"creditpipe: {args.command} 失败：{shown}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def cmd_validate(args) -> int:
+    from creditpipe.catalog import CatalogError, load_catalog
+    from creditpipe.delivery import DeliveryError, read_delivery
+    from creditpipe.notice import write_rejection_notice, write_rejections_csv
+    from creditpipe.quality import check_records
+
+    try:
+        catalog = load_catalog()
+        dataset = catalog.dataset(args.dataset)
+        delivery = read_delivery(args.file, dataset)
+        when = dt.date.fromisoformat(args.delivery_date) if args.delivery_date else dt.date.today()
+    except (DeliveryError, CatalogError, ValueError) as exc:
+        print(f"creditpipe: 无法读取：{exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    verdict = check_records(delivery.records, dataset.suite, when)
+    out = Path(args.out)
+    csv_path = write_rejections_csv(verdict, out)
+    xlsx_path = write_rejection_notice(
+        verdict, dataset, catalog.departments[dataset.department], delivery.path.name,
+        dt.datetime.combine(when, dt.time()), out,
+    )
+    summary = verdict.summary()
+    print(f"退回清单：{csv_path}")
+    print(f"退回通知：{xlsx_path}")
+    print(json.dumps(
+        {"dataset": dataset.id, "file": delivery.path.name, "encoding": delivery.encoding, **summary},
+        ensure_ascii=False,
+    ))
+    return EXIT_OK
+
+
+def cmd_score(args) -> int:
+    from decimal import Decimal, InvalidOperation
+
+    from creditpipe.assessment import conformity_deduction
+    from creditpipe.catalog import load_catalog
+
+    try:
+        rate = Decimal(args.rate_pct)
+        if not rate.is_finite() or rate < 0:
+            raise InvalidOperation
+    except InvalidOperation:
+        print(f"creditpipe: --rate-pct 须为不小于 0 的数字，收到 {args.rate_pct!r}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    print(conformity_deduction(rate, load_catalog().assessment["conformity"]))
+    return EXIT_OK
+
+
+def cmd_figures(args) -> int:
+    from creditpipe.monitoring import check_month
+    from creditpipe.pipeline import month_figures
+
+    try:
+        check_month(args.month)
+    except ValueError as exc:
+        print(f"creditpipe: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    result = month_figures(args.month, args.home)
+    print(json.dumps(result, ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from creditpipe.demo import run_demo
+    from creditpipe.monitoring import check_month
+
+    try:
+        check_month(args.month)
+    except ValueError as exc:
+        print(f"creditpipe: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    run_demo(args.month, home=args.home, seed=args.seed)
+    return EXIT_OK
+
+
+def cmd_airflow(args) -> int:
+    import subprocess
+
+    from creditpipe import settings
+    from creditpipe.airflow_env import airflow_bin, airflow_env
+
+    rest = [a for a in args.args if a != "--"] or ["version"]
+    env = airflow_env(settings.paths(args.home).home)
+    return subprocess.call([airflow_bin(), *rest], env=env)
+
+
+_COMMANDS = {
+    "validate": cmd_validate,
+    "score": cmd_score,
+    "figures": cmd_figures,
+    "demo": cmd_demo,
+    "airflow": cmd_airflow,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""Expectations the built-in set cannot express, registered with Great Expectations.
+
+Importing this module registers them, so a suite in ``expectations/`` can name them by
+type (``expect_column_values_to_be_valid_uscc`` …). Each is a column map expectation:
+nulls are left to the not-null rules, every other value is judged on its own row."""
+
+from __future__ import annotations
+
+from typing import ClassVar, List, Optional, Tuple, Union
+
+from great_expectations.execution_engine import PandasExecutionEngine
+from great_expectations.expectations.expectation import ColumnMapExpectation
+from great_expectations.expectations.metrics import (
+    ColumnMapMetricProvider,
+    column_condition_partial,
+)
+
+from creditpipe import rules
+
+
+class ColumnValuesValidUscc(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.creditpipe_valid_uscc"
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column, **kwargs):
+        return rules.is_uscc(column)
+
+
+class ExpectColumnValuesToBeValidUscc(ColumnMapExpectation):
+    """统一社会信用代码: 18 characters of the GB 32100 alphabet with the right check character."""
+
+    map_metric: ClassVar[str] = "column_values.creditpipe_valid_uscc"
+    success_keys: ClassVar[Tuple[str, ...]] = ("mostly",)
+
+
+class ColumnValuesValidResidentId(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.creditpipe_valid_resident_id"
+    condition_value_keys = ("as_of",)
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column, as_of=None, **kwargs):
+        return rules.is_resident_id(column, as_of)
+
+
+class ExpectColumnValuesToBeValidResidentId(ColumnMapExpectation):
+    """公民身份号码: 18 characters, a real birth date not after ``as_of``, the right check character."""
+
+    as_of: Optional[Union[str, dict]] = None
+    map_metric: ClassVar[str] = "column_values.creditpipe_valid_resident_id"
+    success_keys: ClassVar[Tuple[str, ...]] = ("mostly", "as_of")
+
+
+class ColumnValuesCalendarDate(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.creditpipe_calendar_date"
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column, **kwargs):
+        return rules.is_calendar_date(column)
+
+
+class ExpectColumnValuesToBeCalendarDates(ColumnMapExpectation):
+    """A date that exists (YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD; 2026-02-30 does not)."""
+
+    map_metric: ClassVar[str] = "column_values.creditpipe_calendar_date"
+    success_keys: ClassVar[Tuple[str, ...]] = ("mostly",)
+
+
+class ColumnValuesDateNotAfter(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.creditpipe_date_not_after"
+    condition_value_keys = ("not_after",)
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column, not_after=None, **kwargs):
+        return rules.is_not_after(column, not_after)
+
+
+class ExpectColumnValuesToBeDatesNotAfter(ColumnMapExpectation):
+    """A date on or before ``not_after`` (the delivery date: a decision cannot be in the future)."""
+
+    not_after: Union[str, dict]
+    map_metric: ClassVar[str] = "column_values.creditpipe_date_not_after"
+    success_keys: ClassVar[Tuple[str, ...]] = ("mostly", "not_after")
+
+
+class ColumnValuesNonNegativeNumber(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.creditpipe_non_negative_number"
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column, **kwargs):
+        return rules.is_non_negative_number(column)
+
+
+class ExpectColumnValuesToBeNonNegativeNumbers(ColumnMapExpectation):
+    """A plain decimal number ≥ 0 (amounts in 万元)."""
+
+    map_metric: ClassVar[str] = "column_values.creditpipe_non_negative_number"
+    success_keys: ClassVar[Tuple[str, ...]] = ("mostly",)
+
+
+class ColumnValuesTermsInSet(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.creditpipe_terms_in_set"
+    condition_value_keys = ("value_set",)
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column, value_set=(), **kwargs):
+        return rules.terms_in_set(column, list(value_set))
+
+
+class ExpectColumnValuesToBeTermsInSet(ColumnMapExpectation):
+    """Every term of a cell that may hold several (separated by ; or ,) is in ``value_set``."""
+
+    value_set: List[str]
+    map_metric: ClassVar[str] = "column_values.creditpipe_terms_in_set"
+    success_keys: ClassVar[Tuple[str, ...]] = ("mostly", "value_set")

@@ -1,0 +1,130 @@
+"""Builds the DAGs from the catalog. Only Airflow's SDK and the catalog are imported at
+parse time; pandas, Great Expectations and the warehouse are imported inside the tasks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from airflow.sdk import Asset, Param, dag, get_current_context, task
+
+from creditpipe.catalog import Catalog, Dataset
+
+log = logging.getLogger(__name__)
+START = dt.datetime(2026, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+DEFAULT_ARGS = {"owner": "信息中心", "retries": 2, "retry_delay": dt.timedelta(minutes=5)}
+
+
+def warehouse_asset(dataset_id: str) -> Asset:
+    """Emitted when a dataset's records land in the warehouse (issue 5's warnings listen)."""
+    return Asset(name=f"warehouse.{dataset_id}", uri=f"creditpipe://warehouse/{dataset_id}")
+
+
+def _run_moment(context) -> dt.datetime:
+    moment = context.get("data_interval_end") or context.get("logical_date")
+    return moment or dt.datetime.now(dt.timezone.utc)
+
+
+def build_ingest_dag(dataset: Dataset, department_name: str):
+    @dag(
+        dag_id=f"ingest__{dataset.slug}",
+        description=f"{department_name}：{dataset.title} 归集、校验、入库、退回",
+        schedule=dataset.schedule,
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        tags=["creditpipe", "ingest", dataset.department],
+        doc_md=(
+            f"### {dataset.title}（`{dataset.id}`）\n"
+            f"从落地目录 `landing/{dataset.id.replace('.', '/')}/` 收取新文件，按规则集 "
+            f"`expectations/{dataset.suite}.json` 逐条校验，合格记录入库 `{dataset.table}`，"
+            "不合格记录写入部门退回箱。同一文件（按 SHA-256）只入库一次，重跑无副作用。"
+        ),
+    )
+    def ingest():
+        @task
+        def collect_new_files() -> list[str]:
+            from creditpipe.pipeline import collect_new_files as collect
+
+            return collect(dataset.id, _run_moment(get_current_context()))
+
+        @task(max_active_tis_per_dagrun=4)
+        def check_delivery(path: str) -> dict:
+            from creditpipe.pipeline import check_file
+
+            return check_file(dataset.id, path)
+
+        @task(outlets=[warehouse_asset(dataset.id)], retries=3)
+        def load_delivery(checked: dict) -> dict:
+            from creditpipe.pipeline import load_checked
+
+            return load_checked(checked)
+
+        @task
+        def send_rejection_notice(loaded: dict) -> dict:
+            from creditpipe.pipeline import write_notice
+
+            return write_notice(loaded)
+
+        files = collect_new_files()
+        checked = check_delivery.expand(path=files)
+        loaded = load_delivery.expand(checked=checked)
+        send_rejection_notice.expand(loaded=loaded)
+
+    return ingest()
+
+
+def build_monthly_dag(catalog: Catalog):
+    @dag(
+        dag_id="monthly_conformity",
+        description="每月：各部门报送量、数据不合格率（当月与年度累计）及信息规范性扣分",
+        # Runs at 01:00 on the 1st for the month just ended; params.month re-runs any month.
+        schedule="0 1 1 * *",
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        tags=["creditpipe", "monthly"],
+        params={
+            "month": Param(
+                None,
+                type=["null", "string"],
+                pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                description="统计月份 YYYY-MM；留空则为运行日期的上一个月",
+            )
+        },
+    )
+    def monthly_conformity():
+        @task
+        def resolve_month() -> str:
+            from zoneinfo import ZoneInfo
+
+            from creditpipe.monitoring import check_month, previous_month
+
+            context = get_current_context()
+            chosen = (context.get("params") or {}).get("month")
+            if chosen:
+                return check_month(chosen)
+            moment = context.get("logical_date") or dt.datetime.now(dt.timezone.utc)
+            return previous_month(moment.astimezone(ZoneInfo("Asia/Shanghai")).date())
+
+        @task
+        def compute_figures(month: str) -> dict:
+            from creditpipe.pipeline import month_figures
+
+            return month_figures(month)
+
+        compute_figures(resolve_month())
+
+    return monthly_conformity()
+
+
+def build_all(catalog: Catalog) -> dict:
+    dags = {}
+    for ds in catalog.datasets.values():
+        d = build_ingest_dag(ds, catalog.departments[ds.department].name)
+        dags[d.dag_id] = d
+    monthly = build_monthly_dag(catalog)
+    dags[monthly.dag_id] = monthly
+    return dags

@@ -1,0 +1,174 @@
+"""Reading a delivered file as departments really send it: CSV in UTF-8 (with or
+without BOM) or GB18030, or XLSX; the standard's Chinese headers, matched leniently."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from creditpipe.catalog import Dataset
+from creditpipe.quality import ROW_ID
+
+ENCODINGS = ("utf-8-sig", "gb18030")
+SUPPORTED = (".csv", ".xlsx")
+# Cells meaning "nothing" in exports: empty, blanks only.
+_BLANK = {""}
+
+
+class DeliveryError(ValueError):
+    """The file cannot be read as a delivery of the dataset; the message is one line of Chinese."""
+
+
+@dataclass
+class Delivery:
+    path: Path
+    sha256: str
+    file_format: str
+    encoding: str | None
+    records: pd.DataFrame  # source_row + the dataset's fields (strings, missing = None)
+    extra_columns: list[str] = field(default_factory=list)
+
+    @property
+    def content_sha256(self) -> str:
+        return records_fingerprint(self.records)
+
+    @property
+    def received(self) -> int:
+        return len(self.records)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def records_fingerprint(records: pd.DataFrame) -> str:
+    """SHA-256 of the records themselves (fields in catalog order, rows in file order):
+    equal for the same data sent as CSV or XLSX, in any encoding, under any name."""
+    digest = hashlib.sha256()
+    fields = [c for c in records.columns if c != ROW_ID]
+    digest.update(json.dumps(fields, ensure_ascii=False).encode())
+    for row in records[fields].itertuples(index=False, name=None):
+        digest.update(json.dumps(["" if v is None else str(v) for v in row], ensure_ascii=False).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def header_key(name: object) -> str:
+    """Headers are matched after NFKC (full-width brackets = half-width) without blanks."""
+    text = unicodedata.normalize("NFKC", str(name or ""))
+    return "".join(text.split()).lstrip("\ufeff")
+
+
+def read_delivery(path: str | Path, dataset: Dataset) -> Delivery:
+    path = Path(path)
+    if not path.is_file():
+        raise DeliveryError(f"文件不存在：{path.name}")
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if not head:
+        raise DeliveryError(f"{path.name} 是空文件")
+    suffix = path.suffix.lower()
+    if head.startswith(b"PK") or suffix == ".xlsx":
+        if not zipfile.is_zipfile(path):
+            raise DeliveryError(f"{path.name} 不是有效的 XLSX 文件（可能已损坏或未传完）")
+        rows, fmt, encoding = _read_xlsx(path), "xlsx", None
+    elif suffix == ".csv":
+        rows, encoding = _read_csv(path)
+        fmt = "csv"
+    else:
+        raise DeliveryError(f"{path.name} 的格式不受支持；请报送 CSV 或 XLSX 文件")
+    return Delivery(path, file_sha256(path), fmt, encoding, *_to_records(rows, dataset, path.name))
+
+
+def _read_csv(path: Path) -> tuple[list[list[str]], str]:
+    raw = path.read_bytes()
+    for encoding in ENCODINGS:
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        try:
+            return list(csv.reader(io.StringIO(text, newline=""), strict=True)), encoding
+        except csv.Error as exc:
+            raise DeliveryError(f"{path.name} 的 CSV 格式有误（{exc}）") from None
+    raise DeliveryError(f"{path.name} 既不是 UTF-8 也不是 GB18030 编码，无法识别其中的中文")
+
+
+def _read_xlsx(path: Path) -> list[list[str]]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken or encrypted book
+        raise DeliveryError(f"{path.name} 无法作为 XLSX 打开（{type(exc).__name__}）") from None
+    try:
+        sheet = book.worksheets[0]
+        return [[_xlsx_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def _xlsx_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def _to_records(rows: list[list[str]], dataset: Dataset, name: str):
+    # Trailing empty lines (Excel's, editors') are not records.
+    while rows and not any(str(c).strip() for c in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise DeliveryError(f"{name} 没有表头行")
+    header = [header_key(h) for h in rows[0]]
+    wanted = {header_key(f): f for f in dataset.field_names}
+    positions: dict[str, int] = {}
+    extra = []
+    for i, h in enumerate(header):
+        if h in wanted and wanted[h] not in positions:
+            positions[wanted[h]] = i
+        elif h:
+            extra.append(rows[0][i])
+    missing = [f for f in dataset.required_fields if f not in positions]
+    if missing:
+        raise DeliveryError(f"{name} 缺少必需的列：{'、'.join(missing)}（请使用标准表头）")
+    # source_row is the record's 1-based position after the header; wholly empty rows
+    # in between are not records, but keep their number so rows match the file.
+    data = [(n, r) for n, r in enumerate(rows[1:], start=1) if any(str(c).strip() for c in r)]
+    columns: dict[str, list] = {ROW_ID: [n for n, _ in data]}
+    for f in dataset.field_names:
+        i = positions.get(f)
+        columns[f] = [_cell(r, i) for _, r in data]
+    frame = pd.DataFrame(columns)
+    frame[ROW_ID] = frame[ROW_ID].astype("int64")
+    for f in dataset.field_names:
+        frame[f] = frame[f].astype(object)
+    return frame, extra
+
+
+def _cell(row: list[str], i: int | None):
+    if i is None or i >= len(row):
+        return None
+    value = row[i]
+    return None if value is None or str(value).strip() in _BLANK else value

@@ -1,0 +1,219 @@
+"""The steps the DAGs run, as plain functions of paths and counts (what XCom carries).
+
+collect → check → load → notice for a dataset's deliveries; the month's figures.
+Frames travel between steps as Parquet files in the work folder, never through XCom."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import shutil
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import sqlalchemy as sa
+
+from creditpipe import settings
+from creditpipe.catalog import load_catalog
+from creditpipe.delivery import SUPPORTED, DeliveryError, file_sha256, read_delivery
+from creditpipe.notice import safe_name, write_rejection_notice, write_rejections_csv
+from creditpipe.quality import ISSUE_COLUMNS, ROW_ID, Verdict, check_records
+from creditpipe.warehouse import (
+    WarehouseError,
+    apply_schema,
+    batch_id_for,
+    connect,
+    file_seen,
+    load_batch,
+)
+
+log = logging.getLogger(__name__)
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def _engine(home=None):
+    engine = connect(settings.warehouse_url(home))
+    apply_schema(engine, load_catalog())
+    return engine
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(TZ)
+
+
+def _delivered_at(path: Path) -> dt.datetime:
+    """When the department dropped the file: its modification time, in county time."""
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, TZ)
+
+
+def _is_candidate(path: Path) -> bool:
+    name = path.name
+    # Excel's lock files (~$…), hidden files and uploads still in progress are not deliveries.
+    if name.startswith(("~$", ".")) or name.endswith((".part", ".tmp", ".crdownload")):
+        return False
+    return path.is_file() and path.suffix.lower() in SUPPORTED
+
+
+def collect_new_files(dataset_id: str, until: dt.datetime, home=None) -> list[str]:
+    """Files in the dataset's landing folder delivered by ``until`` and not yet loaded."""
+    catalog = load_catalog()
+    dataset = catalog.dataset(dataset_id)
+    folder = settings.paths(home).landing_for(dataset.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    until = _local(until)
+    engine = _engine(home)
+    new: list[str] = []
+    with engine.connect() as conn:
+        for path in sorted(folder.iterdir()):
+            if not _is_candidate(path) or _delivered_at(path) > until:
+                continue
+            if not file_seen(conn, dataset.id, file_sha256(path)):
+                new.append(str(path))
+    log.info("%s: %d new file(s) in %s", dataset.id, len(new), folder)
+    return new
+
+
+def check_file(dataset_id: str, path: str, home=None, delivered_at: dt.datetime | None = None) -> dict:
+    """Read and judge one delivered file; write its verdict to the work folder."""
+    catalog = load_catalog()
+    dataset = catalog.dataset(dataset_id)
+    home_paths = settings.paths(home)
+    source = Path(path)
+    delivered_at = _local(delivered_at) if delivered_at else _delivered_at(source)
+    try:
+        delivery = read_delivery(source, dataset)
+    except DeliveryError as exc:
+        return _quarantine(dataset_id, source, str(exc), delivered_at, home)
+    verdict = check_records(delivery.records, dataset.suite, delivered_at.date())
+    content_sha256 = delivery.content_sha256
+    batch_id = batch_id_for(dataset.id, content_sha256)
+    work_dir = home_paths.work / safe_name(batch_id)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    verdict.records.to_parquet(work_dir / "records.parquet", index=False)
+    verdict.issues.to_parquet(work_dir / "issues.parquet", index=False)
+    batch = {
+        "batch_id": batch_id,
+        "dataset_id": dataset.id,
+        "department_id": dataset.department,
+        "file_name": source.name,
+        "file_sha256": delivery.sha256,
+        "content_sha256": content_sha256,
+        "file_format": delivery.file_format,
+        "encoding": delivery.encoding,
+        "delivered_at": delivered_at.isoformat(timespec="seconds"),
+        "delivered_month": delivered_at.strftime("%Y-%m"),
+        "processed_at": dt.datetime.now(TZ).isoformat(timespec="seconds"),
+        "received": verdict.received,
+        "accepted": verdict.accepted,
+        "rejected": verdict.rejected,
+        "error_count": verdict.errors,
+        "warning_count": verdict.warnings,
+    }
+    (work_dir / "batch.json").write_text(json.dumps(batch, ensure_ascii=False, indent=2), encoding="utf-8")
+    log.info(
+        "%s %s: received %d, accepted %d, refused %d", dataset.id, source.name,
+        verdict.received, verdict.accepted, verdict.rejected,
+    )
+    return {
+        "status": "checked",
+        "batch_id": batch_id,
+        "work_dir": str(work_dir),
+        "received": verdict.received,
+        "accepted": verdict.accepted,
+        "rejected": verdict.rejected,
+    }
+
+
+def _quarantine(dataset_id: str, source: Path, reason: str, delivered_at: dt.datetime, home) -> dict:
+    """A file that cannot be read is kept aside with the reason; the run goes on."""
+    catalog = load_catalog()
+    dataset = catalog.dataset(dataset_id)
+    home_paths = settings.paths(home)
+    target = home_paths.home / "quarantine" / dataset.department / delivered_at.strftime("%Y-%m")
+    target.mkdir(parents=True, exist_ok=True)
+    stored = target / safe_name(source.name)
+    shutil.move(str(source), stored)
+    (target / (stored.name + ".原因.txt")).write_text(reason + "\n", encoding="utf-8")
+    log.warning("%s: %s quarantined: %s", dataset_id, source.name, reason)
+    return {"status": "unreadable", "file": source.name, "quarantined": str(stored), "error": reason}
+
+
+def _read_verdict(work_dir: Path) -> tuple[dict, Verdict]:
+    batch = json.loads((work_dir / "batch.json").read_text(encoding="utf-8"))
+    records = pd.read_parquet(work_dir / "records.parquet")
+    issues = pd.read_parquet(work_dir / "issues.parquet")
+    if issues.empty:
+        issues = pd.DataFrame(columns=ISSUE_COLUMNS)
+    records = records.astype({c: object for c in records.columns if c != ROW_ID})
+    records = records.where(records.notna(), None)
+    return batch, Verdict(records, issues)
+
+
+def load_checked(checked: dict, home=None) -> dict:
+    """Load a judged delivery into the warehouse (a no-op if the batch is already there)."""
+    if checked.get("status") != "checked":
+        return {**checked, "load": "skipped"}
+    catalog = load_catalog()
+    batch, verdict = _read_verdict(Path(checked["work_dir"]))
+    dataset = catalog.dataset(batch["dataset_id"])
+    engine = _engine(home)
+    result = load_batch(
+        engine, dataset, batch, verdict.accepted_records(), verdict.refused_records(), verdict.issues
+    )
+    verify_batch(engine, dataset.table, result.batch_id)
+    log.info("%s: %s (%d accepted, %d refused)", result.batch_id, result.status, result.accepted, result.rejected)
+    return {**checked, "load": result.status}
+
+
+def verify_batch(engine, table: str, batch_id: str) -> None:
+    """The run fails if the warehouse's rows for the batch do not add up to its counts."""
+    with engine.connect() as conn:
+        batch = conn.execute(
+            sa.text("SELECT received, accepted, rejected FROM delivery_batch WHERE batch_id = :b"),
+            {"b": batch_id},
+        ).mappings().one()
+        stored = conn.execute(
+            sa.text(f"SELECT COUNT(*) FROM {table} WHERE batch_id = :b"), {"b": batch_id}
+        ).scalar_one()
+        refused = conn.execute(
+            sa.text("SELECT COUNT(*) FROM refused_record WHERE batch_id = :b"), {"b": batch_id}
+        ).scalar_one()
+    if batch["received"] != stored + refused or stored != batch["accepted"] or refused != batch["rejected"]:
+        raise WarehouseError(
+            f"批次 {batch_id} 对账不平：收到 {batch['received']}，入库表 {stored} 条，退回表 {refused} 条"
+        )
+
+
+def write_notice(checked: dict, home=None) -> dict:
+    """Put the rejection notice in the department's outbox (only its own records)."""
+    catalog = load_catalog()
+    home_paths = settings.paths(home)
+    if checked.get("status") == "unreadable" or checked.get("load") != "loaded":
+        # Unreadable files are in quarantine; a duplicate delivery's notice went out already.
+        return {**checked, "notice": None}
+    batch, verdict = _read_verdict(Path(checked["work_dir"]))
+    dataset = catalog.dataset(batch["dataset_id"])
+    department = catalog.departments[dataset.department]
+    delivered_at = dt.datetime.fromisoformat(batch["delivered_at"])
+    folder = (
+        home_paths.outbox / department.id / batch["delivered_month"]
+        / safe_name(f"{delivered_at:%Y%m%d}_{Path(batch['file_name']).stem}_{batch['file_sha256'][:8]}")
+    )
+    csv_path = write_rejections_csv(verdict, folder)
+    xlsx_path = write_rejection_notice(verdict, dataset, department, batch["file_name"], delivered_at, folder)
+    return {**checked, "notice": str(xlsx_path), "rejections_csv": str(csv_path)}
+
+
+def month_figures(month: str, home=None) -> dict:
+    """Compute, store and write the month's 信息规范性 figures."""
+    from creditpipe.monitoring import compute_conformity, write_figures
+
+    catalog = load_catalog()
+    engine = _engine(home)
+    figures = compute_conformity(engine, catalog, month)
+    out = write_figures(figures, catalog, settings.paths(home).reports / month)
+    return {"month": month, "departments": len(figures), **out}

@@ -1,0 +1,76 @@
+"""Vectorised building blocks of the rules (pure pandas, no Great Expectations).
+
+The custom expectations in ``custom_expectations`` call these; tests call them directly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pandas as pd
+
+from creditpipe.identifiers import is_valid_resident_id, is_valid_uscc
+
+# The date shapes departments send; Excel date cells are turned into the first one on read.
+DATE_SHAPES = (
+    (re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$"), "%Y-%m-%d"),
+    (re.compile(r"^\d{4}/\d{1,2}/\d{1,2}$"), "%Y/%m/%d"),
+    (re.compile(r"^\d{8}$"), "%Y%m%d"),
+)
+# Several categories in one cell are separated by a semicolon or a comma (either width).
+TERM_SEPARATORS = re.compile(r"[;；,，]")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """Dates that exist, as Timestamps; NaT for anything else."""
+    text = values.astype("string").str.strip()
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    for shape, fmt in DATE_SHAPES:
+        hit = text.str.match(shape.pattern).fillna(False).astype(bool)
+        if hit.any():
+            out[hit] = pd.to_datetime(text[hit], format=fmt, errors="coerce")
+    return out
+
+
+def is_calendar_date(values: pd.Series) -> pd.Series:
+    return parse_dates(values).notna()
+
+
+def is_not_after(values: pd.Series, limit: str | dt.date) -> pd.Series:
+    """True where the date is on or before ``limit``, and where it is no date at all
+    (that is the calendar-date rule's to report, once)."""
+    dates = parse_dates(values)
+    return dates.isna() | (dates <= pd.Timestamp(limit))
+
+
+def is_non_negative_number(values: pd.Series) -> pd.Series:
+    text = values.astype("string").str.strip()
+    shaped = text.str.match(_NUMBER.pattern).fillna(False).astype(bool)
+    numbers = pd.to_numeric(text.where(shaped), errors="coerce")
+    return shaped & (numbers >= 0).fillna(False).astype(bool)
+
+
+def terms_in_set(values: pd.Series, allowed: list[str]) -> pd.Series:
+    allowed_set = set(allowed)
+
+    def ok(cell: object) -> bool:
+        terms = [t.strip() for t in TERM_SEPARATORS.split(str(cell))]
+        return bool(terms) and all(t in allowed_set for t in terms)
+
+    return values.map(ok).astype(bool)
+
+
+def is_uscc(values: pd.Series) -> pd.Series:
+    return values.map(is_valid_uscc).astype(bool)
+
+
+def is_resident_id(values: pd.Series, as_of: str | dt.date | None = None) -> pd.Series:
+    limit = _as_date(as_of)
+    return values.map(lambda v: is_valid_resident_id(v, limit)).astype(bool)
+
+
+def _as_date(value: str | dt.date | None) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])

@@ -1,0 +1,10 @@
+-- Records delivered, accepted and refused per department over a range of months (inclusive).
+SELECT department_id,
+       COUNT(*)           AS batches,
+       SUM(received)      AS received,
+       SUM(accepted)      AS accepted,
+       SUM(rejected)      AS rejected,
+       SUM(warning_count) AS warning_count
+FROM delivery_batch
+WHERE delivered_month >= :from_month AND delivered_month <= :to_month
+GROUP BY department_id

@@ -1,0 +1,1 @@
+DELETE FROM monthly_conformity WHERE month = :month
