@@ -4,6 +4,7 @@
   creditpipe score conformity --rate-pct P          信息规范性 deduction for a rate
   creditpipe figures --month YYYY-MM                the month's figures from the warehouse
   creditpipe demo --month YYYY-MM                   a county month end to end, through Airflow
+  creditpipe init-warehouse                         create the warehouse tables from sql/
   creditpipe airflow -- ARGS                        airflow with this project's environment
 
 Errors are one line on stderr, never a traceback (set CREDITPIPE_DEBUG=1 to see one)."""
@@ -49,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--month", required=True, help="YYYY-MM")
     d.add_argument("--home", help="数据目录（默认 $CREDITPIPE_HOME 或 var/）")
     d.add_argument("--seed", type=int, default=20261, help="随机种子（默认 20261）")
+
+    w = sub.add_parser("init-warehouse", help="按 sql/ 建立（或补齐）数据仓库的表")
+    w.add_argument("--home", help="数据目录（默认 $CREDITPIPE_HOME 或 var/）")
 
     a = sub.add_parser("airflow", help="以本项目的环境运行 airflow 命令")
     a.add_argument("--home", help="数据目录（默认 $CREDITPIPE_HOME 或 var/）")
@@ -151,6 +155,17 @@ def cmd_demo(args) -> int:
     return EXIT_OK
 
 
+def cmd_init_warehouse(args) -> int:
+    from creditpipe import settings
+    from creditpipe.catalog import load_catalog
+    from creditpipe.warehouse import apply_schema, connect
+
+    engine = connect(settings.warehouse_url(args.home))
+    apply_schema(engine, load_catalog())
+    print(f"数据仓库已就绪：{engine.url.render_as_string(hide_password=True)}")
+    return EXIT_OK
+
+
 def cmd_airflow(args) -> int:
     import subprocess
 
@@ -167,6 +182,7 @@ _COMMANDS = {
     "score": cmd_score,
     "figures": cmd_figures,
     "demo": cmd_demo,
+    "init-warehouse": cmd_init_warehouse,
     "airflow": cmd_airflow,
 }
 

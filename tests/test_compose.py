@@ -1,0 +1,67 @@
+"""docker-compose.yml: no Docker engine runs here, so check the file and its ties to the code."""
+
+from pathlib import Path
+
+import yaml
+
+from creditpipe import settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+
+
+def test_production_services_are_there():
+    services = compose()["services"]
+    for name in ["postgres", "redis", "airflow-apiserver", "airflow-scheduler",
+                 "airflow-dag-processor", "airflow-triggerer", "airflow-worker"]:
+        assert name in services, name
+    commands = {n: s.get("command") for n, s in services.items()}
+    assert commands["airflow-apiserver"] == "api-server"
+    assert commands["airflow-scheduler"] == "scheduler"
+    assert commands["airflow-dag-processor"] == "dag-processor"
+    assert commands["airflow-triggerer"] == "triggerer"
+    assert commands["airflow-worker"] == "celery worker"
+
+
+def test_airflow_services_share_the_code_paths_and_connections():
+    services = compose()["services"]
+    for name, svc in services.items():
+        if not name.startswith("airflow-"):
+            continue
+        env = svc["environment"]
+        assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+        conn_var = f"AIRFLOW_CONN_{settings.WAREHOUSE_CONN_ID.upper()}"
+        assert env[conn_var].startswith("postgresql://"), name
+        assert settings.sqlalchemy_url_from_airflow_uri(env[conn_var]).startswith("postgresql+psycopg://")
+        assert env[settings.PROJECT_DIR_ENV] == "/opt/airflow"
+        assert env[settings.HOME_ENV]
+        assert env["GX_ANALYTICS_ENABLED"] == "False"
+        mounts = {m.split(":")[1]: m.split(":")[0] for m in svc["volumes"] if m.startswith("./")}
+        for folder in ["dags", "plugins", "expectations", "sql"]:
+            assert mounts[f"/opt/airflow/{folder}"] == f"./{folder}"
+            assert (ROOT / folder).is_dir()
+
+
+def test_mounted_layout_is_what_the_code_resolves():
+    # In the containers CREDITPIPE_PROJECT_DIR=/opt/airflow holds the same four folders
+    # the code reads from the repository: catalog, suites and SQL.
+    assert (ROOT / "dags" / "catalog.yml").exists()
+    assert (ROOT / "expectations" / "market.admin_penalty.json").exists()
+    assert (ROOT / "sql" / "schema").is_dir()
+
+
+def test_no_secret_is_committed():
+    text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    assert "${AIRFLOW_DB_PASSWORD:?" in text and "${CREDITPIPE_WAREHOUSE_PASSWORD:?" in text
+    assert not (ROOT / ".env").exists() or ".env" in (ROOT / ".gitignore").read_text()
+
+
+def test_init_scripts_exist():
+    services = compose()["services"]
+    for mount in services["postgres"]["volumes"]:
+        if mount.startswith("./"):
+            assert (ROOT / mount.split(":")[0]).exists(), mount
+    assert "creditpipe init-warehouse" in "\n".join(services["airflow-init"]["command"])

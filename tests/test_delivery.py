@@ -1,0 +1,69 @@
+"""Reading files as departments send them."""
+
+import datetime as dt
+
+import pytest
+
+from creditpipe.delivery import DeliveryError, read_delivery, records_fingerprint
+from creditpipe.synthetic import PenaltyFactory, write_table
+import random
+
+
+def sample(n=5):
+    factory = PenaltyFactory(random.Random(11), 2026)
+    return [factory.record(dt.date(2026, 10, 10)) for _ in range(n)]
+
+
+@pytest.mark.parametrize("fmt,encoding", [("csv", "utf-8"), ("csv", "utf-8-sig"), ("csv", "gb18030"), ("xlsx", None)])
+def test_every_shape_reads_to_the_same_records(tmp_path, penalty, fmt, encoding):
+    recs = sample()
+    path = tmp_path / f"d.{fmt}"
+    write_table(recs, path, fmt, encoding or "utf-8")
+    delivery = read_delivery(path, penalty)
+    assert delivery.received == 5
+    assert delivery.records["source_row"].tolist() == [1, 2, 3, 4, 5]
+    assert delivery.records.loc[0, "行政相对人名称"] == recs[0]["行政相对人名称"]
+    assert delivery.records.loc[0, "处罚决定日期"] == "2026-10-10"
+    reference = tmp_path / "ref.csv"
+    write_table(recs, reference, "csv")
+    assert delivery.content_sha256 == records_fingerprint(read_delivery(reference, penalty).records)
+
+
+def test_headers_match_in_either_bracket_width_and_with_blanks(tmp_path, penalty):
+    recs = [{(" 罚款金额(万元) " if k == "罚款金额（万元）" else k): v for k, v in r.items()} for r in sample(2)]
+    path = tmp_path / "half-width.csv"
+    write_table(recs, path, "csv")
+    assert read_delivery(path, penalty).records["罚款金额（万元）"].notna().all()
+
+
+def test_blank_rows_are_not_records_but_keep_numbering(tmp_path, penalty):
+    path = tmp_path / "gaps.csv"
+    write_table(sample(3), path, "csv")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([lines[0], lines[1], ",,,", lines[2], lines[3], "", ""]) + "\n", encoding="utf-8")
+    records = read_delivery(path, penalty).records
+    assert records["source_row"].tolist() == [1, 3, 4]
+
+
+def test_missing_required_column_is_a_clear_error(tmp_path, penalty):
+    recs = [{k: v for k, v in r.items() if k != "违法事实"} for r in sample(2)]
+    path = tmp_path / "short.csv"
+    write_table(recs, path, "csv")
+    with pytest.raises(DeliveryError, match="缺少必需的列：违法事实"):
+        read_delivery(path, penalty)
+
+
+@pytest.mark.parametrize(
+    "name,content,message",
+    [
+        ("empty.csv", b"", "空文件"),
+        ("latin.csv", "行政相对人名称\n".encode("utf-16"), "编码"),
+        ("broken.xlsx", b"PK\x03\x04 not really a zip", "XLSX"),
+        ("notes.txt", b"hello", "格式不受支持"),
+    ],
+)
+def test_unreadable_files(tmp_path, penalty, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(DeliveryError, match=message):
+        read_delivery(path, penalty)

@@ -1,0 +1,127 @@
+"""The market.admin_penalty suite, run through Great Expectations, one rule at a time:
+a clean record passes; each broken record is refused for exactly its (field, rule)."""
+
+import datetime as dt
+import random
+
+import pandas as pd
+import pytest
+
+from creditpipe.quality import check_records, load_suite_document
+from creditpipe.synthetic import PenaltyFactory
+
+DELIVERED = dt.date(2026, 10, 31)
+
+
+def records(n=3, seed=1):
+    rng = random.Random(seed)
+    factory = PenaltyFactory(rng, 2026)
+    out = []
+    while len(out) < n:
+        rec = factory.record(dt.date(2026, 10, 20))
+        out.append(rec)
+    return out
+
+
+def by_category(category):
+    for seed in range(50):
+        for rec in records(10, seed):
+            if rec["行政相对人类别"] == category:
+                return rec
+    raise AssertionError(category)
+
+
+def run(recs):
+    frame = pd.DataFrame(recs)
+    frame = frame.where(frame != "", None).astype(object)
+    frame.insert(0, "source_row", range(1, len(frame) + 1))
+    return check_records(frame, "market.admin_penalty", DELIVERED)
+
+
+def issues(verdict):
+    return {(r.source_row, r.field, r.rule) for r in verdict.issues.itertuples()}
+
+
+def test_clean_records_pass():
+    verdict = run(records(200))
+    assert verdict.issues.empty
+    assert verdict.accepted == 200 and verdict.rejected == 0
+
+
+ORG, PERSON, SHOP = "法人及非法人组织", "自然人", "个体工商户"
+CASES = [
+    # (party category, changes, expected (field, rule) set)
+    (ORG, {"行政相对人名称": ""}, {("行政相对人名称", "required")}),
+    (ORG, {"处罚依据": None}, {("处罚依据", "required")}),
+    (ORG, {"数据来源单位统一社会信用代码": ""}, {("数据来源单位统一社会信用代码", "required")}),
+    (ORG, {"统一社会信用代码": ""}, {("统一社会信用代码", "required_for_organisation")}),
+    (SHOP, {"统一社会信用代码": ""}, {("统一社会信用代码", "required_for_organisation")}),
+    (PERSON, {"证件号码": ""}, {("证件号码", "required_for_natural_person")}),
+    (PERSON, {"证件类型": "", "证件号码": "11010519491231002X"}, {("证件类型", "required_for_natural_person")}),
+    (ORG, {"统一社会信用代码": "91110000710926094Q"}, {("统一社会信用代码", "uscc_invalid")}),
+    (ORG, {"处罚机关统一社会信用代码": "1132028100000000"}, {("处罚机关统一社会信用代码", "uscc_invalid")}),
+    (PERSON, {"证件号码": "110105194912310021"}, {("证件号码", "resident_id_invalid")}),
+    (PERSON, {"证件号码": "3.20281E+17"}, {("证件号码", "resident_id_invalid")}),
+    (ORG, {"法定代表人证件号码": "110105194912310021"}, {("法定代表人证件号码", "resident_id_invalid")}),
+    (PERSON, {"证件类型": "护照", "证件号码": "E12345678"}, set()),  # not a resident ID: no ID check
+    (ORG, {"行政相对人类别": "企业"}, {("行政相对人类别", "enumeration")}),
+    (PERSON, {"证件类型": "驾驶证"}, {("证件类型", "enumeration")}),
+    (ORG, {"处罚类别": "罚金"}, {("处罚类别", "enumeration")}),
+    (ORG, {"处罚类别": "警告；罚款"}, set()),
+    (ORG, {"处罚类别": "没收违法所得、没收非法财物"}, set()),  # an older feed's category
+    (ORG, {"处罚决定日期": "2026-09-31"}, {("处罚决定日期", "date_invalid")}),
+    (ORG, {"处罚决定日期": "2026-11-02"}, {("处罚决定日期", "date_in_future")}),
+    (ORG, {"处罚决定日期": "2026/10/8"}, set()),
+    (ORG, {"处罚有效期": "长期"}, {("处罚有效期", "date_invalid")}),
+    (ORG, {"公示截止期": "20290230"}, {("公示截止期", "date_invalid")}),
+    (ORG, {"罚款金额（万元）": "-0.5"}, {("罚款金额（万元）", "amount_invalid")}),
+    (ORG, {"罚款金额（万元）": "5000元"}, {("罚款金额（万元）", "amount_invalid")}),
+    (ORG, {"没收违法所得、没收非法财物的金额（万元）": "-1"}, {("没收违法所得、没收非法财物的金额（万元）", "amount_invalid")}),
+]
+
+
+@pytest.mark.parametrize("category,changes,expected", CASES, ids=[str(c[1]) for c in CASES])
+def test_each_rule(category, changes, expected):
+    clean = records(5, seed=3)
+    broken = dict(by_category(category))
+    broken.update(changes)
+    broken["行政处罚决定书文号"] = "澄市监处罚〔2026〕9999号"
+    verdict = run([*clean, broken])
+    assert issues(verdict) == {(6, f, r) for f, r in expected}
+    assert verdict.rejected == (1 if expected else 0)
+    assert verdict.received == verdict.accepted + verdict.rejected
+
+
+def test_duplicate_decision_numbers_refuse_every_copy():
+    recs = records(4, seed=5)
+    recs[3]["行政处罚决定书文号"] = recs[1]["行政处罚决定书文号"]
+    verdict = run(recs)
+    assert issues(verdict) == {(2, "行政处罚决定书文号", "duplicate_in_delivery"), (4, "行政处罚决定书文号", "duplicate_in_delivery")}
+
+
+def test_one_record_breaking_several_rules_lists_each():
+    rec = by_category(ORG)
+    rec.update({"统一社会信用代码": "91110000710926094Q", "处罚类别": "罚金", "违法事实": ""})
+    verdict = run([rec])
+    assert issues(verdict) == {
+        (1, "统一社会信用代码", "uscc_invalid"), (1, "处罚类别", "enumeration"), (1, "违法事实", "required")
+    }
+    assert verdict.rejected == 1 and verdict.errors == 3
+
+
+def test_messages_say_how_to_fix():
+    rec = by_category(ORG)
+    rec.update({"统一社会信用代码": "91110000710926094Q", "行政相对人类别": "企业", "处罚决定日期": "2026-11-05"})
+    verdict = run([rec])
+    by_rule = {r.rule: r for r in verdict.issues.itertuples()}
+    assert "校验位应为“P”，实为“Q”" in by_rule["uscc_invalid"].message
+    assert "法人及非法人组织、自然人、个体工商户" in by_rule["enumeration"].fix
+    assert "2026-11-05" in by_rule["date_in_future"].message and "2026-10-31" in by_rule["date_in_future"].message
+
+
+def test_every_suite_rule_has_a_chinese_message_and_fix():
+    suite = load_suite_document("market.admin_penalty")
+    assert len(suite["expectations"]) >= 30
+    for e in suite["expectations"]:
+        assert e["meta"]["rule"] and e["meta"]["message"] and e["meta"]["fix"], e
+        assert e["severity"] in ("critical", "warning")
