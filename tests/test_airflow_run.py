@@ -74,3 +74,23 @@ def test_a_failed_run_is_reported_not_swallowed(tmp_path):
     with pytest.raises(AirflowRunError, match="failed") as err:
         dag_test("monthly_conformity", "2026-07-01T01:00:00+08:00", env)
     assert "Connection refused" in str(err.value) or "connection" in str(err.value).lower()
+
+
+def test_demo_command_end_to_end(tmp_path):
+    """What `make demo` runs, on the embedded SQLite warehouse, twice (the second changes nothing)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CREDITPIPE_WAREHOUSE"))}
+    cmd = [sys.executable, "-m", "creditpipe.cli", "demo", "--month", "2026-05", "--home", str(tmp_path)]
+    first = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "：一致" in first.stdout
+    assert len([ln for ln in first.stdout.splitlines() if ln.strip().endswith("rejection_notice.xlsx")]) == 4
+    assert (tmp_path / "warehouse.db").exists()
+    assert (tmp_path / "reports" / "2026-05" / "信息规范性_数据不合格率.csv").exists()
+    totals_line = next(ln for ln in first.stdout.splitlines() if ln.startswith("累计批次"))
+    second = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert next(ln for ln in second.stdout.splitlines() if ln.startswith("累计批次")) == totals_line

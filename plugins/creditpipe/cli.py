@@ -27,6 +27,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_UNREADABLE, f"creditpipe: 参数错误：{message}\n")
 
 
+def _month(text: str) -> str:
+    from creditpipe.monitoring import check_month
+
+    try:
+        return check_month(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="creditpipe", description="信用信息归集：校验、入库、退回与月度监测")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -43,11 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--rate-pct", required=True, help="数据不合格率（百分数，如 1.2 表示 1.2%%）")
 
     f = sub.add_parser("figures", help="从数据仓库计算某月各部门数据不合格率与扣分")
-    f.add_argument("--month", required=True, help="YYYY-MM")
+    f.add_argument("--month", required=True, type=_month, help="YYYY-MM")
     f.add_argument("--home", help="数据目录（默认 $CREDITPIPE_HOME 或 var/）")
 
     d = sub.add_parser("demo", help="生成一个月的模拟报送数据并经 Airflow 端到端运行")
-    d.add_argument("--month", required=True, help="YYYY-MM")
+    d.add_argument("--month", required=True, type=_month, help="YYYY-MM")
     d.add_argument("--home", help="数据目录（默认 $CREDITPIPE_HOME 或 var/）")
     d.add_argument("--seed", type=int, default=20261, help="随机种子（默认 20261）")
 
@@ -129,14 +138,8 @@ def cmd_score(args) -> int:
 
 
 def cmd_figures(args) -> int:
-    from creditpipe.monitoring import check_month
     from creditpipe.pipeline import month_figures
 
-    try:
-        check_month(args.month)
-    except ValueError as exc:
-        print(f"creditpipe: {exc}", file=sys.stderr)
-        return EXIT_UNREADABLE
     result = month_figures(args.month, args.home)
     print(json.dumps(result, ensure_ascii=False))
     return EXIT_OK
@@ -144,13 +147,7 @@ def cmd_figures(args) -> int:
 
 def cmd_demo(args) -> int:
     from creditpipe.demo import run_demo
-    from creditpipe.monitoring import check_month
 
-    try:
-        check_month(args.month)
-    except ValueError as exc:
-        print(f"creditpipe: {exc}", file=sys.stderr)
-        return EXIT_UNREADABLE
     run_demo(args.month, home=args.home, seed=args.seed)
     return EXIT_OK
 
