@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from creditpipe.airflow_env import airflow_env, dag_test, migrate
-from creditpipe.synthetic import generate_month, last_moment_of
+from creditpipe.simulators import generate_month, last_moment_of
 from creditpipe.warehouse import connect, totals
 
 pytestmark = pytest.mark.airflow

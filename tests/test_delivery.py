@@ -5,12 +5,13 @@ import datetime as dt
 import pytest
 
 from creditpipe.delivery import DeliveryError, read_delivery, records_fingerprint
-from creditpipe.synthetic import PenaltyFactory, write_table
+from creditpipe.simulators import write_table
+from creditpipe.simulators.market_admin_penalty import Factory as PenaltyFactory
 import random
 
 
 def sample(n=5):
-    factory = PenaltyFactory(random.Random(11), 2026)
+    factory = PenaltyFactory(random.Random(11))
     return [factory.record(dt.date(2026, 10, 10)) for _ in range(n)]
 
 

@@ -13,7 +13,7 @@ from creditpipe.identifiers import (
     resident_id_check_char,
     uscc_check_char,
 )
-from creditpipe.synthetic import make_resident_id, make_uscc
+from creditpipe.simulators.identity import make_resident_id, make_uscc
 
 # The public examples of shared/reference/domain.md.
 PUBLIC_USCC = ["9144030071526726XG", "91110000710926094P", "91310000631696382C", "91110108551385082Q"]

@@ -4,7 +4,8 @@ import datetime as dt
 
 from creditpipe.delivery import read_delivery
 from creditpipe.quality import check_records
-from creditpipe.synthetic import ERROR_KINDS, generate_month
+from creditpipe.simulators import generate_month
+from creditpipe.simulators.market_admin_penalty import ERROR_KINDS
 
 
 def test_refusals_equal_injected_errors(tmp_path, penalty):

@@ -8,14 +8,14 @@ import pandas as pd
 import pytest
 
 from creditpipe.quality import check_records, load_suite_document
-from creditpipe.synthetic import PenaltyFactory
+from creditpipe.simulators.market_admin_penalty import Factory as PenaltyFactory
 
 DELIVERED = dt.date(2026, 10, 31)
 
 
 def records(n=3, seed=1):
     rng = random.Random(seed)
-    factory = PenaltyFactory(rng, 2026)
+    factory = PenaltyFactory(rng)
     out = []
     while len(out) < n:
         rec = factory.record(dt.date(2026, 10, 20))

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from creditpipe import pipeline
 from creditpipe.monitoring import read_conformity
-from creditpipe.synthetic import delivery_dates, generate_month, write_table
+from creditpipe.simulators import delivery_dates, generate_month, write_table
 from creditpipe.warehouse import table_count, totals
 
 MONTH = "2026-07"

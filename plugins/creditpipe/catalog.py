@@ -13,6 +13,7 @@ from creditpipe.settings import project_dir
 
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 CYCLES = {"daily": "@daily", "weekly": "@weekly", "monthly": "@monthly"}
+CHANNELS = ("landing", "api", "database")
 
 
 class CatalogError(ValueError):
@@ -36,23 +37,57 @@ class Department:
 
 
 @dataclass(frozen=True)
+class Source:
+    """One department delivering a dataset through one channel.
+
+    landing: files in <home>/landing/<department>/<dataset name>/;
+    api: a paged JSON API (options conn_id, path, page_size);
+    database: a front-end database table (options conn_id, table, watermark_column)."""
+
+    department: str
+    channel: str
+    options: dict = field(default_factory=dict)
+
+    def option(self, name: str, default=None):
+        return self.options.get(name, default)
+
+
+@dataclass(frozen=True)
 class Dataset:
     id: str
-    department: str
     title: str
     suite: str
     table: str
-    channel: str
-    formats: tuple[str, ...]
     cycle: str
     business_key: tuple[str, ...]
     fields: tuple[Field, ...]
+    sources: tuple[Source, ...]
     natural_person: dict = field(default_factory=dict)
     standard: str = ""
 
     @property
     def slug(self) -> str:
         return self.id.replace(".", "__")
+
+    @property
+    def name(self) -> str:
+        """The dataset's name within its group: admin_penalty of market.admin_penalty."""
+        return self.id.split(".", 1)[1]
+
+    @property
+    def departments(self) -> list[str]:
+        return [s.department for s in self.sources]
+
+    @property
+    def department(self) -> str:
+        """The first delivering department (the only one for most datasets)."""
+        return self.sources[0].department
+
+    def source_for(self, department_id: str) -> Source:
+        for s in self.sources:
+            if s.department == department_id:
+                return s
+        raise CatalogError(f"部门 {department_id!r} 不报送数据集 {self.id}")
 
     @property
     def schedule(self) -> str:
@@ -87,8 +122,8 @@ class Catalog:
             known = "、".join(sorted(self.datasets))
             raise CatalogError(f"未知数据集 {dataset_id!r}；已登记的数据集：{known}") from None
 
-    def department_of(self, dataset_id: str) -> Department:
-        return self.departments[self.dataset(dataset_id).department]
+    def datasets_of(self, department_id: str) -> list[Dataset]:
+        return [d for d in self.datasets.values() if department_id in d.departments]
 
 
 def catalog_path() -> Path:
@@ -105,15 +140,18 @@ def parse_catalog(raw: dict) -> Catalog:
     departments = {d["id"]: Department(**d) for d in raw.get("departments", [])}
     datasets: dict[str, Dataset] = {}
     for d in raw.get("datasets", []):
+        sources = d.get("sources") or [{"department": d.get("department"), "channel": d.get("channel", "landing")}]
         ds = Dataset(
             id=d["id"],
-            department=d["department"],
             title=d["title"],
             suite=d.get("suite", d["id"]),
             table=d["table"],
-            channel=d.get("channel", "landing"),
-            formats=tuple(d.get("formats", ["csv", "xlsx"])),
             cycle=d.get("cycle", "daily"),
+            sources=tuple(
+                Source(s["department"], s.get("channel", "landing"),
+                       {k: v for k, v in s.items() if k not in ("department", "channel")})
+                for s in sources
+            ),
             business_key=tuple(d.get("business_key", [])),
             fields=tuple(Field(**f) for f in d["fields"]),
             natural_person=d.get("natural_person", {}),
@@ -131,10 +169,24 @@ def parse_catalog(raw: dict) -> Catalog:
 
 def _check_dataset(ds: Dataset, departments: dict[str, Department]) -> None:
     where = f"数据集 {ds.id}"
-    if ds.department not in departments:
-        raise CatalogError(f"{where}：部门 {ds.department!r} 未在 departments 中登记")
-    if not ds.id.startswith(ds.department + "."):
-        raise CatalogError(f"{where}：数据集编号须以部门编号开头（{ds.department}.）")
+    if "." not in ds.id or not all(_IDENT.match(p) for p in ds.id.split(".", 1)):
+        raise CatalogError(f"{where}：数据集编号须为“组.名称”，如 market.admin_penalty")
+    if not ds.sources:
+        raise CatalogError(f"{where}：没有报送来源（sources）")
+    for src in ds.sources:
+        if src.department not in departments:
+            raise CatalogError(f"{where}：部门 {src.department!r} 未在 departments 中登记")
+        if src.channel not in CHANNELS:
+            raise CatalogError(f"{where}：渠道 {src.channel!r} 不是 {'/'.join(CHANNELS)}")
+        needed = {"api": ("conn_id", "path"), "database": ("conn_id", "table", "watermark_column")}
+        for key in needed.get(src.channel, ()):
+            if not src.option(key):
+                raise CatalogError(f"{where}（{src.department}）：{src.channel} 渠道须配置 {key}")
+        for key in ("table", "watermark_column"):
+            if src.option(key) and not _IDENT.match(str(src.option(key))):
+                raise CatalogError(f"{where}（{src.department}）：{src.option(key)!r} 不是合法的表名或列名")
+    if len(set(ds.departments)) != len(ds.departments):
+        raise CatalogError(f"{where}：同一部门重复登记来源")
     if ds.cycle not in CYCLES:
         raise CatalogError(f"{where}：交换周期 {ds.cycle!r} 不是 {'/'.join(CYCLES)}")
     # Column and table names go into SQL text: only plain identifiers are allowed.

@@ -38,7 +38,7 @@ def build_ingest_dag(dataset: Dataset, department_name: str):
         catchup=False,
         max_active_runs=1,
         default_args=DEFAULT_ARGS,
-        tags=["creditpipe", "ingest", dataset.department],
+        tags=["creditpipe", "ingest", *dataset.departments],
         doc_md=(
             f"### {dataset.title}（`{dataset.id}`）\n"
             f"从落地目录 `landing/{dataset.id.replace('.', '/')}/` 收取新文件，按规则集 "
@@ -127,7 +127,7 @@ def build_monthly_dag(catalog: Catalog):
 def build_all(catalog: Catalog) -> dict:
     dags = {}
     for ds in catalog.datasets.values():
-        d = build_ingest_dag(ds, catalog.departments[ds.department].name)
+        d = build_ingest_dag(ds, "、".join(catalog.departments[x].short_name for x in ds.departments))
         dags[d.dag_id] = d
     monthly = build_monthly_dag(catalog)
     dags[monthly.dag_id] = monthly

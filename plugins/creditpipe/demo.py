@@ -13,7 +13,7 @@ from pathlib import Path
 from creditpipe import settings
 from creditpipe.airflow_env import airflow_env, dag_test, migrate
 from creditpipe.catalog import load_catalog
-from creditpipe.synthetic import expected_as_dicts, generate_month, last_moment_of
+from creditpipe.simulators import expected_as_dicts, generate_month, last_moment_of
 
 DEMO_DATASET = "market.admin_penalty"
 
@@ -35,7 +35,7 @@ def run_demo(month: str, home: str | None = None, seed: int = 20261) -> dict:
     catalog = load_catalog()
     home_paths = settings.paths(home)
     dataset = catalog.dataset(DEMO_DATASET)
-    landing = home_paths.landing_for(dataset.id)
+    landing = home_paths.landing_for(dataset.department, dataset.id)
     print(f"[1/4] 生成 {month} 的模拟报送文件 → {landing}")
     expected = generate_month(landing, month, seed)
     demo_dir = home_paths.home / "demo" / month

@@ -58,11 +58,13 @@ def _is_candidate(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() in SUPPORTED
 
 
-def collect_new_files(dataset_id: str, until: dt.datetime, home=None) -> list[str]:
-    """Files in the dataset's landing folder delivered by ``until`` and not yet loaded."""
+def collect_new_files(dataset_id: str, until: dt.datetime, home=None, department_id: str | None = None) -> list[str]:
+    """Files in the department's landing folder for the dataset, delivered by ``until``
+    and never seen before."""
     catalog = load_catalog()
     dataset = catalog.dataset(dataset_id)
-    folder = settings.paths(home).landing_for(dataset.id)
+    department_id = department_id or dataset.department
+    folder = settings.paths(home).landing_for(department_id, dataset.id)
     folder.mkdir(parents=True, exist_ok=True)
     until = _local(until)
     engine = _engine(home)
@@ -77,17 +79,24 @@ def collect_new_files(dataset_id: str, until: dt.datetime, home=None) -> list[st
     return new
 
 
-def check_file(dataset_id: str, path: str, home=None, delivered_at: dt.datetime | None = None) -> dict:
+def check_file(
+    dataset_id: str,
+    path: str,
+    home=None,
+    delivered_at: dt.datetime | None = None,
+    department_id: str | None = None,
+) -> dict:
     """Read and judge one delivered file; write its verdict to the work folder."""
     catalog = load_catalog()
     dataset = catalog.dataset(dataset_id)
+    department_id = dataset.source_for(department_id or dataset.department).department
     home_paths = settings.paths(home)
     source = Path(path)
     delivered_at = _local(delivered_at) if delivered_at else _delivered_at(source)
     try:
         delivery = read_delivery(source, dataset)
     except DeliveryError as exc:
-        return _quarantine(dataset_id, source, str(exc), delivered_at, home)
+        return _quarantine(department_id, source, str(exc), delivered_at, home)
     verdict = check_records(delivery.records, dataset.suite, delivered_at.date())
     content_sha256 = delivery.content_sha256
     batch_id = batch_id_for(dataset.id, content_sha256)
@@ -98,7 +107,7 @@ def check_file(dataset_id: str, path: str, home=None, delivered_at: dt.datetime 
     batch = {
         "batch_id": batch_id,
         "dataset_id": dataset.id,
-        "department_id": dataset.department,
+        "department_id": department_id,
         "file_name": source.name,
         "file_sha256": delivery.sha256,
         "content_sha256": content_sha256,
@@ -128,17 +137,15 @@ def check_file(dataset_id: str, path: str, home=None, delivered_at: dt.datetime 
     }
 
 
-def _quarantine(dataset_id: str, source: Path, reason: str, delivered_at: dt.datetime, home) -> dict:
+def _quarantine(department_id: str, source: Path, reason: str, delivered_at: dt.datetime, home) -> dict:
     """A file that cannot be read is kept aside with the reason; the run goes on."""
-    catalog = load_catalog()
-    dataset = catalog.dataset(dataset_id)
     home_paths = settings.paths(home)
-    target = home_paths.home / "quarantine" / dataset.department / delivered_at.strftime("%Y-%m")
+    target = home_paths.home / "quarantine" / department_id / delivered_at.strftime("%Y-%m")
     target.mkdir(parents=True, exist_ok=True)
     stored = target / safe_name(source.name)
     shutil.move(str(source), stored)
     (target / (stored.name + ".原因.txt")).write_text(reason + "\n", encoding="utf-8")
-    log.warning("%s: %s quarantined: %s", dataset_id, source.name, reason)
+    log.warning("%s: %s quarantined: %s", department_id, source.name, reason)
     return {"status": "unreadable", "file": source.name, "quarantined": str(stored), "error": reason}
 
 
@@ -197,7 +204,7 @@ def write_notice(checked: dict, home=None) -> dict:
         return {**checked, "notice": None}
     batch, verdict = _read_verdict(Path(checked["work_dir"]))
     dataset = catalog.dataset(batch["dataset_id"])
-    department = catalog.departments[dataset.department]
+    department = catalog.departments[batch["department_id"]]
     delivered_at = dt.datetime.fromisoformat(batch["delivered_at"])
     folder = (
         home_paths.outbox / department.id / batch["delivered_month"]

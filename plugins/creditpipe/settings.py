@@ -42,9 +42,9 @@ class Paths:
     def work(self) -> Path:
         return self.home / "work"
 
-    def landing_for(self, dataset_id: str) -> Path:
-        department, name = dataset_id.split(".", 1)
-        return self.landing / department / name
+    def landing_for(self, department_id: str, dataset_id: str) -> Path:
+        """<home>/landing/<department>/<dataset name>/, e.g. landing/water/arrears/."""
+        return self.landing / department_id / dataset_id.split(".", 1)[1]
 
 
 def paths(home: str | os.PathLike | None = None) -> Paths:
