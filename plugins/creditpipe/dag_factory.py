@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 import os
 
-from airflow.sdk import Asset, Param, dag, get_current_context, task
+from airflow.sdk import Asset, Param, TaskGroup, dag, get_current_context, task
 
 from creditpipe.catalog import Catalog, Dataset
 
@@ -29,10 +29,22 @@ def _run_moment(context) -> dt.datetime:
     return moment or dt.datetime.now(dt.timezone.utc)
 
 
-def build_ingest_dag(dataset: Dataset, department_name: str):
+CHANNEL_LABEL = {"landing": "落地目录", "api": "接口", "database": "前置库"}
+
+
+def build_ingest_dag(dataset: Dataset, catalog: Catalog):
+    """One DAG per dataset; inside, one task group per delivering department, so a source
+    that is down does not hold up the others."""
+    names = {d: catalog.departments[d].short_name for d in dataset.departments}
+    sources_md = "\n".join(
+        f"- {names[s.department]}：{CHANNEL_LABEL[s.channel]}"
+        + (f" `landing/{s.department}/{dataset.name}/`" if s.channel == "landing" else f" （连接 `{s.option('conn_id')}`）")
+        for s in dataset.sources
+    )
+
     @dag(
         dag_id=f"ingest__{dataset.slug}",
-        description=f"{department_name}：{dataset.title} 归集、校验、入库、退回",
+        description=f"{'、'.join(names.values())}：{dataset.title} 归集、校验、入库、退回",
         schedule=dataset.schedule,
         start_date=START,
         catchup=False,
@@ -40,27 +52,27 @@ def build_ingest_dag(dataset: Dataset, department_name: str):
         default_args=DEFAULT_ARGS,
         tags=["creditpipe", "ingest", *dataset.departments],
         doc_md=(
-            f"### {dataset.title}（`{dataset.id}`）\n"
-            f"从落地目录 `landing/{dataset.id.replace('.', '/')}/` 收取新文件，按规则集 "
-            f"`expectations/{dataset.suite}.json` 逐条校验，合格记录入库 `{dataset.table}`，"
-            "不合格记录写入部门退回箱。同一文件（按 SHA-256）只入库一次，重跑无副作用。"
+            f"### {dataset.title}（`{dataset.id}`）\n{sources_md}\n\n"
+            f"按规则集 `expectations/{dataset.suite}.json` 逐条校验，合格记录入库 `{dataset.table}`，"
+            "不合格记录写入该部门的退回箱。同一批记录只入库一次；接口和前置库按水位增量读取，"
+            "水位随入库事务一并提交，失败的运行会重读而不会漏读。"
         ),
     )
     def ingest():
         @task
-        def collect_new_files() -> list[str]:
-            from creditpipe.pipeline import collect_new_files as collect
+        def collect(department_id: str) -> list[dict]:
+            from creditpipe.pipeline import collect_deliveries
 
-            return collect(dataset.id, _run_moment(get_current_context()))
+            return collect_deliveries(dataset.id, department_id, _run_moment(get_current_context()))
 
         @task(max_active_tis_per_dagrun=4)
-        def check_delivery(path: str) -> dict:
-            from creditpipe.pipeline import check_file
+        def check(ref: dict) -> dict:
+            from creditpipe.pipeline import check_delivery
 
-            return check_file(dataset.id, path)
+            return check_delivery(dataset.id, ref)
 
         @task(outlets=[warehouse_asset(dataset.id)])
-        def load_delivery(checked: dict) -> dict:
+        def load(checked: dict) -> dict:
             from creditpipe.pipeline import load_checked
 
             return load_checked(checked)
@@ -71,10 +83,12 @@ def build_ingest_dag(dataset: Dataset, department_name: str):
 
             return write_notice(loaded)
 
-        files = collect_new_files()
-        checked = check_delivery.expand(path=files)
-        loaded = load_delivery.expand(checked=checked)
-        send_rejection_notice.expand(loaded=loaded)
+        for source in dataset.sources:
+            with TaskGroup(group_id=source.department, tooltip=f"{names[source.department]}（{CHANNEL_LABEL[source.channel]}）"):
+                refs = collect(source.department)
+                checked = check.expand(ref=refs)
+                loaded = load.expand(checked=checked)
+                send_rejection_notice.expand(loaded=loaded)
 
     return ingest()
 
@@ -127,7 +141,7 @@ def build_monthly_dag(catalog: Catalog):
 def build_all(catalog: Catalog) -> dict:
     dags = {}
     for ds in catalog.datasets.values():
-        d = build_ingest_dag(ds, "、".join(catalog.departments[x].short_name for x in ds.departments))
+        d = build_ingest_dag(ds, catalog)
         dags[d.dag_id] = d
     monthly = build_monthly_dag(catalog)
     dags[monthly.dag_id] = monthly

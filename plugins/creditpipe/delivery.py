@@ -19,7 +19,7 @@ from creditpipe.catalog import Dataset
 from creditpipe.quality import ROW_ID
 
 ENCODINGS = ("utf-8-sig", "gb18030")
-SUPPORTED = (".csv", ".xlsx")
+SUPPORTED = (".csv", ".xlsx", ".jsonl", ".ndjson")
 # Cells meaning "nothing" in exports: empty, blanks only.
 _BLANK = {""}
 
@@ -88,8 +88,10 @@ def read_delivery(path: str | Path, dataset: Dataset) -> Delivery:
     elif suffix == ".csv":
         rows, encoding = _read_csv(path)
         fmt = "csv"
+    elif suffix in (".jsonl", ".ndjson"):
+        rows, fmt, encoding = _read_jsonl(path), "jsonl", "utf-8"
     else:
-        raise DeliveryError(f"{path.name} 的格式不受支持；请报送 CSV 或 XLSX 文件")
+        raise DeliveryError(f"{path.name} 的格式不受支持；请报送 CSV、XLSX 或 JSON Lines 文件")
     return Delivery(path, file_sha256(path), fmt, encoding, *_to_records(rows, dataset, path.name))
 
 
@@ -105,6 +107,39 @@ def _read_csv(path: Path) -> tuple[list[list[str]], str]:
         except csv.Error as exc:
             raise DeliveryError(f"{path.name} 的 CSV 格式有误（{exc}）") from None
     raise DeliveryError(f"{path.name} 既不是 UTF-8 也不是 GB18030 编码，无法识别其中的中文")
+
+
+def _read_jsonl(path: Path) -> list[list[str]]:
+    """One JSON object per line; the header is every key seen, in order of appearance."""
+    objects: list[dict] = []
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            for n, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                obj = json.loads(line)
+                if not isinstance(obj, dict):
+                    raise DeliveryError(f"{path.name} 第 {n} 行不是 JSON 对象")
+                objects.append(obj)
+    except UnicodeDecodeError:
+        raise DeliveryError(f"{path.name} 不是 UTF-8 编码的 JSON Lines 文件") from None
+    except json.JSONDecodeError as exc:
+        raise DeliveryError(f"{path.name} 第 {n} 行不是有效的 JSON（{exc.msg}）") from None
+    header: dict[str, None] = {}
+    for obj in objects:
+        header.update(dict.fromkeys(obj))
+    keys = list(header)
+    return [keys] + [[_json_cell(obj.get(k)) for k in keys] for obj in objects]
+
+
+def _json_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 def _read_xlsx(path: Path) -> list[list[str]]:

@@ -79,12 +79,59 @@ def collect_new_files(dataset_id: str, until: dt.datetime, home=None, department
     return new
 
 
+def pull_source(dataset_id: str, department_id: str, until: dt.datetime, home=None) -> list[dict]:
+    """Pull what changed at an API or front-end database since its watermark; at most one
+    staged delivery (none when nothing changed)."""
+    from creditpipe.channels import EPOCH, pull
+    from creditpipe.warehouse import read_watermark
+
+    catalog = load_catalog()
+    dataset = catalog.dataset(dataset_id)
+    source = dataset.source_for(department_id)
+    since = read_watermark(_engine(home), dataset.id, department_id) or EPOCH
+    until = _local(until)
+    out = (
+        settings.paths(home).work / "pulls" / department_id
+        / f"{dataset.name}_{source.channel}_{until:%Y%m%d%H%M%S}.jsonl"
+    )
+    pulled = pull(dataset, source, since, until, out)
+    if pulled.path is None:
+        log.info("%s/%s: nothing changed since %s", dataset.id, department_id, since)
+        return []
+    return [{
+        "path": pulled.path,
+        "department_id": department_id,
+        "delivered_at": until.isoformat(),
+        "watermark": pulled.watermark,
+    }]
+
+
+def collect_deliveries(dataset_id: str, department_id: str, until: dt.datetime, home=None) -> list[dict]:
+    """What one source delivered by ``until`` that is not loaded yet, whatever its channel."""
+    source = load_catalog().dataset(dataset_id).source_for(department_id)
+    if source.channel == "landing":
+        return [{"path": p, "department_id": department_id}
+                for p in collect_new_files(dataset_id, until, home, department_id)]
+    return pull_source(dataset_id, department_id, until, home)
+
+
+def check_delivery(dataset_id: str, ref: dict, home=None) -> dict:
+    delivered_at = ref.get("delivered_at")
+    return check_file(
+        dataset_id, ref["path"], home,
+        delivered_at=dt.datetime.fromisoformat(delivered_at) if delivered_at else None,
+        department_id=ref.get("department_id"),
+        watermark=ref.get("watermark"),
+    )
+
+
 def check_file(
     dataset_id: str,
     path: str,
     home=None,
     delivered_at: dt.datetime | None = None,
     department_id: str | None = None,
+    watermark: str | None = None,
 ) -> dict:
     """Read and judge one delivered file; write its verdict to the work folder."""
     catalog = load_catalog()
@@ -121,6 +168,7 @@ def check_file(
         "rejected": verdict.rejected,
         "error_count": verdict.errors,
         "warning_count": verdict.warnings,
+        "watermark": watermark,
     }
     (work_dir / "batch.json").write_text(json.dumps(batch, ensure_ascii=False, indent=2), encoding="utf-8")
     log.info(

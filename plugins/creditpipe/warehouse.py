@@ -107,6 +107,29 @@ def _record_file(conn, batch: dict, batch_id: str, outcome: str) -> None:
     )
 
 
+def read_watermark(engine: Engine, dataset_id: str, department_id: str) -> str | None:
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.text(statement("queries/find_source_watermark")),
+            {"dataset_id": dataset_id, "department_id": department_id},
+        ).scalar_one_or_none()
+
+
+def _advance_watermark(conn, batch: dict, batch_id: str) -> None:
+    if not batch.get("watermark"):
+        return
+    conn.execute(
+        sa.text(statement("queries/upsert_source_watermark")),
+        {
+            "dataset_id": batch["dataset_id"],
+            "department_id": batch["department_id"],
+            "watermark": batch["watermark"],
+            "batch_id": batch_id,
+            "updated_at": batch["processed_at"],
+        },
+    )
+
+
 def load_batch(
     engine: Engine,
     dataset: Dataset,
@@ -119,7 +142,8 @@ def load_batch(
 
     A batch whose records are already there (same content fingerprint) is not loaded
     again; the file is logged as a duplicate of it. ``batch`` holds the delivery_batch columns; the frames carry source_row and the
-    dataset's Chinese field names."""
+    dataset's Chinese field names. A pulled delivery's ``batch["watermark"]`` advances its
+    source's watermark in the same transaction."""
     if batch["received"] != batch["accepted"] + batch["rejected"]:
         raise WarehouseError(
             f"批次 {batch['batch_id']} 记录数不平：收到 {batch['received']}，"
@@ -132,12 +156,14 @@ def load_batch(
             existing = find_batch(conn, batch["dataset_id"], batch["content_sha256"])
             if existing is not None:
                 _record_file(conn, batch, existing["batch_id"], "duplicate")
+                _advance_watermark(conn, batch, existing["batch_id"])
                 return _already(existing)
-            conn.execute(sa.text(statement("queries/insert_delivery_batch")), batch)
+            conn.execute(sa.text(statement("queries/insert_delivery_batch")), _batch_columns(batch))
             _record_file(conn, batch, batch["batch_id"], "loaded")
             _insert_records(conn, dataset, batch["batch_id"], accepted)
             _insert_refused(conn, dataset, batch["batch_id"], refused)
             _insert_issues(conn, batch["batch_id"], issues)
+            _advance_watermark(conn, batch, batch["batch_id"])
     except sa.exc.IntegrityError:
         # Another run loaded the same records between our look and our insert.
         with engine.begin() as conn:
@@ -149,6 +175,17 @@ def load_batch(
     return LoadResult(
         batch["batch_id"], "loaded", batch["received"], batch["accepted"], batch["rejected"]
     )
+
+
+_BATCH_COLUMNS = (
+    "batch_id", "dataset_id", "department_id", "file_name", "file_sha256", "content_sha256",
+    "file_format", "encoding", "delivered_at", "delivered_month", "processed_at",
+    "received", "accepted", "rejected", "error_count", "warning_count",
+)
+
+
+def _batch_columns(batch: dict) -> dict:
+    return {k: batch.get(k) for k in _BATCH_COLUMNS}
 
 
 def _already(row) -> LoadResult:

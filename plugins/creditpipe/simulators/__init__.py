@@ -176,3 +176,14 @@ def generate_landing_month(
 def generate_month(folder: Path, month: str, seed: int, records_per_file: tuple[int, int] = (350, 450)) -> list[InjectedError]:
     """市场监管's month of 行政处罚 file drops (the demo's first feed)."""
     return generate_landing_month(folder, month, seed, records_per_file=records_per_file)
+
+
+def stamp_changes(records: list[dict], first: dt.datetime, last: dt.datetime) -> list[dict]:
+    """Give records strictly increasing change times (``updated_at``, county time) spread
+    over [first, last], in list order, so a source's order is the list's order."""
+    span = (last - first).total_seconds()
+    step = span / max(1, len(records))
+    for n, rec in enumerate(records):
+        moment = first + dt.timedelta(seconds=step * n + 1)
+        rec["updated_at"] = moment.replace(tzinfo=None).isoformat(timespec="microseconds")
+    return records
