@@ -28,13 +28,22 @@ def test_one_ingest_dag_per_dataset_and_the_monthly_dag(dagbag, catalog):
 def test_ingest_dag_shape(dagbag):
     dag = dagbag.dags["ingest__market__admin_penalty"]
     assert {t.task_id for t in dag.tasks} == {
-        "collect_new_files", "check_delivery", "load_delivery", "send_rejection_notice"
+        "market.collect", "market.check", "market.load", "market.send_rejection_notice"
     }
     assert dag.catchup is False and dag.max_active_runs == 1
     assert dag.schedule == "@daily"  # the catalog's exchange cycle
-    load = dag.get_task("load_delivery")
+    load = dag.get_task("market.load")
     assert [a.uri for a in load.outlets] == ["creditpipe://warehouse/market.admin_penalty"]
-    assert dag.get_task("check_delivery").upstream_task_ids == {"collect_new_files"}
+    assert dag.get_task("market.check").upstream_task_ids == {"market.collect"}
+
+
+def test_a_dataset_delivered_by_several_departments_has_a_group_each(dagbag, catalog):
+    dag = dagbag.dags["ingest__utility__arrears"]
+    assert dag.schedule == "@monthly"
+    groups = {t.task_id.split(".")[0] for t in dag.tasks}
+    assert groups == {"power", "water", "gas"}
+    # Independent chains: a source that is down does not block the others.
+    assert dag.get_task("water.check").upstream_task_ids == {"water.collect"}
 
 
 def test_monthly_dag_takes_a_month_param(dagbag):
@@ -64,6 +73,7 @@ def test_a_new_dataset_is_configuration_only():
         "datasets": [{
             "id": "water.arrears", "department": "water", "title": "水费欠费信息",
             "table": "rec_water_arrears", "cycle": "monthly",
+            "sources": [{"department": "water", "channel": "landing"}],
             "fields": [{"name": "户号", "column": "account_no", "required": True}],
         }],
         "assessment": {},
@@ -71,7 +81,7 @@ def test_a_new_dataset_is_configuration_only():
     dags = build_all(parse_catalog(raw))
     dag = dags["ingest__water__arrears"]
     assert dag.schedule == "@monthly"
-    assert "load_delivery" in dag.task_ids
+    assert "water.load" in dag.task_ids
 
 
 def test_catalog_rejects_unsafe_identifiers():

@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("file", help="报送文件（CSV 或 XLSX）")
     v.add_argument("--out", required=True, help="输出目录")
     v.add_argument("--delivery-date", help="报送日期 YYYY-MM-DD（默认今天），决定日期不得晚于它")
+    v.add_argument("--department", help="报送部门编号（数据集由多个部门报送时必填，如 water）")
 
     s = sub.add_parser("score", help="考核扣分计算")
     s_sub = s.add_subparsers(dest="item", required=True, parser_class=_Parser)
@@ -98,6 +99,14 @@ def cmd_validate(args) -> int:
     try:
         catalog = load_catalog()
         dataset = catalog.dataset(args.dataset)
+        if args.department:
+            department = catalog.departments[dataset.source_for(args.department).department]
+        elif len(dataset.sources) == 1:
+            department = catalog.departments[dataset.department]
+        else:
+            raise CatalogError(
+                f"数据集 {dataset.id} 由多个部门报送（{'、'.join(dataset.departments)}），请用 --department 指定"
+            )
         delivery = read_delivery(args.file, dataset)
         when = dt.date.fromisoformat(args.delivery_date) if args.delivery_date else dt.date.today()
     except (DeliveryError, CatalogError, ValueError) as exc:
@@ -107,7 +116,7 @@ def cmd_validate(args) -> int:
     out = Path(args.out)
     csv_path = write_rejections_csv(verdict, out)
     xlsx_path = write_rejection_notice(
-        verdict, dataset, catalog.departments[dataset.department], delivery.path.name,
+        verdict, dataset, department, delivery.path.name,
         dt.datetime.combine(when, dt.time()), out,
     )
     summary = verdict.summary()

@@ -174,7 +174,9 @@ def check_records(records: pd.DataFrame, suite_name: str, delivery_date: dt.date
 
 
 def _issues_of(config, unexpected: list[dict]) -> list[dict]:
-    column = config.kwargs["column"]
+    # A rule over several columns (a compound key) names them all as its field.
+    columns = config.kwargs.get("column_list") or [config.kwargs["column"]]
+    column = "、".join(columns)
     meta = config.meta or {}
     severity = SEVERITY.get(str(getattr(config, "severity", "critical") or "critical"), "error")
     value_set = [str(v) for v in config.kwargs.get("value_set") or []]
@@ -183,8 +185,9 @@ def _issues_of(config, unexpected: list[dict]) -> list[dict]:
     not_after = config.kwargs.get("not_after") or config.kwargs.get("as_of") or ""
     out = []
     for hit in unexpected:
-        value = hit.get(column)
-        value = None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+        parts = [hit.get(c) for c in columns]
+        parts = [None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v) for v in parts]
+        value = None if all(v is None for v in parts) else " / ".join(v or "" for v in parts)
         fill = {
             "value": value or "",
             "field": column,

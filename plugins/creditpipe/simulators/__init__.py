@@ -73,11 +73,17 @@ def make_delivery(
     return records, expected
 
 
-def error_plan(dataset_id: str, rng: random.Random, deliveries: int, extra: int = 1) -> list[list[str]]:
-    """Which kinds go into which delivery: every kind at least once, plus ``extra`` at random."""
+def error_plan(
+    dataset_id: str, rng: random.Random, deliveries: int, extra: int = 1, total: int | None = None
+) -> list[list[str]]:
+    """Which kinds go into which delivery: every kind at least once plus ``extra`` at
+    random or, given ``total``, that many kinds drawn at random."""
     kinds = list(module_for(dataset_id).ERROR_KINDS)
-    rng.shuffle(kinds)
-    kinds += rng.sample(kinds, min(extra, len(kinds)))
+    if total is not None:
+        kinds = rng.choices(kinds, k=total)
+    else:
+        rng.shuffle(kinds)
+        kinds += rng.sample(kinds, min(extra, len(kinds)))
     return [kinds[i::deliveries] for i in range(deliveries)]
 
 
@@ -145,14 +151,19 @@ def generate_landing_month(
     drops=WEEKLY_DROPS,
     shapes=FILE_SHAPES,
     stem: str = "行政处罚",
+    error_rate: float | None = None,
 ) -> list[InjectedError]:
     """A month of file drops into ``folder`` (mtime = delivery time), each file covering
-    the days since the previous drop. Every error kind appears at least once."""
+    the days since the previous drop. Every error kind appears at least once, unless an
+    ``error_rate`` (share of records) is given."""
     rng = random.Random(f"{seed}:{dataset_id}:{department_id}:{month}")
     first, _ = month_bounds(month)
     folder.mkdir(parents=True, exist_ok=True)
     dates = delivery_dates(month, drops)
-    plan = error_plan(dataset_id, rng, len(dates))
+    total = None
+    if error_rate is not None:
+        total = max(1, round(error_rate * len(dates) * sum(records_per_file) / 2))
+    plan = error_plan(dataset_id, rng, len(dates), total=total)
     # Serial numbers continue through the year, so document numbers never collide.
     serial = (first.month - 1) * 2000
     expected: list[InjectedError] = []
