@@ -87,7 +87,10 @@ def test_demo_command_end_to_end(tmp_path):
     first = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert first.returncode == 0, first.stderr[-2000:]
     assert "：一致" in first.stdout
-    assert len([ln for ln in first.stdout.splitlines() if ln.strip().endswith("rejection_notice.xlsx")]) == 4
+    notices = [ln.strip() for ln in first.stdout.splitlines() if ln.strip().endswith("rejection_notice.xlsx")]
+    # Every department of the catalog delivered through its channel and got its notices.
+    assert {n.split("/outbox/")[1].split("/")[0] for n in notices} == {"market", "police", "court", "power", "water", "gas"}
+    assert "本月无报送" not in first.stdout
     assert (tmp_path / "warehouse.db").exists()
     assert (tmp_path / "reports" / "2026-05" / "信息规范性_数据不合格率.csv").exists()
     totals_line = next(ln for ln in first.stdout.splitlines() if ln.startswith("累计批次"))

@@ -31,7 +31,7 @@ def test_ingest_dag_shape(dagbag):
         "market.collect", "market.check", "market.load", "market.send_rejection_notice"
     }
     assert dag.catchup is False and dag.max_active_runs == 1
-    assert dag.schedule == "@daily"  # the catalog's exchange cycle
+    assert dag.schedule == "@weekly"  # the catalog's exchange cycle
     load = dag.get_task("market.load")
     assert [a.uri for a in load.outlets] == ["creditpipe://warehouse/market.admin_penalty"]
     assert dag.get_task("market.check").upstream_task_ids == {"market.collect"}

@@ -68,3 +68,22 @@ def test_unreadable_files(tmp_path, penalty, name, content, message):
     path.write_bytes(content)
     with pytest.raises(DeliveryError, match=message):
         read_delivery(path, penalty)
+
+
+def test_json_lines_read_like_a_table(tmp_path, penalty):
+    recs = sample(3)
+    path = tmp_path / "d.jsonl"
+    write_table(recs, path, "jsonl")
+    delivery = read_delivery(path, penalty)
+    assert delivery.file_format == "jsonl" and delivery.received == 3
+    assert delivery.records.loc[2, "行政处罚决定书文号"] == recs[2]["行政处罚决定书文号"]
+    reference = tmp_path / "ref.csv"
+    write_table(recs, reference, "csv")
+    assert delivery.content_sha256 == read_delivery(reference, penalty).content_sha256
+
+
+def test_json_lines_with_a_broken_line_is_a_clear_error(tmp_path, penalty):
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"行政相对人名称": "甲"}\n{"行政相对人名称": \n', encoding="utf-8")
+    with pytest.raises(DeliveryError, match="第 2 行不是有效的 JSON"):
+        read_delivery(path, penalty)

@@ -114,6 +114,7 @@ class Catalog:
     departments: dict[str, Department]
     datasets: dict[str, Dataset]
     assessment: dict
+    calendar: dict = field(default_factory=dict)
 
     def dataset(self, dataset_id: str) -> Dataset:
         try:
@@ -164,6 +165,7 @@ def parse_catalog(raw: dict) -> Catalog:
         departments=departments,
         datasets=datasets,
         assessment=raw.get("assessment", {}),
+        calendar=raw.get("calendar") or {},
     )
 
 

@@ -1,0 +1,75 @@
+"""Exchange cycles: which deliveries a dataset owes in a month, when each is due, and
+which came late (seed 002: an item late by more than 5 working days costs a point)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from creditpipe.workdays import WorkingCalendar
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # the period's last day: its delivery is due by the end of that day
+
+    @property
+    def label(self) -> str:
+        return self.start.isoformat() if self.start == self.end else f"{self.start}～{self.end}"
+
+
+def periods(cycle: str, month: str) -> list[Period]:
+    """The periods whose delivery falls due in the month: every day (daily), every week
+    Monday–Sunday ending in the month (weekly), or the month itself (monthly)."""
+    year, mon = (int(x) for x in month.split("-"))
+    first = dt.date(year, mon, 1)
+    last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    if cycle == "monthly":
+        return [Period(first, last)]
+    if cycle == "daily":
+        return [Period(first + dt.timedelta(days=i), first + dt.timedelta(days=i)) for i in range((last - first).days + 1)]
+    if cycle == "weekly":
+        out, day = [], first
+        while day <= last:
+            if day.weekday() == 6:  # Sunday ends an ISO week
+                out.append(Period(day - dt.timedelta(days=6), day))
+            day += dt.timedelta(days=1)
+        return out
+    raise ValueError(f"未知交换周期 {cycle!r}")
+
+
+@dataclass(frozen=True)
+class Item:
+    period: Period
+    delivered: dt.date | None  # the first delivery made after the period began
+    working_days_late: int | None  # None: not delivered (as of the check)
+
+    def is_late(self, allowed: int) -> bool:
+        return self.working_days_late is None or self.working_days_late > allowed
+
+
+def timeliness(
+    cycle: str, month: str, deliveries: list[dt.date], calendar: WorkingCalendar, as_of: dt.date,
+    allowed: int = 5,
+) -> list[Item]:
+    """For each period of the month, the first delivery not yet counted for an earlier
+    period that came on or after its start, and how many working days after the period's
+    end it came. Periods not yet due at ``as_of`` are left out: still open, or undelivered
+    but within their ``allowed`` working days."""
+    days = sorted(d for d in deliveries if d <= as_of)
+    items = []
+    used = 0
+    for period in periods(cycle, month):
+        if period.end >= as_of:
+            continue
+        while used < len(days) and days[used] < period.start:
+            used += 1
+        delivered = days[used] if used < len(days) else None
+        if delivered is None and calendar.add_working_days(period.end, allowed) >= as_of:
+            continue  # pending: it may still come in time
+        if delivered is not None:
+            used += 1
+        late = None if delivered is None else calendar.working_days_between(period.end, delivered)
+        items.append(Item(period, delivered, late))
+    return items
