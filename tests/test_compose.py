@@ -65,3 +65,11 @@ def test_init_scripts_exist():
         if mount.startswith("./"):
             assert (ROOT / mount.split(":")[0]).exists(), mount
     assert "creditpipe init-warehouse" in "\n".join(services["airflow-init"]["command"])
+
+
+def test_every_source_connection_of_the_catalog_is_passed(catalog):
+    env = compose()["services"]["airflow-worker"]["environment"]
+    for dataset in catalog.datasets.values():
+        for source in dataset.sources:
+            if source.option("conn_id"):
+                assert f"AIRFLOW_CONN_{source.option('conn_id').upper()}" in env, source
