@@ -41,6 +41,10 @@ def compute_conformity(engine: Engine, catalog: Catalog, month: str) -> list[dic
             r["department_id"]: r
             for r in conn.execute(query, {"from_month": month, "to_month": month}).mappings()
         }
+        refusals = {
+            r["department_id"]: r
+            for r in conn.execute(sa.text(statement("queries/refusals_by_department")), {"month": month}).mappings()
+        }
         ytd_rows = {
             r["department_id"]: r
             for r in conn.execute(query, {"from_month": month[:4] + "-01", "to_month": month}).mappings()
@@ -52,6 +56,7 @@ def compute_conformity(engine: Engine, catalog: Catalog, month: str) -> list[dic
             received, rejected = int(m.get("received") or 0), int(m.get("rejected") or 0)
             ytd_received, ytd_rejected = int(y.get("received") or 0), int(y.get("rejected") or 0)
             ytd_rate = nonconformity_rate(ytd_rejected, ytd_received)
+            corrected = int((refusals.get(dep.id) or {}).get("corrected") or 0)
             figures.append(
                 {
                     "month": month,
@@ -66,6 +71,9 @@ def compute_conformity(engine: Engine, catalog: Catalog, month: str) -> list[dic
                     "ytd_rejected": ytd_rejected,
                     "ytd_rate_pct": round(float(ytd_rate), 4),
                     "conformity_deduction": conformity_deduction(ytd_rate, table),
+                    # The month's refusals still count in its rate; these show the follow-up.
+                    "refusals_corrected": corrected,
+                    "refusals_open": rejected - corrected,
                     "computed_at": now,
                 }
             )
@@ -92,6 +100,8 @@ FIGURE_HEADERS = {
     "ytd_rejected": "年度累计不合格",
     "ytd_rate_pct": "年度数据不合格率(%)",
     "conformity_deduction": "信息规范性扣分",
+    "refusals_corrected": "退回后已更正",
+    "refusals_open": "退回未更正",
 }
 
 
@@ -109,3 +119,16 @@ def write_figures(figures: list[dict], catalog: Catalog, out_dir: Path) -> dict:
     json_path = out_dir / "conformity.json"
     json_path.write_text(json.dumps(figures, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     return {"csv": str(csv_path), "json": str(json_path)}
+
+
+def open_refusals(engine: Engine, as_of: dt.date, calendar=None) -> list[dict]:
+    """Refusals not yet corrected, each with its age in working days since delivery."""
+    from creditpipe.workdays import WorkingCalendar
+
+    calendar = calendar or WorkingCalendar()
+    with engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(sa.text(statement("queries/open_refusals"))).mappings()]
+    for row in rows:
+        delivered = dt.datetime.fromisoformat(row["delivered_at"]).date()
+        row["age_working_days"] = calendar.working_days_between(delivered, as_of)
+    return rows

@@ -15,6 +15,7 @@ from creditpipe.catalog import Dataset, Department
 from creditpipe.quality import ROW_ID, Verdict
 
 REJECTIONS_CSV = "rejections.csv"
+REJECTIONS_JSON = "rejections.json"
 NOTICE_XLSX = "rejection_notice.xlsx"
 SEVERITY_LABEL = {"error": "错误（退回）", "warning": "提示（不退回）"}
 _UNSAFE = re.compile(r"[^0-9A-Za-z._\u4e00-\u9fff-]+")
@@ -49,6 +50,34 @@ def write_rejections_csv(verdict: Verdict, out_dir: Path) -> Path:
     frame["value"] = frame["value"].map(_spreadsheet_text)
     # UTF-8 with BOM: Excel on a clerk's PC opens it with the Chinese intact.
     frame.to_csv(path, index=False, encoding="utf-8-sig")
+    return path
+
+
+def write_rejections_json(verdict: Verdict, dataset: Dataset, department: Department, file_name: str, out_dir: Path) -> Path:
+    """The same notice for machines: the summary, then each refused record with its issues."""
+    import json
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / REJECTIONS_JSON
+    issues = verdict.issues.where(verdict.issues.notna(), None)
+    by_row: dict[int, list] = {}
+    for rec in issues.to_dict("records"):
+        by_row.setdefault(int(rec[ROW_ID]), []).append({k: rec[k] for k in ("field", "rule", "severity", "message", "fix")})
+    records = verdict.records.set_index(ROW_ID)
+    body = {
+        "dataset": dataset.id,
+        "department": department.id,
+        "file": file_name,
+        **verdict.summary(),
+        "records": [
+            {"source_row": row, "refused": row in verdict.refused_rows,
+             "record": {k: (None if v is None or (isinstance(v, float) and pd.isna(v)) else v)
+                        for k, v in records.loc[row].items()},
+             "issues": found}
+            for row, found in sorted(by_row.items())
+        ],
+    }
+    path.write_text(json.dumps(body, ensure_ascii=False, indent=2), encoding="utf-8")
     return path
 
 

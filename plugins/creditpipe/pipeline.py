@@ -18,7 +18,12 @@ import sqlalchemy as sa
 from creditpipe import settings
 from creditpipe.catalog import load_catalog
 from creditpipe.delivery import SUPPORTED, DeliveryError, file_sha256, read_delivery
-from creditpipe.notice import safe_name, write_rejection_notice, write_rejections_csv
+from creditpipe.notice import (
+    safe_name,
+    write_rejection_notice,
+    write_rejections_csv,
+    write_rejections_json,
+)
 from creditpipe.quality import ISSUE_COLUMNS, ROW_ID, Verdict, check_records
 from creditpipe.warehouse import (
     WarehouseError,
@@ -259,8 +264,37 @@ def write_notice(checked: dict, home=None) -> dict:
         / safe_name(f"{delivered_at:%Y%m%d}_{Path(batch['file_name']).stem}_{batch['file_sha256'][:8]}")
     )
     csv_path = write_rejections_csv(verdict, folder)
+    json_path = write_rejections_json(verdict, dataset, department, batch["file_name"], folder)
     xlsx_path = write_rejection_notice(verdict, dataset, department, batch["file_name"], delivered_at, folder)
-    return {**checked, "notice": str(xlsx_path), "rejections_csv": str(csv_path)}
+    mailed = mail_notice(dataset, department, batch, verdict, [xlsx_path, csv_path])
+    return {**checked, "notice": str(xlsx_path), "rejections_csv": str(csv_path),
+            "rejections_json": str(json_path), "mailed": mailed}
+
+
+def mail_notice(dataset, department, batch: dict, verdict: Verdict, attachments: list[Path]) -> bool:
+    """E-mail the notice to the department that delivered the batch, and only to it. Without
+    an SMTP connection the notice stays in the outbox (and the log says so)."""
+    from creditpipe.mailer import send_mail, smtp_connection
+
+    conn = smtp_connection()
+    if conn is None or not department.email:
+        log.warning("未配置 SMTP 连接或部门邮箱：%s 的退回通知仅写入退回箱", department.id)
+        return False
+    if verdict.rejected == 0 and verdict.warnings == 0:
+        return False  # nothing to send back
+    summary = verdict.summary()
+    subject = f"【数据退回通知】{dataset.title} {batch['file_name']}：退回 {summary['rejected']} 条"
+    body = (
+        f"{department.name}：\n\n"
+        f"贵单位于 {batch['delivered_at'][:16].replace('T', ' ')} 报送的 {dataset.title}（{batch['file_name']}）"
+        f"共 {summary['received']} 条，入库 {summary['accepted']} 条，退回 {summary['rejected']} 条，"
+        f"提示 {summary['warnings']} 处，本批数据不合格率 {summary['nonconformity_rate_pct']:.2f}%。\n\n"
+        "附件《rejection_notice.xlsx》列出每条退回记录、问题字段、规则、原因和修改建议。"
+        "请修改后按原格式重新报送；更正后的记录（业务编号相同）报送入库后，该条退回即视为已处理。\n\n"
+        "本邮件由信用信息归集系统自动发送。"
+    )
+    send_mail([department.email], subject, body, attachments, conn)
+    return True
 
 
 def month_figures(month: str, home=None) -> dict:

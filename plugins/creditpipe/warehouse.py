@@ -163,6 +163,7 @@ def load_batch(
             _insert_records(conn, dataset, batch["batch_id"], accepted)
             _insert_refused(conn, dataset, batch["batch_id"], refused)
             _insert_issues(conn, batch["batch_id"], issues)
+            _close_corrected_refusals(conn, dataset, batch, accepted)
             _advance_watermark(conn, batch, batch["batch_id"])
     except sa.exc.IntegrityError:
         # Another run loaded the same records between our look and our insert.
@@ -213,6 +214,15 @@ def _insert_records(conn, dataset: Dataset, batch_id: str, frame: pd.DataFrame) 
     conn.execute(sql, rows)
 
 
+def business_key(dataset: Dataset, rec: dict) -> str | None:
+    """The record's business key as one text (parts joined by |), None when a part is
+    missing: such a refusal cannot be matched and waits for a record with the key."""
+    parts = [_nullable(rec.get(f)) for f in dataset.business_key]
+    if not parts or any(p is None or not p.strip() for p in parts):
+        return None
+    return "|".join(p.strip() for p in parts)
+
+
 def _insert_refused(conn, dataset: Dataset, batch_id: str, frame: pd.DataFrame) -> None:
     if frame.empty:
         return
@@ -223,10 +233,33 @@ def _insert_refused(conn, dataset: Dataset, batch_id: str, frame: pd.DataFrame) 
             "record_json": json.dumps(
                 {f: _nullable(rec.get(f)) for f in dataset.field_names}, ensure_ascii=False
             ),
+            "business_key": business_key(dataset, rec),
         }
         for rec in frame.to_dict("records")
     ]
     conn.execute(sa.text(statement("queries/insert_refused_record")), rows)
+
+
+def _close_corrected_refusals(conn, dataset: Dataset, batch: dict, accepted: pd.DataFrame) -> int:
+    """An accepted record whose business key matches an open refusal of the same dataset
+    and department closes it (the department corrected and delivered it again)."""
+    if accepted.empty or not dataset.business_key:
+        return 0
+    open_rows = conn.execute(
+        sa.text(statement("queries/open_refusals_of_source")),
+        {"dataset_id": batch["dataset_id"], "department_id": batch["department_id"]},
+    ).mappings().all()
+    if not open_rows:
+        return 0
+    keys = {business_key(dataset, rec) for rec in accepted.to_dict("records")}
+    closing = [
+        {"batch_id": r["batch_id"], "source_row": r["source_row"],
+         "closed_by_batch": batch["batch_id"], "closed_at": batch["processed_at"]}
+        for r in open_rows if r["business_key"] in keys
+    ]
+    if closing:
+        conn.execute(sa.text(statement("queries/close_refusal")), closing)
+    return len(closing)
 
 
 def _insert_issues(conn, batch_id: str, issues: pd.DataFrame) -> None:

@@ -12,6 +12,8 @@ CREATE TABLE IF NOT EXISTS monthly_conformity (
     ytd_rejected          INTEGER NOT NULL,
     ytd_rate_pct          NUMERIC(9, 4) NOT NULL,
     conformity_deduction  INTEGER NOT NULL,
+    refusals_corrected    INTEGER NOT NULL,
+    refusals_open         INTEGER NOT NULL,
     computed_at           TEXT NOT NULL,
     PRIMARY KEY (month, department_id)
 )
