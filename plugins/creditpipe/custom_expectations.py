@@ -112,3 +112,33 @@ class ExpectColumnValuesToBeTermsInSet(ColumnMapExpectation):
     value_set: List[str]
     map_metric: ClassVar[str] = "column_values.creditpipe_terms_in_set"
     success_keys: ClassVar[Tuple[str, ...]] = ("mostly", "value_set")
+
+
+class ColumnValuesNotPlaceholder(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.creditpipe_not_placeholder"
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column, **kwargs):
+        return rules.is_not_placeholder(column)
+
+
+class ExpectColumnValuesToNotBePlaceholderText(ColumnMapExpectation):
+    """Not a stand-in for nothing ("NULL", "无", "/", "-" …): in a required field it means empty."""
+
+    map_metric: ClassVar[str] = "column_values.creditpipe_not_placeholder"
+    success_keys: ClassVar[Tuple[str, ...]] = ("mostly",)
+
+
+class ColumnValuesTrimmedSingleLine(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.creditpipe_trimmed_single_line"
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column, **kwargs):
+        return rules.is_trimmed_single_line(column)
+
+
+class ExpectColumnValuesToBeTrimmedSingleLine(ColumnMapExpectation):
+    """No stray blanks at the ends and no line breaks (what copy-paste in Excel leaves)."""
+
+    map_metric: ClassVar[str] = "column_values.creditpipe_trimmed_single_line"
+    success_keys: ClassVar[Tuple[str, ...]] = ("mostly",)

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -169,6 +170,20 @@ def check_records(records: pd.DataFrame, suite_name: str, delivery_date: dt.date
         rows.extend(_issues_of(config, res.result.get("unexpected_index_list") or []))
     issues = pd.DataFrame(rows, columns=ISSUE_COLUMNS)
     if not issues.empty:
+        # "NULL" or "无" in a field is one problem, said once: drop the other rules' echoes.
+        placeholder = issues["rule"] == "placeholder_text"
+        if placeholder.any():
+            keys = set(zip(issues.loc[placeholder, ROW_ID], issues.loc[placeholder, "field"]))
+            echo = ~placeholder & pd.Series(
+                [k in keys for k in zip(issues[ROW_ID], issues["field"])], index=issues.index
+            )
+            issues = issues[~echo]
+        # A blank that already made a value wrong is said by that error, not again as a warning.
+        erred = set(zip(issues.loc[issues["severity"] == "error", ROW_ID], issues.loc[issues["severity"] == "error", "field"]))
+        blank_echo = (issues["rule"] == "stray_whitespace") & pd.Series(
+            [k in erred for k in zip(issues[ROW_ID], issues["field"])], index=issues.index
+        )
+        issues = issues[~blank_echo]
         issues = issues.sort_values([ROW_ID, "field", "rule"], kind="stable").reset_index(drop=True)
     return Verdict(records, issues)
 
@@ -178,7 +193,8 @@ def _issues_of(config, unexpected: list[dict]) -> list[dict]:
     columns = config.kwargs.get("column_list") or [config.kwargs["column"]]
     column = "、".join(columns)
     meta = config.meta or {}
-    severity = SEVERITY.get(str(getattr(config, "severity", "critical") or "critical"), "error")
+    raw = getattr(config, "severity", None) or "critical"
+    severity = SEVERITY[str(getattr(raw, "value", raw)).lower()]  # GE gives an enum
     value_set = [str(v) for v in config.kwargs.get("value_set") or []]
     # Some standard values contain 、 themselves (没收违法所得、没收非法财物).
     allowed = ("；" if any("、" in v for v in value_set) else "、").join(value_set)
@@ -209,10 +225,48 @@ def _issues_of(config, unexpected: list[dict]) -> list[dict]:
     return out
 
 
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
+_FULL_WIDTH = re.compile("[\uff01-\uff5e]")
+_EXCEL_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
+# Rules whose values come out of a spreadsheet cell: their messages diagnose the damage.
+_CELL_RULES = {"uscc_invalid", "resident_id_invalid", "masked_id_format", "date_invalid",
+               "amount_invalid", "integer_invalid", "case_no_format", "enumeration", "format"}
+
+
+def spreadsheet_symptom(rule: str, value: str) -> str | None:
+    """The tell-tale damage spreadsheets do to cells, said so a clerk can avoid it."""
+    if _SCIENTIFIC.match(value.strip()):
+        return ("：该值被 Excel 转成了科学计数法，后几位已经丢失。请把该列单元格设为“文本”格式"
+                "（或在号码前加英文单引号）后重新录入完整号码")
+    if value != value.strip() or "\n" in value or "\r" in value:
+        return "：首尾有多余的空格或含有换行（常见于复制粘贴）。请删除空格和换行后重新报送"
+    wide = _FULL_WIDTH.search(value)
+    if wide or "\u3000" in value:
+        char = wide.group(0) if wide else "　"
+        return (f"：含有全角字符“{char}”。省数据标准要求字母和数字一律使用半角，"
+                "请切换到半角输入法重新录入")
+    if rule in ("uscc_invalid", "resident_id_invalid") and len(value) == 18 and value.isdigit() and value.endswith("000"):
+        return ("：末尾为“000”，疑似号码被 Excel 当作数字保存，只保留了前 15 位、其后各位变成了 0。"
+                "请把该列设为“文本”格式后按原件重新录入")
+    if rule == "date_invalid" and _EXCEL_SERIAL.match(value) and 20000 <= float(value) <= 80000:
+        day = dt.date(1899, 12, 30) + dt.timedelta(days=int(float(value)))
+        return (f"：这是 Excel 的日期序列号（对应 {day.isoformat()}）。请把单元格设为日期或文本格式，"
+                "按 YYYY-MM-DD 填写")
+    if rule == "amount_invalid" and re.search(r"[,，]", value):
+        return "：含有千位分隔符。请只填数字，如 1200.5"
+    if rule == "amount_invalid" and re.search(r"[元万]", value):
+        return "：带有单位。金额栏只填数字，单位以表头为准"
+    return None
+
+
 def explain(rule: str, value: str | None) -> str:
-    """What exactly is wrong with an identifier, so the clerk can fix it without guessing."""
+    """What exactly is wrong with a value, so the clerk can fix it without guessing."""
     if not value:
         return ""
+    if rule in _CELL_RULES:
+        symptom = spreadsheet_symptom(rule, value)
+        if symptom:
+            return symptom
     if rule == "uscc_invalid":
         if len(value) != 18:
             return f"：应为18位，实为{len(value)}位"

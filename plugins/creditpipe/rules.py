@@ -61,6 +61,22 @@ def terms_in_set(values: pd.Series, allowed: list[str]) -> pd.Series:
     return values.map(ok).astype(bool)
 
 
+# What exports write for "nothing": in a required field they mean it was left empty.
+PLACEHOLDERS = ("NULL", "null", "Null", "None", "NONE", "nan", "NaN", "N/A", "n/a", "NA", "#N/A",
+                "无", "空", "暂无", "/", "／", "-", "--", "—", "——", "\\N")
+
+
+def is_not_placeholder(values: pd.Series, placeholders=PLACEHOLDERS) -> pd.Series:
+    return ~values.astype("string").str.strip().isin(set(placeholders)).fillna(False).astype(bool)
+
+
+def is_trimmed_single_line(values: pd.Series) -> pd.Series:
+    """No blank or full-width blank at either end, no line break inside."""
+    text = values.astype("string")
+    bad = text.str.contains(r"^[\s\u3000]|[\s\u3000]$|[\r\n]", regex=True)
+    return ~bad.fillna(False).astype(bool)
+
+
 def is_uscc(values: pd.Series) -> pd.Series:
     return values.map(is_valid_uscc).astype(bool)
 
