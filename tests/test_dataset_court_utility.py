@@ -239,6 +239,7 @@ ALLOWED_TYPES = {
     "expect_column_values_to_match_regex", "expect_column_values_to_be_unique",
     "expect_compound_columns_to_be_unique", "expect_column_values_to_not_be_placeholder_text",
     "expect_column_values_to_be_trimmed_single_line",
+    "expect_column_values_to_have_valid_uscc_structure", "expect_column_values_to_have_valid_embedded_org_code",
     "expect_column_values_to_be_valid_uscc", "expect_column_values_to_be_valid_resident_id",
     "expect_column_values_to_be_calendar_dates", "expect_column_values_to_be_dates_not_after",
     "expect_column_values_to_be_non_negative_numbers", "expect_column_values_to_be_terms_in_set",
@@ -254,7 +255,7 @@ def test_every_rule_has_a_chinese_message_and_fix(dataset_id):
     required = set()
     for e in suite["expectations"]:
         meta = e["meta"]
-        assert e["severity"] == ("warning" if e["meta"]["rule"] == "stray_whitespace" else "critical"), e
+        assert e["severity"] == ("warning" if e["meta"]["rule"] in ("stray_whitespace", "uscc_org_code") else "critical"), e
         assert e["type"] in ALLOWED_TYPES, e
         assert set(e["kwargs"].get("column_list") or [e["kwargs"]["column"]]) <= set(dataset.field_names), e
         assert meta["rule"] and meta["message"] and meta["fix"], e

@@ -38,6 +38,7 @@ BUILT_IN = {
 CUSTOM = {
     "expect_column_values_to_not_be_placeholder_text",
     "expect_column_values_to_be_trimmed_single_line",
+    "expect_column_values_to_have_valid_uscc_structure", "expect_column_values_to_have_valid_embedded_org_code",
     "expect_column_values_to_be_valid_uscc",
     "expect_column_values_to_be_valid_resident_id",
     "expect_column_values_to_be_calendar_dates",
@@ -227,7 +228,7 @@ def test_every_rule_has_a_chinese_message_and_fix(dataset_id, catalog):
         assert set(e) == {"type", "kwargs", "severity", "meta"}, e
         assert e["type"] in BUILT_IN | CUSTOM, e["type"]
         # Errors refuse; only the stray-whitespace rule is a warning (reported, not counted).
-        assert e["severity"] == ("warning" if e["meta"]["rule"] == "stray_whitespace" else "critical"), e
+        assert e["severity"] == ("warning" if e["meta"]["rule"] in ("stray_whitespace", "uscc_org_code") else "critical"), e
         assert e["kwargs"]["column"] in fields, e
         meta = e["meta"]
         assert meta["rule"] and meta["message"] and meta["fix"], e

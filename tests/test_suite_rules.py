@@ -125,3 +125,45 @@ def test_every_suite_rule_has_a_chinese_message_and_fix():
     for e in suite["expectations"]:
         assert e["meta"]["rule"] and e["meta"]["message"] and e["meta"]["fix"], e
         assert e["severity"] in ("critical", "warning")
+
+
+def _code(first17):
+    from creditpipe.identifiers import uscc_check_char
+
+    return first17 + uscc_check_char(first17)
+
+
+@pytest.mark.parametrize("first17,rule,severity,says", [
+    ("B1320281123456789", "uscc_structure", "error", "第1位登记管理部门代码“B”不存在"),
+    ("94320281123456789", "uscc_structure", "error", "第2位机构类别代码“4”与登记管理部门“9”不符"),
+    ("91990281123456789", "uscc_structure", "error", "行政区划码“990281”不存在"),
+    ("91320281123456780", "uscc_org_code", "warning", "校验位应为"),
+])
+def test_credit_code_structure(first17, rule, severity, says):
+    rec = by_category(ORG)
+    rec["统一社会信用代码"] = _code(first17)
+    verdict = run([rec])
+    (found,) = verdict.issues.itertuples()
+    assert (found.field, found.rule, found.severity) == ("统一社会信用代码", rule, severity)
+    assert says in found.message
+    assert verdict.rejected == (1 if severity == "error" else 0)
+
+
+def test_codes_of_authorities_a_n_y_pass_the_structure():
+    from creditpipe.identifiers import org_code_check_char
+
+    for first in "ANY":
+        body8 = "12345678"
+        rec = by_category(ORG)
+        rec["统一社会信用代码"] = _code(first + "1" + "320281" + body8 + org_code_check_char(body8))
+        assert run([rec]).issues.empty
+
+
+def test_id_number_of_a_province_that_does_not_exist():
+    from creditpipe.identifiers import resident_id_check_char
+
+    rec = by_category(PERSON)
+    first17 = "990105194912310" + "02"
+    rec["证件号码"] = first17 + resident_id_check_char(first17)
+    (found,) = run([rec]).issues.itertuples()
+    assert found.rule == "resident_id_invalid" and "省份代码“99”不存在" in found.message

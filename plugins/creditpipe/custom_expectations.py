@@ -142,3 +142,34 @@ class ExpectColumnValuesToBeTrimmedSingleLine(ColumnMapExpectation):
 
     map_metric: ClassVar[str] = "column_values.creditpipe_trimmed_single_line"
     success_keys: ClassVar[Tuple[str, ...]] = ("mostly",)
+
+
+class ColumnValuesUsccStructure(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.creditpipe_uscc_structure"
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column, **kwargs):
+        return rules.is_uscc_structure(column)
+
+
+class ExpectColumnValuesToHaveValidUsccStructure(ColumnMapExpectation):
+    """统一社会信用代码 positions 1–8: a registering authority that exists, an entity type it
+    registers, a real province in the division code (A, N and Y are legal authorities)."""
+
+    map_metric: ClassVar[str] = "column_values.creditpipe_uscc_structure"
+    success_keys: ClassVar[Tuple[str, ...]] = ("mostly",)
+
+
+class ColumnValuesUsccOrgCode(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.creditpipe_uscc_org_code"
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column, **kwargs):
+        return rules.is_uscc_org_code(column)
+
+
+class ExpectColumnValuesToHaveValidEmbeddedOrgCode(ColumnMapExpectation):
+    """The GB 11714 organisation code inside a 统一社会信用代码 (positions 9–17) checks out."""
+
+    map_metric: ClassVar[str] = "column_values.creditpipe_uscc_org_code"
+    success_keys: ClassVar[Tuple[str, ...]] = ("mostly",)

@@ -12,6 +12,28 @@ USCC_VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}
 USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 1, 3, 9, 27, 19, 26, ...
 _USCC_SHAPE = re.compile(r"^[0-9ABCDEFGHJKLMNPQRTUWXY]{18}$")
 
+# GB 32100 appendix: registering authority (position 1) → entity types (position 2).
+USCC_ENTITY_TYPES = {
+    "1": "1239",  # 机构编制: 机关, 事业单位, 群团, 其他
+    "2": "19",  # 外交
+    "3": "1234569",  # 司法行政: 律所, 公证处, 基层法律服务所, 司法鉴定, 仲裁委, 其他
+    "4": "19",  # 文化
+    "5": "1239",  # 民政: 社会团体, 民办非企业单位, 基金会, 其他
+    "6": "129",  # 旅游
+    "7": "129",  # 宗教
+    "8": "19",  # 工会
+    "9": "123",  # 工商: 企业, 个体工商户, 农民专业合作社
+    "A": "19",  # 中央军委改革和编制办公室
+    "N": "1239",  # 农业: 组级, 村级, 乡镇级集体经济组织, 其他
+    "Y": "1",  # 其他
+}
+# Provinces of GB/T 2260 (positions 1–2 of a division code); 10 = registered nationally.
+PROVINCES = {
+    "10", "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",
+    "71", "81", "82",
+}
+
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 _ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
@@ -29,6 +51,34 @@ def is_valid_uscc(code: object) -> bool:
     if not isinstance(code, str) or not _USCC_SHAPE.match(code):
         return False
     return uscc_check_char(code[:17]) == code[17]
+
+
+def uscc_structure_problem(code: str) -> str | None:
+    """Which structural position of an 18-character code is impossible, in Chinese; None if
+    none is. (The check character is a separate rule.)"""
+    authority, kind, division = code[0], code[1], code[2:8]
+    if authority not in USCC_ENTITY_TYPES:
+        return f"第1位登记管理部门代码“{authority}”不存在"
+    if kind not in USCC_ENTITY_TYPES[authority]:
+        return f"第2位机构类别代码“{kind}”与登记管理部门“{authority}”不符"
+    if not division.isdigit() or division[:2] not in PROVINCES:
+        return f"第3–8位登记管理机关行政区划码“{division}”不存在"
+    return None
+
+
+def has_valid_uscc_structure(code: object) -> bool:
+    """Authority, entity type and division of a code in the right alphabet and length;
+    other shapes are the check rule's to report."""
+    if not isinstance(code, str) or not _USCC_SHAPE.match(code):
+        return True
+    return uscc_structure_problem(code) is None
+
+
+def has_valid_embedded_org_code(code: object) -> bool:
+    """The GB 11714 check of positions 9–17 (a warning only: old codes were issued with errors)."""
+    if not isinstance(code, str) or not _USCC_SHAPE.match(code):
+        return True
+    return org_code_check_char(code[8:16]) == code[16]
 
 
 def resident_id_check_char(first17: str) -> str | None:
@@ -50,7 +100,7 @@ def is_valid_resident_id(code: object, as_of: dt.date | None = None) -> bool:
     if not isinstance(code, str):
         return False
     code = code.upper()
-    if not _ID_SHAPE.match(code):
+    if not _ID_SHAPE.match(code) or code[:2] not in PROVINCES - {"10"}:
         return False
     born = resident_id_birth_date(code)
     if born is None or born < dt.date(1880, 1, 1):

@@ -16,7 +16,10 @@ from pathlib import Path
 import pandas as pd
 
 from creditpipe.identifiers import (
+    PROVINCES,
     USCC_VALUE,
+    org_code_check_char,
+    uscc_structure_problem,
     resident_id_birth_date,
     resident_id_check_char,
     uscc_check_char,
@@ -178,12 +181,12 @@ def check_records(records: pd.DataFrame, suite_name: str, delivery_date: dt.date
                 [k in keys for k in zip(issues[ROW_ID], issues["field"])], index=issues.index
             )
             issues = issues[~echo]
-        # A blank that already made a value wrong is said by that error, not again as a warning.
-        erred = set(zip(issues.loc[issues["severity"] == "error", ROW_ID], issues.loc[issues["severity"] == "error", "field"]))
-        blank_echo = (issues["rule"] == "stray_whitespace") & pd.Series(
-            [k in erred for k in zip(issues[ROW_ID], issues["field"])], index=issues.index
-        )
-        issues = issues[~blank_echo]
+        # A value that is wrong is said by its error; a warning on the same value would only
+        # repeat it (a blank that broke a code, the org-code check of a code that fails anyway).
+        errors = issues["severity"] == "error"
+        erred = set(zip(issues.loc[errors, ROW_ID], issues.loc[errors, "field"]))
+        echo = ~errors & pd.Series([k in erred for k in zip(issues[ROW_ID], issues["field"])], index=issues.index)
+        issues = issues[~echo]
         issues = issues.sort_values([ROW_ID, "field", "rule"], kind="stable").reset_index(drop=True)
     return Verdict(records, issues)
 
@@ -274,12 +277,19 @@ def explain(rule: str, value: str | None) -> str:
         if bad:
             return f"：含有代码中不允许的字符“{''.join(bad)}”"
         return f"：校验位应为“{uscc_check_char(value[:17])}”，实为“{value[17]}”"
+    if rule == "uscc_structure":
+        problem = uscc_structure_problem(value)
+        return f"：{problem}" if problem else ""
+    if rule == "uscc_org_code":
+        return f"：第9–17位组织机构代码的校验位应为“{org_code_check_char(value[8:16])}”，实为“{value[16]}”"
     if rule == "resident_id_invalid":
         code = value.upper()
         if len(code) != 18:
             return f"：应为18位，实为{len(code)}位"
         if not code[:17].isdigit() or code[17] not in "0123456789X":
             return "：前17位须为数字，末位为数字或X"
+        if code[:2] not in PROVINCES - {"10"}:
+            return f"：前两位省份代码“{code[:2]}”不存在"
         born = resident_id_birth_date(code)
         if born is None:
             return f"：其中的出生日期“{code[6:14]}”不存在"

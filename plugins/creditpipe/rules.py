@@ -9,7 +9,12 @@ import re
 
 import pandas as pd
 
-from creditpipe.identifiers import is_valid_resident_id, is_valid_uscc
+from creditpipe.identifiers import (
+    has_valid_embedded_org_code,
+    has_valid_uscc_structure,
+    is_valid_resident_id,
+    is_valid_uscc,
+)
 
 # The date shapes departments send; Excel date cells are turned into the first one on read.
 DATE_SHAPES = (
@@ -79,6 +84,14 @@ def is_trimmed_single_line(values: pd.Series) -> pd.Series:
 
 def is_uscc(values: pd.Series) -> pd.Series:
     return values.map(is_valid_uscc).astype(bool)
+
+
+def is_uscc_structure(values: pd.Series) -> pd.Series:
+    return values.map(has_valid_uscc_structure).astype(bool)
+
+
+def is_uscc_org_code(values: pd.Series) -> pd.Series:
+    return values.map(has_valid_embedded_org_code).astype(bool)
 
 
 def is_resident_id(values: pd.Series, as_of: str | dt.date | None = None) -> pd.Series:
