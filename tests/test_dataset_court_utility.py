@@ -5,6 +5,8 @@ and the suites' formats (案号, masked ID) accept what courts publish and nothi
 
 from __future__ import annotations
 
+from creditpipe.quality import expectation_columns
+
 import csv
 import datetime as dt
 import json
@@ -174,7 +176,7 @@ def test_each_error_kind_refused_exactly(dataset_id, department, seed):
 @pytest.mark.parametrize("dataset_id", [COURT, UTILITY])
 def test_error_kinds_name_rules_of_the_suite(dataset_id):
     rules = {
-        ("、".join(e["kwargs"].get("column_list") or [e["kwargs"]["column"]]), e["meta"]["rule"])
+        ("、".join(expectation_columns(e)), e["meta"]["rule"])
         for e in load_suite_document(dataset_id)["expectations"]
     }
     for kind, pair in module_for(dataset_id).ERROR_KINDS.items():
@@ -240,6 +242,7 @@ ALLOWED_TYPES = {
     "expect_compound_columns_to_be_unique", "expect_column_values_to_not_be_placeholder_text",
     "expect_column_values_to_be_trimmed_single_line",
     "expect_column_values_to_have_valid_uscc_structure", "expect_column_values_to_have_valid_embedded_org_code",
+    "expect_column_pair_dates_to_be_in_order", "expect_column_pair_uscc_to_match_party_category",
     "expect_column_values_to_be_valid_uscc", "expect_column_values_to_be_valid_resident_id",
     "expect_column_values_to_be_calendar_dates", "expect_column_values_to_be_dates_not_after",
     "expect_column_values_to_be_non_negative_numbers", "expect_column_values_to_be_terms_in_set",
@@ -257,7 +260,7 @@ def test_every_rule_has_a_chinese_message_and_fix(dataset_id):
         meta = e["meta"]
         assert e["severity"] == ("warning" if e["meta"]["rule"] in ("stray_whitespace", "uscc_org_code") else "critical"), e
         assert e["type"] in ALLOWED_TYPES, e
-        assert set(e["kwargs"].get("column_list") or [e["kwargs"]["column"]]) <= set(dataset.field_names), e
+        assert set(expectation_columns(e)) <= set(dataset.field_names), e
         assert meta["rule"] and meta["message"] and meta["fix"], e
         for text in (meta["message"], meta["fix"]):
             assert re.search("[\u4e00-\u9fff]", text), e

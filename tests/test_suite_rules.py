@@ -167,3 +167,37 @@ def test_id_number_of_a_province_that_does_not_exist():
     rec["证件号码"] = first17 + resident_id_check_char(first17)
     (found,) = run([rec]).issues.itertuples()
     assert found.rule == "resident_id_invalid" and "省份代码“99”不存在" in found.message
+
+
+@pytest.mark.parametrize("category,code_kind,contradicts", [
+    (ORG, "2", True),     # a 92 code is an individual business, not an organisation
+    (SHOP, "1", True),    # an individual business's code starts with 92
+    (SHOP, "2", False),
+    (ORG, "1", False),
+])
+def test_credit_code_and_category_must_agree(category, code_kind, contradicts):
+    from creditpipe.simulators.identity import make_uscc
+
+    rec = by_category(category)
+    rec["统一社会信用代码"] = make_uscc(random.Random(4), "9", code_kind)
+    found = {(r.field, r.rule) for r in run([rec]).issues.itertuples()}
+    assert found == ({("统一社会信用代码、行政相对人类别", "code_contradicts_category")} if contradicts else set())
+
+
+def test_a_natural_person_with_a_credit_code_contradicts():
+    rec = by_category(PERSON)
+    rec["统一社会信用代码"] = "91110000710926094P"
+    (found,) = run([rec]).issues.itertuples()
+    assert found.rule == "code_contradicts_category" and "自然人不填统一社会信用代码" in found.message
+
+
+def test_dates_out_of_order_and_no_echo_of_a_bad_date():
+    rec = by_category(ORG)
+    rec.update({"处罚决定日期": "2026-10-20", "处罚有效期": "2026-10-01"})
+    (found,) = run([rec]).issues.itertuples()
+    assert (found.field, found.rule) == ("处罚决定日期、处罚有效期", "date_order")
+    assert "2026-10-20 / 2026-10-01" in found.message
+    # A decision date in the future is one problem, not also an order problem.
+    rec2 = by_category(ORG)
+    rec2.update({"处罚决定日期": "2030-01-01", "处罚有效期": "2029-12-31", "行政处罚决定书文号": "澄市监处罚〔2026〕8888号"})
+    assert {(r.field, r.rule) for r in run([rec2]).issues.itertuples()} == {("处罚决定日期", "date_in_future")}

@@ -9,10 +9,14 @@ from __future__ import annotations
 from typing import ClassVar, List, Optional, Tuple, Union
 
 from great_expectations.execution_engine import PandasExecutionEngine
-from great_expectations.expectations.expectation import ColumnMapExpectation
+from great_expectations.expectations.expectation import ColumnMapExpectation, ColumnPairMapExpectation
 from great_expectations.expectations.metrics import (
     ColumnMapMetricProvider,
     column_condition_partial,
+)
+from great_expectations.expectations.metrics.map_metric_provider import (
+    ColumnPairMapMetricProvider,
+    column_pair_condition_partial,
 )
 
 from creditpipe import rules
@@ -173,3 +177,41 @@ class ExpectColumnValuesToHaveValidEmbeddedOrgCode(ColumnMapExpectation):
 
     map_metric: ClassVar[str] = "column_values.creditpipe_uscc_org_code"
     success_keys: ClassVar[Tuple[str, ...]] = ("mostly",)
+
+
+_PAIR_DOMAIN = ("batch_id", "table", "column_A", "column_B", "row_condition", "condition_parser", "ignore_row_if")
+_PAIR_SUCCESS = ("column_A", "column_B", "ignore_row_if", "mostly")
+
+
+class ColumnPairUsccMatchesCategory(ColumnPairMapMetricProvider):
+    condition_metric_name = "column_pair_values.creditpipe_uscc_matches_category"
+    condition_domain_keys = _PAIR_DOMAIN
+
+    @column_pair_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column_A, column_B, **kwargs):
+        return rules.uscc_matches_category(column_A, column_B)
+
+
+class ExpectColumnPairUsccToMatchPartyCategory(ColumnPairMapExpectation):
+    """column_A a 统一社会信用代码, column_B the party's category: they must not contradict."""
+
+    ignore_row_if: str = "either_value_is_missing"
+    map_metric: ClassVar[str] = "column_pair_values.creditpipe_uscc_matches_category"
+    success_keys: ClassVar[Tuple[str, ...]] = _PAIR_SUCCESS
+
+
+class ColumnPairDatesInOrder(ColumnPairMapMetricProvider):
+    condition_metric_name = "column_pair_values.creditpipe_dates_in_order"
+    condition_domain_keys = _PAIR_DOMAIN
+
+    @column_pair_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column_A, column_B, **kwargs):
+        return rules.dates_in_order(column_A, column_B)
+
+
+class ExpectColumnPairDatesToBeInOrder(ColumnPairMapExpectation):
+    """The date in column_A is not after the date in column_B (decision ≤ publication, start ≤ end)."""
+
+    ignore_row_if: str = "either_value_is_missing"
+    map_metric: ClassVar[str] = "column_pair_values.creditpipe_dates_in_order"
+    success_keys: ClassVar[Tuple[str, ...]] = _PAIR_SUCCESS

@@ -171,7 +171,19 @@ def check_records(records: pd.DataFrame, suite_name: str, delivery_date: dt.date
         if res.success:
             continue
         rows.extend(_issues_of(config, res.result.get("unexpected_index_list") or []))
-    issues = pd.DataFrame(rows, columns=ISSUE_COLUMNS)
+    issues = pd.DataFrame(rows, columns=["_pair", *ISSUE_COLUMNS])
+    if not issues.empty:
+        # A rule over a pair of fields (dates in order, code vs category) is not repeated
+        # when one of its fields already has an error of its own on that row.
+        single = issues["_pair"].isna() & (issues["severity"] == "error")
+        own = set(zip(issues.loc[single, ROW_ID], issues.loc[single, "field"]))
+        pair_echo = pd.Series(
+            [p is not None and isinstance(p, tuple) and any((r, c) in own for c in p)
+             for r, p in zip(issues[ROW_ID], issues["_pair"])],
+            index=issues.index,
+        )
+        issues = issues[~pair_echo]
+    issues = issues.drop(columns="_pair")
     if not issues.empty:
         # "NULL" or "无" in a field is one problem, said once: drop the other rules' echoes.
         placeholder = issues["rule"] == "placeholder_text"
@@ -191,9 +203,22 @@ def check_records(records: pd.DataFrame, suite_name: str, delivery_date: dt.date
     return Verdict(records, issues)
 
 
+def expectation_columns(expectation: dict) -> list[str]:
+    """The fields an expectation (as stored in a suite file) looks at."""
+    kwargs = expectation["kwargs"]
+    if "column_list" in kwargs:
+        return list(kwargs["column_list"])
+    if "column_A" in kwargs:
+        return [kwargs["column_A"], kwargs["column_B"]]
+    return [kwargs["column"]]
+
+
 def _issues_of(config, unexpected: list[dict]) -> list[dict]:
     # A rule over several columns (a compound key) names them all as its field.
-    columns = config.kwargs.get("column_list") or [config.kwargs["column"]]
+    kwargs = config.kwargs
+    columns = kwargs.get("column_list") or (
+        [kwargs["column_A"], kwargs["column_B"]] if "column_A" in kwargs else [kwargs["column"]]
+    )
     column = "、".join(columns)
     meta = config.meta or {}
     raw = getattr(config, "severity", None) or "critical"
@@ -216,6 +241,7 @@ def _issues_of(config, unexpected: list[dict]) -> list[dict]:
         }
         out.append(
             {
+                "_pair": tuple(columns) if "column_A" in kwargs else None,
                 ROW_ID: int(hit[ROW_ID]),
                 "field": column,
                 "rule": meta.get("rule", config.type),

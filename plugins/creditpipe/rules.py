@@ -103,3 +103,24 @@ def _as_date(value: str | dt.date | None) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value)[:10])
+
+
+PARTY_CATEGORIES = ("法人及非法人组织", "自然人", "个体工商户")
+
+
+def uscc_matches_category(codes: pd.Series, categories: pd.Series) -> pd.Series:
+    """A code starting with 92 is an individual business (个体工商户) and an individual
+    business's code starts with 92; a natural person has no credit code. Categories outside
+    the standard are the enumeration rule's to report."""
+    code = codes.astype("string").str.strip()
+    cat = categories.astype("string").str.strip()
+    individual = code.str.startswith("92").fillna(False).astype(bool)
+    known = cat.isin(PARTY_CATEGORIES).fillna(False).astype(bool)
+    wrong = (individual & (cat != "个体工商户")) | (~individual & (cat == "个体工商户")) | (cat == "自然人")
+    return ~(known & wrong.fillna(False).astype(bool))
+
+
+def dates_in_order(earlier: pd.Series, later: pd.Series) -> pd.Series:
+    """The first date is not after the second; values that are no date are left to the date rule."""
+    a, b = parse_dates(earlier), parse_dates(later)
+    return (a.isna() | b.isna() | (a <= b)).astype(bool)
