@@ -201,3 +201,19 @@ def test_dates_out_of_order_and_no_echo_of_a_bad_date():
     rec2 = by_category(ORG)
     rec2.update({"处罚决定日期": "2030-01-01", "处罚有效期": "2029-12-31", "行政处罚决定书文号": "澄市监处罚〔2026〕8888号"})
     assert {(r.field, r.rule) for r in run([rec2]).issues.itertuples()} == {("处罚决定日期", "date_in_future")}
+
+
+@pytest.mark.parametrize("number,ok", [
+    ("澄市监处罚〔2026〕0012号", True),
+    ("澄市监处罚[2026]12号", True),       # half-width brackets
+    ("澄市监处罚（2026）12号", True),      # full-width round brackets
+    ("宜市监案字〔2019〕第123号", True),
+    ("澄市监处罚2026012号", False),
+    ("澄市监处罚〔26〕12号", False),
+    ("澄市监处罚〔２０２６〕12号", False),  # full-width digits
+])
+def test_decision_number_format(number, ok):
+    rec = by_category(ORG)
+    rec["行政处罚决定书文号"] = number
+    found = {(r.field, r.rule) for r in run([rec]).issues.itertuples()}
+    assert found == (set() if ok else {("行政处罚决定书文号", "doc_no_format")})

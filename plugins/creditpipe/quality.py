@@ -259,7 +259,7 @@ _FULL_WIDTH = re.compile("[\uff01-\uff5e]")
 _EXCEL_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
 # Rules whose values come out of a spreadsheet cell: their messages diagnose the damage.
 _CELL_RULES = {"uscc_invalid", "resident_id_invalid", "masked_id_format", "date_invalid",
-               "amount_invalid", "integer_invalid", "case_no_format", "enumeration", "format"}
+               "amount_invalid", "integer_invalid", "case_no_format", "doc_no_format", "enumeration", "format"}
 
 
 def spreadsheet_symptom(rule: str, value: str) -> str | None:
