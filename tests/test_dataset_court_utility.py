@@ -243,6 +243,7 @@ ALLOWED_TYPES = {
     "expect_column_values_to_be_trimmed_single_line",
     "expect_column_values_to_have_valid_uscc_structure", "expect_column_values_to_have_valid_embedded_org_code",
     "expect_column_pair_dates_to_be_in_order", "expect_column_pair_uscc_to_match_party_category",
+    "expect_column_pair_published_within_working_days",
     "expect_column_values_to_be_valid_uscc", "expect_column_values_to_be_valid_resident_id",
     "expect_column_values_to_be_calendar_dates", "expect_column_values_to_be_dates_not_after",
     "expect_column_values_to_be_non_negative_numbers", "expect_column_values_to_be_terms_in_set",
@@ -258,9 +259,9 @@ def test_every_rule_has_a_chinese_message_and_fix(dataset_id):
     required = set()
     for e in suite["expectations"]:
         meta = e["meta"]
-        assert e["severity"] == ("warning" if e["meta"]["rule"] in ("stray_whitespace", "uscc_org_code") else "critical"), e
+        assert e["severity"] == ("warning" if e["meta"]["rule"] in ("stray_whitespace", "uscc_org_code", "late_publication") else "critical"), e
         assert e["type"] in ALLOWED_TYPES, e
-        assert set(expectation_columns(e)) <= set(dataset.field_names), e
+        assert set(expectation_columns(e)) <= set(dataset.field_names) | {"报送日期"}, e
         assert meta["rule"] and meta["message"] and meta["fix"], e
         for text in (meta["message"], meta["fix"]):
             assert re.search("[\u4e00-\u9fff]", text), e

@@ -42,6 +42,7 @@ CUSTOM = {
     "expect_column_values_to_be_trimmed_single_line",
     "expect_column_values_to_have_valid_uscc_structure", "expect_column_values_to_have_valid_embedded_org_code",
     "expect_column_pair_dates_to_be_in_order", "expect_column_pair_uscc_to_match_party_category",
+    "expect_column_pair_published_within_working_days",
     "expect_column_values_to_be_valid_uscc",
     "expect_column_values_to_be_valid_resident_id",
     "expect_column_values_to_be_calendar_dates",
@@ -61,6 +62,10 @@ def run(records: list[dict], dataset_id: str, catalog):
     frame = pd.DataFrame(records, columns=catalog.dataset(dataset_id).field_names)
     frame = frame.where(frame != "", None).astype(object)
     frame.insert(0, "source_row", range(1, len(frame) + 1))
+    # Each record published on its decision day (timely): only the injected errors show.
+    for decision in ("处罚决定日期", "许可决定日期"):
+        if decision in frame.columns:
+            frame["报送日期"] = frame[decision]
     return check_records(frame, catalog.dataset(dataset_id).suite, DELIVERED)
 
 
@@ -208,9 +213,12 @@ def test_validate_cli_returns_exactly_the_injected_errors(dataset_id, tmp_path):
     assert proc.returncode == 0, proc.stderr
     with open(out / "rejections.csv", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
-    assert {(int(r["source_row"]), r["field"], r["rule"]) for r in rows} == {
+    # Errors are exactly the injected ones; a month's decisions delivered on its last day
+    # may also carry 双公示 late-publication warnings, which refuse nothing.
+    assert {(int(r["source_row"]), r["field"], r["rule"]) for r in rows if r["severity"] == "error"} == {
         (e.source_row, e.field, e.rule) for e in expected
     }
+    assert {r["rule"] for r in rows if r["severity"] == "warning"} <= {"late_publication"}
     assert all(r["message"] for r in rows)
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
     assert summary["received"] == 120
@@ -231,8 +239,8 @@ def test_every_rule_has_a_chinese_message_and_fix(dataset_id, catalog):
         assert set(e) == {"type", "kwargs", "severity", "meta"}, e
         assert e["type"] in BUILT_IN | CUSTOM, e["type"]
         # Errors refuse; only the stray-whitespace rule is a warning (reported, not counted).
-        assert e["severity"] == ("warning" if e["meta"]["rule"] in ("stray_whitespace", "uscc_org_code") else "critical"), e
-        assert set(expectation_columns(e)) <= fields, e
+        assert e["severity"] == ("warning" if e["meta"]["rule"] in ("stray_whitespace", "uscc_org_code", "late_publication") else "critical"), e
+        assert set(expectation_columns(e)) <= fields | {"报送日期"}, e
         meta = e["meta"]
         assert meta["rule"] and meta["message"] and meta["fix"], e
         for text in (meta["message"], meta["fix"]):

@@ -21,8 +21,8 @@ def full_width(text):
 @pytest.fixture(scope="module")
 def verdict():
     factory = Factory(random.Random(21))
-    org = lambda: next(r for r in iter(lambda: factory.record(dt.date(2026, 10, 20)), None) if r["行政相对人类别"] == "法人及非法人组织")
-    person = lambda: next(r for r in iter(lambda: factory.record(dt.date(2026, 10, 20)), None) if r["行政相对人类别"] == "自然人")
+    org = lambda: next(r for r in iter(lambda: factory.record(dt.date(2026, 10, 28)), None) if r["行政相对人类别"] == "法人及非法人组织")
+    person = lambda: next(r for r in iter(lambda: factory.record(dt.date(2026, 10, 28)), None) if r["行政相对人类别"] == "自然人")
     rows = [
         dict(person(), 证件号码="3.20281E+17"),                                  # 1 ID in scientific notation
         dict(org(), 统一社会信用代码="913202811234567000"),                         # 2 lost its last digits

@@ -18,7 +18,7 @@ def records(n=3, seed=1):
     factory = PenaltyFactory(rng)
     out = []
     while len(out) < n:
-        rec = factory.record(dt.date(2026, 10, 20))
+        rec = factory.record(dt.date(2026, 10, 28))
         out.append(rec)
     return out
 
@@ -71,7 +71,7 @@ CASES = [
     (ORG, {"处罚类别": "没收违法所得、没收非法财物"}, set()),  # an older feed's category
     (ORG, {"处罚决定日期": "2026-09-31"}, {("处罚决定日期", "date_invalid")}),
     (ORG, {"处罚决定日期": "2026-11-02"}, {("处罚决定日期", "date_in_future")}),
-    (ORG, {"处罚决定日期": "2026/10/8"}, set()),
+    (ORG, {"处罚决定日期": "2026/10/28"}, set()),
     (ORG, {"处罚有效期": "长期"}, {("处罚有效期", "date_invalid")}),
     (ORG, {"公示截止期": "20290230"}, {("公示截止期", "date_invalid")}),
     (ORG, {"罚款金额（万元）": "-0.5"}, {("罚款金额（万元）", "amount_invalid")}),
@@ -193,10 +193,10 @@ def test_a_natural_person_with_a_credit_code_contradicts():
 
 def test_dates_out_of_order_and_no_echo_of_a_bad_date():
     rec = by_category(ORG)
-    rec.update({"处罚决定日期": "2026-10-20", "处罚有效期": "2026-10-01"})
+    rec.update({"处罚决定日期": "2026-10-28", "处罚有效期": "2026-10-01"})
     (found,) = run([rec]).issues.itertuples()
     assert (found.field, found.rule) == ("处罚决定日期、处罚有效期", "date_order")
-    assert "2026-10-20 / 2026-10-01" in found.message
+    assert "2026-10-28 / 2026-10-01" in found.message
     # A decision date in the future is one problem, not also an order problem.
     rec2 = by_category(ORG)
     rec2.update({"处罚决定日期": "2030-01-01", "处罚有效期": "2029-12-31", "行政处罚决定书文号": "澄市监处罚〔2026〕8888号"})
@@ -217,3 +217,35 @@ def test_decision_number_format(number, ok):
     rec["行政处罚决定书文号"] = number
     found = {(r.field, r.rule) for r in run([rec]).issues.itertuples()}
     assert found == (set() if ok else {("行政处罚决定书文号", "doc_no_format")})
+
+
+
+@pytest.mark.parametrize("decided,late", [
+    ("2026-10-21", False),  # 22, 23, 26–30 October: 7 working days, on time
+    ("2026-10-20", True),   # 8 working days: late, a warning only
+    ("2026-09-29", False),  # across 国庆: 30 Sep, 8, 9, 10 (调休 Saturday), 12, 13, 14 Oct: 7
+])
+def test_publication_deadline_counts_working_days_with_the_holidays(decided, late):
+    rec = by_category(ORG)
+    rec["处罚决定日期"] = decided
+    delivered = {"2026-09-29": dt.date(2026, 10, 14)}.get(decided, DELIVERED)
+    frame = pd.DataFrame([rec]).astype(object)
+    frame = frame.where(frame != "", None)
+    frame.insert(0, "source_row", [1])
+    verdict = check_records(frame, "market.admin_penalty", delivered)
+    found = {(r.field, r.rule, r.severity) for r in verdict.issues.itertuples()}
+    assert found == ({("处罚决定日期、报送日期", "late_publication", "warning")} if late else set())
+    assert verdict.rejected == 0  # never in the 数据不合格率
+    if late:
+        assert "相隔 8 个工作日（应在 7 个工作日内）" in verdict.issues.iloc[0]["message"]
+
+
+def test_a_pulled_record_is_published_when_it_changed_at_the_source():
+    rec = by_category(ORG)
+    rec["处罚决定日期"] = "2026-10-01"
+    frame = pd.DataFrame([rec, dict(rec, 行政处罚决定书文号="澄市监处罚〔2026〕7777号")]).astype(object)
+    frame = frame.where(frame != "", None)
+    frame.insert(0, "source_row", [1, 2])
+    frame["报送日期"] = ["2026-10-09 10:00:00", None]  # row 2: no change time, the delivery counts
+    found = {(r.source_row, r.rule) for r in check_records(frame, "market.admin_penalty", DELIVERED).issues.itertuples()}
+    assert found == {(2, "late_publication")}

@@ -196,6 +196,8 @@ def _check_dataset(ds: Dataset, departments: dict[str, Department]) -> None:
         if not _IDENT.match(name):
             raise CatalogError(f"{where}：{name!r} 不是合法的表名或列名")
     names = [f.name for f in ds.fields]
+    if "报送日期" in names:  # quality.PUBLISHED: the platform's own column
+        raise CatalogError(f"{where}：字段名“报送日期”保留给系统使用")
     if len(set(names)) != len(names):
         raise CatalogError(f"{where}：字段名重复")
     for key in ds.business_key:

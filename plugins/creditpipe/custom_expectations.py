@@ -215,3 +215,23 @@ class ExpectColumnPairDatesToBeInOrder(ColumnPairMapExpectation):
     ignore_row_if: str = "either_value_is_missing"
     map_metric: ClassVar[str] = "column_pair_values.creditpipe_dates_in_order"
     success_keys: ClassVar[Tuple[str, ...]] = _PAIR_SUCCESS
+
+
+class ColumnPairPublishedWithin(ColumnPairMapMetricProvider):
+    condition_metric_name = "column_pair_values.creditpipe_published_within"
+    condition_domain_keys = _PAIR_DOMAIN
+    condition_value_keys = ("working_days",)
+
+    @column_pair_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column_A, column_B, working_days=7, **kwargs):
+        return rules.published_within(column_A, column_B, int(working_days))
+
+
+class ExpectColumnPairPublishedWithinWorkingDays(ColumnPairMapExpectation):
+    """column_A a decision date, column_B when the record was published to the platform:
+    at most ``working_days`` working days apart (双公示 7 个工作日)."""
+
+    working_days: int = 7
+    ignore_row_if: str = "either_value_is_missing"
+    map_metric: ClassVar[str] = "column_pair_values.creditpipe_published_within"
+    success_keys: ClassVar[Tuple[str, ...]] = (*_PAIR_SUCCESS, "working_days")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from creditpipe.catalog import Dataset
-from creditpipe.quality import ROW_ID
+from creditpipe.quality import PUBLISHED, ROW_ID
 
 ENCODINGS = ("utf-8-sig", "gb18030")
 SUPPORTED = (".csv", ".xlsx", ".jsonl", ".ndjson")
@@ -58,7 +58,7 @@ def records_fingerprint(records: pd.DataFrame) -> str:
     """SHA-256 of the records themselves (fields in catalog order, rows in file order):
     equal for the same data sent as CSV or XLSX, in any encoding, under any name."""
     digest = hashlib.sha256()
-    fields = [c for c in records.columns if c != ROW_ID]
+    fields = [c for c in records.columns if c not in (ROW_ID, PUBLISHED)]
     digest.update(json.dumps(fields, ensure_ascii=False).encode())
     for row in records[fields].itertuples(index=False, name=None):
         digest.update(json.dumps(["" if v is None else str(v) for v in row], ensure_ascii=False).encode())
@@ -195,6 +195,10 @@ def _to_records(rows: list[list[str]], dataset: Dataset, name: str):
     for f in dataset.field_names:
         i = positions.get(f)
         columns[f] = [_cell(r, i) for _, r in data]
+    # A pulled record's change time at the source is when the department published it.
+    stamp = next((i for i, h in enumerate(header) if h == "updated_at"), None)
+    if stamp is not None:
+        columns[PUBLISHED] = [_cell(r, stamp) for _, r in data]
     frame = pd.DataFrame(columns)
     frame[ROW_ID] = frame[ROW_ID].astype("int64")
     for f in dataset.field_names:

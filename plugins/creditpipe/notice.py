@@ -72,7 +72,7 @@ def write_rejections_json(verdict: Verdict, dataset: Dataset, department: Depart
         "records": [
             {"source_row": row, "refused": row in verdict.refused_rows,
              "record": {k: (None if v is None or (isinstance(v, float) and pd.isna(v)) else v)
-                        for k, v in records.loc[row].items()},
+                        for k, v in records.loc[row].items() if k in dataset.field_names},
              "issues": found}
             for row, found in sorted(by_row.items())
         ],

@@ -29,6 +29,9 @@ from creditpipe.settings import project_dir
 log = logging.getLogger(__name__)
 
 ROW_ID = "source_row"
+# When each record reached the platform: its change time at the source for pulled records,
+# the file's delivery otherwise. Checked by the 双公示 deadline rule; never stored.
+PUBLISHED = "报送日期"
 ISSUE_COLUMNS = [ROW_ID, "field", "rule", "severity", "message", "fix", "value"]
 # GE's severities → ours: an error refuses the record and counts in the 数据不合格率,
 # a warning is told to the department and counts nowhere.
@@ -146,6 +149,10 @@ def check_records(records: pd.DataFrame, suite_name: str, delivery_date: dt.date
     """Run the suite over the records (which carry ``source_row``) and collect every issue."""
     gx = _GX.get()
     suite = gx.suite(suite_name)
+    if PUBLISHED not in records.columns:
+        records = records.assign(**{PUBLISHED: delivery_date.isoformat()})
+    else:
+        records = records.assign(**{PUBLISHED: records[PUBLISHED].fillna(delivery_date.isoformat())})
     if records.empty:
         return Verdict(records, pd.DataFrame(columns=ISSUE_COLUMNS))
     batch = gx.batch_definition.get_batch(batch_parameters={"dataframe": records})
@@ -237,7 +244,7 @@ def _issues_of(config, unexpected: list[dict]) -> list[dict]:
             "field": column,
             "allowed": allowed,
             "not_after": not_after,
-            "detail": explain(meta.get("rule", ""), value),
+            "detail": explain(meta.get("rule", ""), value, kwargs),
         }
         out.append(
             {
@@ -260,6 +267,18 @@ _EXCEL_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
 # Rules whose values come out of a spreadsheet cell: their messages diagnose the damage.
 _CELL_RULES = {"uscc_invalid", "resident_id_invalid", "masked_id_format", "date_invalid",
                "amount_invalid", "integer_invalid", "case_no_format", "doc_no_format", "enumeration", "format"}
+
+
+def _publication_lag(value: str, allowed: int) -> str:
+    from creditpipe import rules
+    from creditpipe.workdays import WorkingCalendar
+
+    decided, published = (rules.parse_dates(pd.Series([v])).iloc[0] for v in value.split(" / "))
+    calendar = WorkingCalendar()
+    lag = calendar.working_days_between(decided.date(), published.date())
+    note = calendar.statement()
+    return (f"：决定于 {decided.date()}，{published.date()} 才报送公示，相隔 {lag} 个工作日（应在 {allowed} 个工作日内）"
+            + (f"。{note}" if note else ""))
 
 
 def spreadsheet_symptom(rule: str, value: str) -> str | None:
@@ -288,10 +307,12 @@ def spreadsheet_symptom(rule: str, value: str) -> str | None:
     return None
 
 
-def explain(rule: str, value: str | None) -> str:
+def explain(rule: str, value: str | None, kwargs: dict | None = None) -> str:
     """What exactly is wrong with a value, so the clerk can fix it without guessing."""
     if not value:
         return ""
+    if rule == "late_publication":
+        return _publication_lag(value, (kwargs or {}).get("working_days", 7))
     if rule in _CELL_RULES:
         symptom = spreadsheet_symptom(rule, value)
         if symptom:

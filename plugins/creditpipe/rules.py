@@ -124,3 +124,22 @@ def dates_in_order(earlier: pd.Series, later: pd.Series) -> pd.Series:
     """The first date is not after the second; values that are no date are left to the date rule."""
     a, b = parse_dates(earlier), parse_dates(later)
     return (a.isna() | b.isna() | (a <= b)).astype(bool)
+
+
+def published_within(decided: pd.Series, published: pd.Series, working_days: int, calendar=None) -> pd.Series:
+    """Published no more than ``working_days`` working days after the decision (双公示: 7),
+    counting the official holidays and make-up days. Values that are no date are left to
+    the date rules."""
+    from creditpipe.workdays import WorkingCalendar
+
+    calendar = calendar or WorkingCalendar()
+    a, b = parse_dates(decided), parse_dates(published)
+    ok = a.isna() | b.isna()
+    lag = {}
+    for da, db in set(zip(a[~ok].dt.date, b[~ok].dt.date)):
+        lag[(da, db)] = calendar.working_days_between(da, db)
+    late = pd.Series(
+        [False if skip else lag[(x.date(), y.date())] > working_days for skip, x, y in zip(ok, a, b)],
+        index=decided.index,
+    )
+    return ~late
