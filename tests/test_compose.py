@@ -73,3 +73,10 @@ def test_every_source_connection_of_the_catalog_is_passed(catalog):
         for source in dataset.sources:
             if source.option("conn_id"):
                 assert f"AIRFLOW_CONN_{source.option('conn_id').upper()}" in env, source
+
+
+def test_the_smtp_connection_is_passed():
+    from creditpipe.mailer import SMTP_CONN_ID
+
+    env = compose()["services"]["airflow-worker"]["environment"]
+    assert f"AIRFLOW_CONN_{SMTP_CONN_ID.upper()}" in env

@@ -154,3 +154,13 @@ def test_counts_that_do_not_add_up_are_refused(warehouse, penalty):
     batch = {"batch_id": "x", "dataset_id": penalty.id, "received": 3, "accepted": 1, "rejected": 1}
     with pytest.raises(WarehouseError, match="不平"):
         load_batch(warehouse, penalty, batch, pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
+
+
+def test_a_warehouse_from_an_older_version_is_named_not_misused(tmp_path, catalog):
+    from creditpipe.warehouse import WarehouseError, apply_schema, connect
+
+    engine = connect(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE refused_record (batch_id TEXT, source_row INTEGER, record_json TEXT)"))
+    with pytest.raises(WarehouseError, match="refused_record 缺少列 business_key、closed_at、closed_by_batch"):
+        apply_schema(engine, catalog)

@@ -38,9 +38,16 @@ log = logging.getLogger(__name__)
 TZ = ZoneInfo("Asia/Shanghai")
 
 
+_SCHEMA_READY: set[str] = set()
+
+
 def _engine(home=None):
-    engine = connect(settings.warehouse_url(home))
-    apply_schema(engine, load_catalog())
+    """The warehouse, its schema applied (and checked) once per process."""
+    url = settings.warehouse_url(home)
+    engine = connect(url)
+    if url not in _SCHEMA_READY:
+        apply_schema(engine, load_catalog())
+        _SCHEMA_READY.add(url)
     return engine
 
 

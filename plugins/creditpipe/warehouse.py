@@ -59,6 +59,26 @@ def apply_schema(engine: Engine, catalog: Catalog) -> None:
             if not path.exists():
                 raise WarehouseError(f"缺少建表语句 {path.relative_to(project_dir())}")
             conn.execute(sa.text(path.read_text(encoding="utf-8")))
+    _check_columns(engine, tuple(files))
+
+
+def _check_columns(engine: Engine, files: tuple[Path, ...]) -> None:
+    """CREATE TABLE IF NOT EXISTS leaves an older table as it was: say so, clearly, rather
+    than fail later on a missing column."""
+    reference = sa.create_engine("sqlite://")
+    with reference.begin() as conn:
+        for path in files:
+            conn.execute(sa.text(path.read_text(encoding="utf-8")))
+    want = sa.inspect(reference)
+    have = sa.inspect(engine)
+    for table in want.get_table_names():
+        missing = {c["name"] for c in want.get_columns(table)} - {c["name"] for c in have.get_columns(table)}
+        if missing:
+            raise WarehouseError(
+                f"数据仓库表 {table} 缺少列 {'、'.join(sorted(missing))}：该表由旧版本创建。"
+                "生产库请先迁移；演示环境可执行 make clean 后重跑 make demo"
+            )
+    reference.dispose()
 
 
 @dataclass(frozen=True)
