@@ -119,7 +119,6 @@ def refused_in_warehouse(engine) -> set[tuple]:
 
 def run_demo(month: str, home: str | None = None, seed: int = 20261) -> dict:
     from creditpipe.simulators.api_server import SimulatedApi
-    from creditpipe.warehouse import connect, totals
 
     catalog = load_catalog()
     home_paths = settings.paths(home)

@@ -7,6 +7,7 @@ import datetime as dt
 import random
 
 from creditpipe.identifiers import is_valid_uscc
+from creditpipe.simulators.party import PARTY_ERROR_KINDS, inject_party, party_eligible
 from creditpipe.simulators.identity import (
     COUNTY,
     USCC_CHARS,
@@ -65,11 +66,9 @@ WORKER_ITEMS = [("N1", "叉车司机"), ("Q2", "起重机司机"), ("G1", "工�
                 ("A", "特种设备安全管理")]
 
 ERROR_KINDS = {
-    "uscc_check": ("统一社会信用代码", "uscc_invalid"),
-    "id_check": ("证件号码", "resident_id_invalid"),
+    **PARTY_ERROR_KINDS,
     "legal_rep_id_check": ("法定代表人证件号码", "resident_id_invalid"),
     "authority_uscc_check": ("许可机关统一社会信用代码", "uscc_invalid"),
-    "category_enum": ("行政相对人类别", "enumeration"),
     "license_category_enum": ("许可类别", "enumeration"),
     "status_enum": ("当前状态", "enumeration"),
     "missing_content": ("许可内容", "required"),
@@ -79,8 +78,6 @@ ERROR_KINDS = {
     "valid_from_format": ("有效期自", "date_invalid"),
     "valid_until_text": ("有效期至", "date_invalid"),
     "duplicate_no": ("行政许可决定文书号", "duplicate_in_delivery"),
-    "person_without_id": ("证件号码", "required_for_natural_person"),
-    "org_without_uscc": ("统一社会信用代码", "required_for_organisation"),
 }
 
 
@@ -241,23 +238,20 @@ FIELDS = [
 
 
 def eligible(record: dict, kind: str) -> bool:
+    shared = party_eligible(record, kind)
+    if shared is not None:
+        return shared
     person = record["行政相对人类别"] == "自然人"
-    if kind in ("uscc_check", "org_without_uscc", "category_enum", "legal_rep_id_check"):
+    if kind in ("legal_rep_id_check",):
         return not person
-    if kind in ("id_check", "person_without_id"):
-        return person
     return True
 
 
 def inject(records: list[dict], kind: str, i: int, rng: random.Random, delivered: dt.date) -> list[int]:
     rec = records[i]
-    if kind == "uscc_check":
-        code = rec["统一社会信用代码"]
-        rec["统一社会信用代码"] = code[:17] + other_char(rng, code[17], USCC_CHARS)
-    elif kind == "id_check":
-        code = rec["证件号码"]
-        rec["证件号码"] = code[:17] + other_char(rng, code[17], "0123456789X")
-    elif kind == "legal_rep_id_check":
+    if inject_party(rec, kind, rng):
+        return [i]
+    if kind == "legal_rep_id_check":
         code = rec["法定代表人证件号码"]
         rec["法定代表人证件号码"] = code[:16] if rng.random() < 0.5 else code[:17] + other_char(rng, code[17], "0123456789X")
     elif kind == "authority_uscc_check":
@@ -269,8 +263,6 @@ def inject(records: list[dict], kind: str, i: int, rng: random.Random, delivered
         if swapped == code or is_valid_uscc(swapped):
             swapped = code[:17] + other_char(rng, code[17], USCC_CHARS)
         rec["许可机关统一社会信用代码"] = swapped
-    elif kind == "category_enum":
-        rec["行政相对人类别"] = rng.choice(["企业", "法人", "个体户"]) if rec["行政相对人类别"] == "个体工商户" else rng.choice(["企业", "法人"])
     elif kind == "license_category_enum":
         rec["许可类别"] = {"普通": "普通许可", "登记": "登记类", "认可": "资格认定"}.get(rec["许可类别"], "一般")
     elif kind == "status_enum":
@@ -292,10 +284,6 @@ def inject(records: list[dict], kind: str, i: int, rng: random.Random, delivered
     elif kind == "duplicate_no":
         records[i + 1]["行政许可决定文书号"] = rec["行政许可决定文书号"]
         return [i, i + 1]
-    elif kind == "person_without_id":
-        rec["证件号码"] = ""
-    elif kind == "org_without_uscc":
-        rec["统一社会信用代码"] = ""
     else:
         raise ValueError(kind)
     return [i]

@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from creditpipe.simulators.party import PARTY_ERROR_KINDS, inject_party, party_eligible
 from creditpipe.simulators.identity import (
-    USCC_CHARS,
     birth_date,
     company_name,
     make_resident_id,
     make_uscc,
-    other_char,
     person_name,
     plus_years,
 )
@@ -34,17 +33,13 @@ AUTHORITY = "江阴市市场监督管理局"
 AUTHORITY_USCC = make_uscc(random.Random(320281), authority="1", kind="1")
 
 ERROR_KINDS = {
-    "uscc_check": ("统一社会信用代码", "uscc_invalid"),
-    "id_check": ("证件号码", "resident_id_invalid"),
-    "category_enum": ("行政相对人类别", "enumeration"),
+    **PARTY_ERROR_KINDS,
     "penalty_enum": ("处罚类别", "enumeration"),
     "missing_facts": ("违法事实", "required"),
     "impossible_date": ("处罚决定日期", "date_invalid"),
     "future_date": ("处罚决定日期", "date_in_future"),
     "negative_amount": ("罚款金额（万元）", "amount_invalid"),
     "duplicate_no": ("行政处罚决定书文号", "duplicate_in_delivery"),
-    "person_without_id": ("证件号码", "required_for_natural_person"),
-    "org_without_uscc": ("统一社会信用代码", "required_for_organisation"),
 }
 
 
@@ -122,25 +117,17 @@ class Factory:
 
 
 def eligible(record: dict, kind: str) -> bool:
-    person = record["行政相对人类别"] == "自然人"
-    if kind in ("uscc_check", "org_without_uscc", "category_enum"):
-        return not person
-    if kind in ("id_check", "person_without_id"):
-        return person
+    shared = party_eligible(record, kind)
+    if shared is not None:
+        return shared
     return True
 
 
 def inject(records: list[dict], kind: str, i: int, rng: random.Random, delivered: dt.date) -> list[int]:
     rec = records[i]
-    if kind == "uscc_check":
-        code = rec["统一社会信用代码"]
-        rec["统一社会信用代码"] = code[:17] + other_char(rng, code[17], USCC_CHARS)
-    elif kind == "id_check":
-        code = rec["证件号码"]
-        rec["证件号码"] = code[:17] + other_char(rng, code[17], "0123456789X")
-    elif kind == "category_enum":
-        rec["行政相对人类别"] = "企业"
-    elif kind == "penalty_enum":
+    if inject_party(rec, kind, rng):
+        return [i]
+    if kind == "penalty_enum":
         rec["处罚类别"] = "罚金"
     elif kind == "missing_facts":
         rec["违法事实"] = ""
@@ -154,10 +141,6 @@ def inject(records: list[dict], kind: str, i: int, rng: random.Random, delivered
     elif kind == "duplicate_no":
         records[i + 1]["行政处罚决定书文号"] = rec["行政处罚决定书文号"]
         return [i, i + 1]
-    elif kind == "person_without_id":
-        rec["证件号码"] = ""
-    elif kind == "org_without_uscc":
-        rec["统一社会信用代码"] = ""
     else:
         raise ValueError(kind)
     return [i]

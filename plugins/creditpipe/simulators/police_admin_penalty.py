@@ -8,13 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from creditpipe.simulators.party import PARTY_ERROR_KINDS, inject_party, party_eligible
 from creditpipe.simulators.identity import (
-    USCC_CHARS,
     birth_date,
     company_name,
     make_resident_id,
     make_uscc,
-    other_char,
     person_name,
     plus_years,
 )
@@ -92,11 +91,9 @@ HAULIERS = ["物流有限公司", "运输有限公司", "建材有限公司"]
 CHINESE_DAYS = "零一二三四五六七八九十"
 
 ERROR_KINDS = {
-    "uscc_check": ("统一社会信用代码", "uscc_invalid"),
-    "id_check": ("证件号码", "resident_id_invalid"),
+    **PARTY_ERROR_KINDS,
     "id_excel": ("证件号码", "resident_id_invalid"),
     "id_type_enum": ("证件类型", "enumeration"),
-    "category_enum": ("行政相对人类别", "enumeration"),
     "penalty_enum": ("处罚类别", "enumeration"),
     "missing_facts": ("违法事实", "required"),
     "missing_basis": ("处罚依据", "required"),
@@ -105,8 +102,6 @@ ERROR_KINDS = {
     "negative_amount": ("罚款金额（万元）", "amount_invalid"),
     "amount_in_yuan": ("罚款金额（万元）", "amount_invalid"),
     "duplicate_no": ("行政处罚决定书文号", "duplicate_in_delivery"),
-    "person_without_id": ("证件号码", "required_for_natural_person"),
-    "org_without_uscc": ("统一社会信用代码", "required_for_organisation"),
 }
 
 FIELDS = [
@@ -250,10 +245,11 @@ class Factory:
 
 
 def eligible(record: dict, kind: str) -> bool:
+    shared = party_eligible(record, kind)
+    if shared is not None:
+        return shared
     person = record["行政相对人类别"] == "自然人"
-    if kind in ("uscc_check", "org_without_uscc", "category_enum"):
-        return not person
-    if kind in ("id_check", "id_excel", "id_type_enum", "person_without_id"):
+    if kind in ("id_excel", "id_type_enum"):
         return person
     if kind in ("negative_amount", "amount_in_yuan"):
         return record["罚款金额（万元）"] != ""
@@ -262,18 +258,12 @@ def eligible(record: dict, kind: str) -> bool:
 
 def inject(records: list[dict], kind: str, i: int, rng: random.Random, delivered: dt.date) -> list[int]:
     rec = records[i]
-    if kind == "uscc_check":
-        code = rec["统一社会信用代码"]
-        rec["统一社会信用代码"] = code[:17] + other_char(rng, code[17], USCC_CHARS)
-    elif kind == "id_check":
-        code = rec["证件号码"]
-        rec["证件号码"] = code[:17] + other_char(rng, code[17], "0123456789X")
-    elif kind == "id_excel":  # the column was left as a number in Excel
+    if inject_party(rec, kind, rng):
+        return [i]
+    if kind == "id_excel":  # the column was left as a number in Excel
         rec["证件号码"] = f"{float(rec['证件号码'][:17] + '0'):.5E}"  # 3.20281E+17
     elif kind == "id_type_enum":
         rec["证件类型"] = rng.choice(["机动车驾驶证", "驾驶证"])
-    elif kind == "category_enum":
-        rec["行政相对人类别"] = rng.choice(["企业", "单位", "法人"])
     elif kind == "penalty_enum":
         old = rec["处罚类别"]
         new = (old.replace("暂扣许可证件", "暂扣机动车驾驶证").replace("吊销许可证件", "吊销机动车驾驶证")
@@ -297,10 +287,6 @@ def inject(records: list[dict], kind: str, i: int, rng: random.Random, delivered
     elif kind == "duplicate_no":
         records[i + 1]["行政处罚决定书文号"] = rec["行政处罚决定书文号"]
         return [i, i + 1]
-    elif kind == "person_without_id":
-        rec["证件号码"] = ""
-    elif kind == "org_without_uscc":
-        rec["统一社会信用代码"] = ""
     else:
         raise ValueError(kind)
     return [i]
