@@ -42,7 +42,7 @@ CUSTOM = {
     "expect_column_values_to_be_trimmed_single_line",
     "expect_column_values_to_have_valid_uscc_structure", "expect_column_values_to_have_valid_embedded_org_code",
     "expect_column_pair_dates_to_be_in_order", "expect_column_pair_uscc_to_match_party_category",
-    "expect_column_pair_published_within_working_days",
+    "expect_column_pair_published_within_working_days", "expect_column_pair_name_to_match_party_category",
     "expect_column_values_to_be_valid_uscc",
     "expect_column_values_to_be_valid_resident_id",
     "expect_column_values_to_be_calendar_dates",

@@ -249,3 +249,17 @@ def test_a_pulled_record_is_published_when_it_changed_at_the_source():
     frame["报送日期"] = ["2026-10-09 10:00:00", None]  # row 2: no change time, the delivery counts
     found = {(r.source_row, r.rule) for r in check_records(frame, "market.admin_penalty", DELIVERED).issues.itertuples()}
     assert found == {(2, "late_publication")}
+
+
+
+@pytest.mark.parametrize("name,category,contradicts", [
+    ("江阴市澄江恒源贸易有限公司", "自然人", True),
+    ("江阴市王伟便利店", "自然人", True),
+    ("王伟", "自然人", False),
+    ("江阴市王伟便利店", "个体工商户", False),
+])
+def test_a_natural_person_is_not_named_like_a_company(name, category, contradicts):
+    rec = by_category(PERSON if category == "自然人" else SHOP)
+    rec["行政相对人名称"] = name
+    found = {(r.field, r.rule) for r in run([rec]).issues.itertuples()}
+    assert found == ({("行政相对人名称、行政相对人类别", "name_contradicts_category")} if contradicts else set())

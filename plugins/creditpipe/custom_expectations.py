@@ -235,3 +235,20 @@ class ExpectColumnPairPublishedWithinWorkingDays(ColumnPairMapExpectation):
     ignore_row_if: str = "either_value_is_missing"
     map_metric: ClassVar[str] = "column_pair_values.creditpipe_published_within"
     success_keys: ClassVar[Tuple[str, ...]] = (*_PAIR_SUCCESS, "working_days")
+
+
+class ColumnPairNameMatchesCategory(ColumnPairMapMetricProvider):
+    condition_metric_name = "column_pair_values.creditpipe_name_matches_category"
+    condition_domain_keys = _PAIR_DOMAIN
+
+    @column_pair_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column_A, column_B, **kwargs):
+        return rules.name_matches_category(column_A, column_B)
+
+
+class ExpectColumnPairNameToMatchPartyCategory(ColumnPairMapExpectation):
+    """column_A the party's name, column_B its category: a 自然人 is not named like a company."""
+
+    ignore_row_if: str = "either_value_is_missing"
+    map_metric: ClassVar[str] = "column_pair_values.creditpipe_name_matches_category"
+    success_keys: ClassVar[Tuple[str, ...]] = _PAIR_SUCCESS

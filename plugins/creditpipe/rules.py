@@ -143,3 +143,17 @@ def published_within(decided: pd.Series, published: pd.Series, working_days: int
         index=decided.index,
     )
     return ~late
+
+
+# Words only an organisation's or a shop's name carries, never a natural person's.
+ORGANISATION_WORDS = ("公司", "有限", "集团", "厂", "店", "中心", "合作社", "协会", "委员会",
+                      "事务所", "医院", "学校", "商行", "经营部", "工作室", "局", "站")
+
+
+def name_matches_category(names: pd.Series, categories: pd.Series) -> pd.Series:
+    """A natural person's name is not an organisation's (a shop reported as 自然人 should
+    be a 个体工商户 with its 92 code)."""
+    name = names.astype("string")
+    person = categories.astype("string").str.strip() == "自然人"
+    looks_organised = name.str.contains("|".join(ORGANISATION_WORDS), regex=True)
+    return ~(person & looks_organised).fillna(False).astype(bool)
