@@ -243,12 +243,18 @@ def test_publication_deadline_counts_working_days_with_the_holidays(decided, lat
 def test_a_pulled_record_is_published_when_it_changed_at_the_source():
     rec = by_category(ORG)
     rec["处罚决定日期"] = "2026-10-01"
-    frame = pd.DataFrame([rec, dict(rec, 行政处罚决定书文号="澄市监处罚〔2026〕7777号")]).astype(object)
+    frame = pd.DataFrame([
+        rec,
+        dict(rec, 行政处罚决定书文号="澄市监处罚〔2026〕7777号"),
+        dict(rec, 行政处罚决定书文号="澄市监处罚〔2026〕7778号"),
+    ]).astype(object)
     frame = frame.where(frame != "", None)
-    frame.insert(0, "source_row", [1, 2])
-    frame["报送日期"] = ["2026-10-09 10:00:00", None]  # row 2: no change time, the delivery counts
+    frame.insert(0, "source_row", [1, 2, 3])
+    # Row 1 changed at the source on 9 October (2 working days after 国庆: on time); row 2
+    # on 20 October (late); row 3 has no change time, so the delivery (31 October) counts.
+    frame["报送日期"] = ["2026-10-09T10:00:00.000000", "2026-10-20T08:30:00.000000", None]
     found = {(r.source_row, r.rule) for r in check_records(frame, "market.admin_penalty", DELIVERED).issues.itertuples()}
-    assert found == {(2, "late_publication")}
+    assert found == {(2, "late_publication"), (3, "late_publication")}
 
 
 

@@ -152,7 +152,9 @@ def check_records(records: pd.DataFrame, suite_name: str, delivery_date: dt.date
     if PUBLISHED not in records.columns:
         records = records.assign(**{PUBLISHED: delivery_date.isoformat()})
     else:
-        records = records.assign(**{PUBLISHED: records[PUBLISHED].fillna(delivery_date.isoformat())})
+        # A change time (2026-10-09T10:00:00…) counts by its day.
+        day = records[PUBLISHED].astype("string").str.slice(0, 10)
+        records = records.assign(**{PUBLISHED: day.fillna(delivery_date.isoformat()).astype(object)})
     if records.empty:
         return Verdict(records, pd.DataFrame(columns=ISSUE_COLUMNS))
     batch = gx.batch_definition.get_batch(batch_parameters={"dataframe": records})
