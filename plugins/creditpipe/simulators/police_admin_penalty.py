@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from creditpipe.simulators import market_admin_penalty
 from creditpipe.simulators.party import PARTY_ERROR_KINDS, inject_party, party_eligible
 from creditpipe.simulators.identity import (
     birth_date,
@@ -256,7 +257,13 @@ def eligible(record: dict, kind: str) -> bool:
     return True
 
 
+# Kinds the police share with 市场监管's penalties (the same 双公示 standard): broken the same way.
+SHARED_PENALTY_KINDS = ("missing_facts", "impossible_date", "future_date", "negative_amount", "duplicate_no")
+
+
 def inject(records: list[dict], kind: str, i: int, rng: random.Random, delivered: dt.date) -> list[int]:
+    if kind in SHARED_PENALTY_KINDS:
+        return market_admin_penalty.inject(records, kind, i, rng, delivered)
     rec = records[i]
     if inject_party(rec, kind, rng):
         return [i]
@@ -271,22 +278,10 @@ def inject(records: list[dict], kind: str, i: int, rng: random.Random, delivered
         if new == old:
             new = old.replace("罚款", "罚金") if "罚款" in old else "警告处分"
         rec["处罚类别"] = new
-    elif kind == "missing_facts":
-        rec["违法事实"] = ""
     elif kind == "missing_basis":
         rec["处罚依据"] = ""
-    elif kind == "impossible_date":
-        d = dt.date.fromisoformat(rec["处罚决定日期"])
-        rec["处罚决定日期"] = f"{d.year}-02-30" if rng.random() < 0.5 else f"{d.year}-{d.month:02d}-32"
-    elif kind == "future_date":
-        rec["处罚决定日期"] = (delivered + dt.timedelta(days=rng.randint(3, 40))).isoformat()
-    elif kind == "negative_amount":
-        rec["罚款金额（万元）"] = "-" + rec["罚款金额（万元）"]
     elif kind == "amount_in_yuan":
         rec["罚款金额（万元）"] = f"{float(rec['罚款金额（万元）']) * 10000:.0f}元"
-    elif kind == "duplicate_no":
-        records[i + 1]["行政处罚决定书文号"] = rec["行政处罚决定书文号"]
-        return [i, i + 1]
     else:
         raise ValueError(kind)
     return [i]
