@@ -8,9 +8,14 @@ MONTH  ?= $(shell date -d "$$(date +%Y-%m-01) -1 month" +%Y-%m)
 export GX_ANALYTICS_ENABLED := False
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: install demo test test-fast airflow-ui constraints clean
+.PHONY: install system-deps demo test test-fast airflow-ui constraints clean
 
-install: $(STAMP)
+install: system-deps $(STAMP)
+
+## Debian packages the reports need (CJK font, Pango for the PDF, Chromium for the browser
+## tests); does nothing when they are there, and only warns when it cannot install them.
+system-deps:
+	@bash scripts/system-deps.sh
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11（$(PYTHON) 未找到）：请安装 python3.11 后重试" >&2; exit 1; }
@@ -20,11 +25,11 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 ## Runs the county's month end to end on the embedded warehouse and prints the outputs.
-demo: install
+demo: system-deps install
 	$(BIN)/creditpipe demo --month $(MONTH)
 
 ## The whole test suite (unit, warehouse on PostgreSQL, DAGs through Airflow).
-test: install
+test: system-deps install
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 test-fast: install

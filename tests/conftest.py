@@ -3,7 +3,10 @@ postgres): each test session gets its own database, dropped at the end."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
+import socket
 import tempfile
 import uuid
 from pathlib import Path
@@ -82,3 +85,31 @@ def warehouse(request, tmp_path, catalog):
     apply_schema(engine, catalog)
     yield engine
     engine.dispose()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(monkeypatch):
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) behind the connection creditpipe_smtp."""
+    from aiosmtpd.controller import Controller
+
+    class Sink:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default)))
+            return "250 OK"
+
+    sink = Sink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("AIRFLOW_CONN_CREDITPIPE_SMTP", f"smtp://127.0.0.1:{port}?from_email=xinyong%40jiangyin.example.gov.cn")
+    yield sink
+    controller.stop()

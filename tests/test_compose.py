@@ -80,3 +80,12 @@ def test_the_smtp_connection_is_passed():
 
     env = compose()["services"]["airflow-worker"]["environment"]
     assert f"AIRFLOW_CONN_{SMTP_CONN_ID.upper()}" in env
+
+
+def test_the_image_can_render_the_pdf_report():
+    """WeasyPrint needs Pango and the report a CJK font inside the Airflow image, and the
+    templates must be installed with the package."""
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    for package in ("fonts-noto-cjk", "libpango-1.0-0", "libpangoft2-1.0-0"):
+        assert package in dockerfile
+    assert 'creditpipe = ["templates/*.j2"]' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")

@@ -21,7 +21,7 @@ def test_no_import_errors(dagbag):
 
 
 def test_one_ingest_dag_per_dataset_and_the_monthly_dag(dagbag, catalog):
-    want = {f"ingest__{ds.slug}" for ds in catalog.datasets.values()} | {"monthly_conformity"}
+    want = {f"ingest__{ds.slug}" for ds in catalog.datasets.values()} | {"early_warning", "monthly_report"}
     assert set(dagbag.dag_ids) == want
 
 
@@ -47,9 +47,24 @@ def test_a_dataset_delivered_by_several_departments_has_a_group_each(dagbag, cat
 
 
 def test_monthly_dag_takes_a_month_param(dagbag):
-    dag = dagbag.dags["monthly_conformity"]
+    dag = dagbag.dags["monthly_report"]
     assert "month" in dag.params
-    assert {t.task_id for t in dag.tasks} == {"resolve_month", "compute_figures"}
+    assert {t.task_id for t in dag.tasks} == {"resolve_month", "compute_figures", "publish"}
+
+
+def test_warnings_run_after_every_load_and_each_working_morning(dagbag, catalog):
+    dag = dagbag.dags["early_warning"]
+    from airflow.sdk import AssetAny
+
+    timetable = dag.timetable
+    # Any one dataset's load triggers it (AssetAny), not all of them together.
+    assert isinstance(timetable.asset_condition, AssetAny)
+    uris = {a.uri for a in timetable.asset_condition.objects}
+    assert uris == {f"creditpipe://warehouse/{ds}" for ds in catalog.datasets}
+    # Those loads are what the ingest DAGs emit.
+    loads = {o.uri for d in dagbag.dags.values() for t in d.tasks for o in t.outlets}
+    assert uris == loads
+    assert timetable.timetable.expression == "0 9 * * 1-5"
 
 
 def test_dag_file_parses_without_heavy_imports():

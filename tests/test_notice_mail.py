@@ -2,48 +2,20 @@
 each department receives its own records and nobody else's."""
 
 import datetime as dt
-import email
-import email.policy
 import io
 import json
 import os
 import random
-import socket
 
 import openpyxl
 import pytest
+
+from conftest import free_port
 
 from creditpipe import pipeline
 from creditpipe.simulators import make_delivery, write_table
 
 TZ = pipeline.TZ
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(monkeypatch):
-    from aiosmtpd.controller import Controller
-
-    class Sink:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default)))
-            return "250 OK"
-
-    sink = Sink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("AIRFLOW_CONN_CREDITPIPE_SMTP", f"smtp://127.0.0.1:{port}?from_email=xinyong%40jiangyin.example.gov.cn")
-    yield sink
-    controller.stop()
 
 
 @pytest.fixture

@@ -115,6 +115,8 @@ class Catalog:
     datasets: dict[str, Dataset]
     assessment: dict
     calendar: dict = field(default_factory=dict)
+    early_warnings: dict = field(default_factory=dict)
+    rule_labels: dict = field(default_factory=dict)
 
     def dataset(self, dataset_id: str) -> Dataset:
         try:
@@ -166,6 +168,8 @@ def parse_catalog(raw: dict) -> Catalog:
         datasets=datasets,
         assessment=raw.get("assessment", {}),
         calendar=raw.get("calendar") or {},
+        early_warnings=_check_warnings(raw.get("early_warnings") or {}, departments),
+        rule_labels=raw.get("rule_labels") or {},
     )
 
 
@@ -203,3 +207,24 @@ def _check_dataset(ds: Dataset, departments: dict[str, Department]) -> None:
     for key in ds.business_key:
         if key not in names:
             raise CatalogError(f"{where}：业务主键字段 {key!r} 不在字段表中")
+
+
+WARNING_LEVELS = ("红", "橙", "黄")
+# The kinds of early-warning rule early_warning.py implements (named here so that reading
+# the catalog, which every DAG parse does, stays free of pandas and the warehouse).
+WARNING_KINDS = ("nonconformity_rate", "rate_rising", "feed_late", "government_debtor", "refusal_overdue")
+
+
+def _check_warnings(config: dict, departments: dict[str, Department]) -> dict:
+    """Every early-warning rule names a known kind and levels the credit office uses."""
+    for rule in config.get("rules", []):
+        where = f"预警规则 {rule.get('id')!r}"
+        if rule.get("kind") not in WARNING_KINDS:
+            raise CatalogError(f"{where}：未知类型 {rule.get('kind')!r}；可用：{'、'.join(WARNING_KINDS)}")
+        levels = [rule["level"]] if "level" in rule else [b.get("level") for b in rule.get("levels", [])]
+        if not levels or any(lv not in WARNING_LEVELS for lv in levels):
+            raise CatalogError(f"{where}：预警等级须为 红/橙/黄")
+        for key in ("title", "action"):
+            if not rule.get(key):
+                raise CatalogError(f"{where}：须写明 {key}")
+    return config

@@ -3,7 +3,8 @@
   creditpipe validate --dataset ID FILE --out DIR   judge one delivered file
   creditpipe score conformity --rate-pct P          信息规范性 deduction for a rate
   creditpipe figures --month YYYY-MM                the month's figures from the warehouse
-  creditpipe demo --month YYYY-MM                   a county month end to end, through Airflow
+  creditpipe report --month YYYY-MM [--send]        rebuild a month's report from the warehouse
+  creditpipe demo --month YYYY-MM [--months N]      county months end to end, through Airflow
   creditpipe init-warehouse                         create the warehouse tables from sql/
   creditpipe airflow -- ARGS                        airflow with this project's environment
 
@@ -56,8 +57,16 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--month", required=True, type=_month, help="YYYY-MM")
     f.add_argument("--home", help="数据目录（默认 $CREDITPIPE_HOME 或 var/）")
 
-    d = sub.add_parser("demo", help="生成一个月的模拟报送数据并经 Airflow 端到端运行")
-    d.add_argument("--month", required=True, type=_month, help="YYYY-MM")
+    r = sub.add_parser("report", help="从数据仓库重建某月的监测与预警报告（网页、PDF、表格）")
+    r.add_argument("--month", required=True, type=_month, help="YYYY-MM")
+    r.add_argument("--home", help="数据目录（默认 $CREDITPIPE_HOME 或 var/）")
+    r.add_argument("--send", action="store_true", help="同时通过 SMTP 连接 creditpipe_smtp 发送给信用办")
+    r.add_argument("--format", action="append", choices=("html", "pdf", "xlsx"),
+                   help="只生成指定形式（可重复；默认三种都生成）")
+
+    d = sub.add_parser("demo", help="生成模拟报送数据并经 Airflow 端到端运行（默认连续 3 个月）")
+    d.add_argument("--month", required=True, type=_month, help="最后一个月 YYYY-MM")
+    d.add_argument("--months", type=int, default=3, help="连续运行的月数（默认 3，至少 1）")
     d.add_argument("--home", help="数据目录（默认 $CREDITPIPE_HOME 或 var/）")
     d.add_argument("--seed", type=int, default=20261, help="随机种子（默认 20261）")
 
@@ -154,10 +163,30 @@ def cmd_figures(args) -> int:
     return EXIT_OK
 
 
+def cmd_report(args) -> int:
+    from creditpipe import settings
+    from creditpipe.catalog import load_catalog
+    from creditpipe.pipeline import warehouse_engine
+    from creditpipe.report import publish_month
+
+    engine = warehouse_engine(args.home)
+    formats = tuple(dict.fromkeys(args.format or ("html", "pdf", "xlsx")))
+    out = publish_month(engine, load_catalog(), args.month, settings.paths(args.home).reports,
+                        send=args.send, formats=formats)
+    for key in ("html", "pdf", "xlsx", "index"):
+        if key in out:
+            print(f"{key}: {out[key]}")
+    print(f"预警 {out['warnings']} 条" + ("；已发送信用办" if out["mailed"] else ""))
+    return EXIT_OK
+
+
 def cmd_demo(args) -> int:
     from creditpipe.demo import run_demo
 
-    run_demo(args.month, home=args.home, seed=args.seed)
+    if args.months < 1:
+        print("creditpipe: --months 至少为 1", file=sys.stderr)
+        return EXIT_UNREADABLE
+    run_demo(args.month, home=args.home, seed=args.seed, months=args.months)
     return EXIT_OK
 
 
@@ -187,6 +216,7 @@ _COMMANDS = {
     "validate": cmd_validate,
     "score": cmd_score,
     "figures": cmd_figures,
+    "report": cmd_report,
     "demo": cmd_demo,
     "init-warehouse": cmd_init_warehouse,
     "airflow": cmd_airflow,

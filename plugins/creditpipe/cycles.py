@@ -19,8 +19,9 @@ class Period:
         return self.start.isoformat() if self.start == self.end else f"{self.start}～{self.end}"
 
 
-def periods(cycle: str, month: str) -> list[Period]:
-    """The periods whose delivery falls due in the month: every day (daily), every week
+def periods(cycle: str, month: str, calendar: WorkingCalendar | None = None) -> list[Period]:
+    """The periods whose delivery falls due in the month: every day (daily; only working
+    days when a calendar is given: nothing is exchanged on a holiday), every week
     Monday–Sunday ending in the month (weekly), or the month itself (monthly)."""
     year, mon = (int(x) for x in month.split("-"))
     first = dt.date(year, mon, 1)
@@ -28,7 +29,8 @@ def periods(cycle: str, month: str) -> list[Period]:
     if cycle == "monthly":
         return [Period(first, last)]
     if cycle == "daily":
-        return [Period(first + dt.timedelta(days=i), first + dt.timedelta(days=i)) for i in range((last - first).days + 1)]
+        days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+        return [Period(d, d) for d in days if calendar is None or calendar.is_working_day(d)]
     if cycle == "weekly":
         out, day = [], first
         while day <= last:
@@ -60,7 +62,7 @@ def timeliness(
     days = sorted(d for d in deliveries if d <= as_of)
     items = []
     used = 0
-    for period in periods(cycle, month):
+    for period in periods(cycle, month, calendar):
         if period.end >= as_of:
             continue
         while used < len(days) and days[used] < period.start:

@@ -93,10 +93,52 @@ def build_ingest_dag(dataset: Dataset, catalog: Catalog):
     return ingest()
 
 
+def build_warning_dag(catalog: Catalog):
+    """Runs after every load (any dataset's Asset) and every working morning (a feed that
+    stops delivering loads nothing, so time must trigger too)."""
+    from functools import reduce
+    from operator import or_
+
+    from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable
+
+    loaded = reduce(or_, [warehouse_asset(ds.id) for ds in catalog.datasets.values()])
+
+    @dag(
+        dag_id="early_warning",
+        description="预警：每次入库后及每个工作日上午评估预警规则，新预警即时邮件告知信用办",
+        schedule=AssetOrTimeSchedule(
+            timetable=CronTriggerTimetable("0 9 * * 1-5", timezone="Asia/Shanghai"), assets=loaded),
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        tags=["creditpipe", "warning"],
+        doc_md=(
+            "### 预警\n按 `dags/catalog.yml` 的 `early_warnings.rules` 评估本月（及上月到期的交换周期）："
+            "数据不合格率分级、连续上升、未按周期报送、政府机构被列为失信被执行人、退回超期未更正。"
+            "新出现或等级上升的预警立即通过 SMTP 连接 `creditpipe_smtp` 发给信用办。"
+        ),
+    )
+    def early_warning():
+        @task
+        def evaluate_and_alert() -> dict:
+            from creditpipe.pipeline import raise_warnings
+
+            context = get_current_context()
+            dag_run = context.get("dag_run")
+            moment = (context.get("logical_date") or getattr(dag_run, "run_after", None)
+                      or dt.datetime.now(dt.timezone.utc))
+            return raise_warnings(moment)
+
+        evaluate_and_alert()
+
+    return early_warning()
+
+
 def build_monthly_dag(catalog: Catalog):
     @dag(
-        dag_id="monthly_conformity",
-        description="每月：各部门报送量、数据不合格率（当月与年度累计）及信息规范性扣分",
+        dag_id="monthly_report",
+        description="每月：各部门数据不合格率与考核扣分、时效性、覆盖率、预警；发布月度监测与预警报告（网页、PDF、表格）并邮件信用办",
         # Runs at 01:00 on the 1st for the month just ended; params.month re-runs any month.
         schedule="0 1 1 * *",
         start_date=START,
@@ -113,7 +155,7 @@ def build_monthly_dag(catalog: Catalog):
             )
         },
     )
-    def monthly_conformity():
+    def monthly_report():
         @task
         def resolve_month() -> str:
             from zoneinfo import ZoneInfo
@@ -133,9 +175,17 @@ def build_monthly_dag(catalog: Catalog):
 
             return month_figures(month)
 
-        compute_figures(resolve_month())
+        @task
+        def publish(month: str, figures: dict) -> dict:
+            from creditpipe.pipeline import publish_report
 
-    return monthly_conformity()
+            context = get_current_context()
+            return publish_report(month, context.get("logical_date"))
+
+        month = resolve_month()
+        publish(month, compute_figures(month))
+
+    return monthly_report()
 
 
 def build_all(catalog: Catalog) -> dict:
@@ -143,6 +193,6 @@ def build_all(catalog: Catalog) -> dict:
     for ds in catalog.datasets.values():
         d = build_ingest_dag(ds, catalog)
         dags[d.dag_id] = d
-    monthly = build_monthly_dag(catalog)
-    dags[monthly.dag_id] = monthly
+    for d in (build_warning_dag(catalog), build_monthly_dag(catalog)):
+        dags[d.dag_id] = d
     return dags

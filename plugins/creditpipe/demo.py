@@ -46,21 +46,69 @@ PLAN = {
 }
 API_TOKEN = "demo-token"
 
+# What the demo's months bring to the report, by position from the last month (0 = last):
+# 公安's penalties get worse month on month (a rate rising two months running); 市场监管
+# misses the last two weekly drops of the last month (feeds late, 信息时效性 points); a
+# few licences each month are published more than 7 working days after the decision (双公示
+# warnings); the court lists a village committee, then a town government (红 at once).
+ERROR_TREND = {("police.admin_penalty", "police"): (3.5, 2.0, 1.0)}
+DROPS_BY_POSITION = {("market.admin_penalty", "market"): {0: (7, 14)}}
+LATE_PUBLICATIONS = {("market.admin_license", "market"): ("许可决定日期", 3)}
+GOVERNMENT_DEBTOR = {("court.dishonest_debtor", "court"): {1: "village_committee", 0: "town_government"}}
+
 
 def staged_name(dataset: Dataset, source: Source, until: dt.datetime) -> str:
     """The name pipeline.pull_source gives the month's pull (one pull at the month's end)."""
     return f"{dataset.name}_{source.channel}_{until:%Y%m%d%H%M%S}.jsonl"
 
 
-def prepare_month(catalog: Catalog, home: Path, month: str, seed: int, api) -> list[tuple[str, str, InjectedError]]:
-    """Write every source's month; return (dataset, department, injected error) triples."""
+def _scaled(rate: float | None, key: tuple, position: int) -> float | None:
+    trend = ERROR_TREND.get(key)
+    if rate is None or not trend:
+        return rate
+    return rate * trend[min(position, len(trend) - 1)]
+
+
+def _late_publications(records: list[dict], errors: list[InjectedError], key: tuple, rng: random.Random) -> None:
+    """Back-date a few clean records' decisions by three weeks: accepted, but warned."""
+    if key not in LATE_PUBLICATIONS:
+        return
+    field, count = LATE_PUBLICATIONS[key]
+    broken = {e.source_row - 1 for e in errors}
+    clean = [i for i in range(len(records)) if i not in broken and records[i].get(field)]
+    for i in rng.sample(clean, min(count, len(clean))):
+        day = dt.date.fromisoformat(records[i][field]) - dt.timedelta(days=21)
+        records[i][field] = day.isoformat()
+
+
+def _government_debtor(records: list[dict], errors: list[InjectedError], key: tuple, position: int,
+                       rng: random.Random) -> None:
+    kind = GOVERNMENT_DEBTOR.get(key, {}).get(position)
+    if kind is None:
+        return
+    from creditpipe.simulators.court_dishonest_debtor import is_person, list_government_body
+
+    broken = {e.source_row - 1 for e in errors}
+    # Rows next to a broken one stay clean too (a duplicate breaks a pair).
+    clean = [i for i, r in enumerate(records) if not {i - 1, i, i + 1} & broken and not is_person(r)]
+    list_government_body(records[rng.choice(clean)], rng, kind)
+
+
+def prepare_month(catalog: Catalog, home: Path, month: str, seed: int, api, position: int = 0) -> list[tuple[str, str, InjectedError]]:
+    """Write every source's month; return (dataset, department, injected error) triples.
+    ``position`` counts back from the demo's last month (0), for the month's events."""
     paths = settings.paths(home)
     first, last = month_bounds(month)
     until = last_moment_of(month)
     expected = []
     for dataset in catalog.datasets.values():
         for source in dataset.sources:
-            plan = PLAN.get((dataset.id, source.department), {"records": (100, 150)})
+            key = (dataset.id, source.department)
+            plan = dict(PLAN.get(key, {"records": (100, 150)}))
+            if "error_rate" in plan:
+                plan["error_rate"] = _scaled(plan["error_rate"], key, position)
+            if position in DROPS_BY_POSITION.get(key, {}):
+                plan["drops"] = DROPS_BY_POSITION[key][position]
             if source.channel == "landing":
                 errors = generate_landing_month(
                     paths.landing_for(source.department, dataset.id), month, seed, dataset.id,
@@ -76,6 +124,8 @@ def prepare_month(catalog: Catalog, home: Path, month: str, seed: int, api) -> l
                     dataset.id, source.department, rng, spread_days(rng, count, first, last),
                     last, kinds, (first.month - 1) * 5000, staged_name(dataset, source, until),
                 )
+                _late_publications(records, errors, key, rng)
+                _government_debtor(records, errors, key, position, rng)
                 stamp_changes(records, dt.datetime.combine(first, dt.time(), until.tzinfo), until)
                 if source.channel == "api":
                     api.add(source.option("path"), records)
@@ -117,22 +167,17 @@ def refused_in_warehouse(engine) -> set[tuple]:
         return {tuple(r) for r in conn.execute(sql)}
 
 
-def run_demo(month: str, home: str | None = None, seed: int = 20261) -> dict:
+def run_demo(month: str, home: str | None = None, seed: int = 20261, months: int = 3) -> dict:
+    """``months`` consecutive months ending with ``month``, each end to end through Airflow:
+    the loads, the warnings after them, the month's report; then the index of reports."""
+    from creditpipe.figures import month_list
     from creditpipe.simulators.api_server import SimulatedApi
 
     catalog = load_catalog()
-    home_paths = settings.paths(home)
-    home_dir = home_paths.home
-    until = last_moment_of(month)
+    home_dir = settings.paths(home).home
+    run = month_list(month, months)
+    results = []
     with SimulatedApi(token=API_TOKEN) as api:
-        print(f"[1/4] 生成 {month} 各部门的模拟报送数据（落地目录、接口 {api.base_url}、前置库）")
-        expected = prepare_month(catalog, home_dir, month, seed, api)
-        manifest = home_dir / "demo" / month / "injected_errors.json"
-        manifest.parent.mkdir(parents=True, exist_ok=True)
-        manifest.write_text(json.dumps(
-            [{"dataset": d, "department": dep, **expected_as_dicts([e])[0]} for d, dep, e in expected],
-            ensure_ascii=False, indent=2), encoding="utf-8")
-
         env = airflow_env(home_dir)
         for dataset in catalog.datasets.values():
             for source in dataset.sources:
@@ -141,18 +186,52 @@ def run_demo(month: str, home: str | None = None, seed: int = 20261) -> dict:
                     env[f"AIRFLOW_CONN_{conn_id.upper()}"] = api.connection_uri()
                 elif source.channel == "database":
                     env[f"AIRFLOW_CONN_{conn_id.upper()}"] = front_db_url(home_dir, source.department)
-        print(f"[2/4] airflow db migrate（元数据库 {env['AIRFLOW__DATABASE__SQL_ALCHEMY_CONN']}）")
+        print(f"airflow db migrate（元数据库 {env['AIRFLOW__DATABASE__SQL_ALCHEMY_CONN']}）")
         migrate(env)
-        print(f"[3/4] airflow dags test：{len(catalog.datasets)} 个归集 DAG，运行时刻 {until.isoformat()}")
-        for dataset in catalog.datasets.values():
-            print(f"      ingest__{dataset.slug}")
-            dag_test(f"ingest__{dataset.slug}", until.isoformat(), env)
+        for position, m in zip(range(len(run) - 1, -1, -1), run):
+            results.append(_run_month(catalog, home_dir, m, seed, api, position, env))
+    _print_publication(catalog, home_dir, run)
+    return results[-1]
+
+
+def _run_month(catalog: Catalog, home_dir: Path, month: str, seed: int, api, position: int, env: dict) -> dict:
+    until = last_moment_of(month)
+    print(f"\n== {month} ==")
+    print(f"[1/4] 生成各部门的模拟报送数据（落地目录、接口 {api.base_url}、前置库）")
+    expected = prepare_month(catalog, home_dir, month, seed, api, position)
+    manifest = home_dir / "demo" / month / "injected_errors.json"
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    manifest.write_text(json.dumps(
+        [{"dataset": d, "department": dep, **expected_as_dicts([e])[0]} for d, dep, e in expected],
+        ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"[2/4] airflow dags test：{len(catalog.datasets)} 个归集 DAG，运行时刻 {until.isoformat()}")
+    for dataset in catalog.datasets.values():
+        print(f"      ingest__{dataset.slug}")
+        dag_test(f"ingest__{dataset.slug}", until.isoformat(), env)
+    # In production the loads' Assets trigger it; `dags test` runs no scheduler, so run it here.
+    print("[3/4] airflow dags test early_warning（入库后即时预警）")
+    dag_test("early_warning", (until + dt.timedelta(seconds=30)).isoformat(), env)
     first_next = (until + dt.timedelta(minutes=61)).replace(hour=1, minute=0)
-    print(f"[4/4] airflow dags test monthly_conformity {first_next.isoformat()}")
-    dag_test("monthly_conformity", first_next.isoformat(), env)
+    print(f"[4/4] airflow dags test monthly_report {first_next.isoformat()}")
+    dag_test("monthly_report", first_next.isoformat(), env)
     return report(catalog, home_dir, month, expected, manifest)
 
 
+def _print_publication(catalog: Catalog, home: Path, months: list[str]) -> None:
+    from creditpipe.early_warning import stored_warnings
+    from creditpipe.warehouse import connect
+
+    reports = settings.paths(home).reports
+    engine = connect(settings.warehouse_url(home))
+    print(f"\n== 月度监测与预警报告（{catalog.county.get('name', '')}） ==")
+    print(f"报告目录（各月网页、PDF、表格）：{reports / 'index.html'}")
+    for m in months:
+        forms = "  ".join(str(p) for p in sorted((reports / m).glob("report.*")) if p.suffix != ".json")
+        print(f"  {m}：{forms}")
+    last = stored_warnings(engine, months[-1])
+    print(f"{months[-1]} 预警 {len(last)} 条：")
+    for w in last:
+        print(f"  【{w['level']}】{w['title']}：{w['evidence']}")
 def report(catalog: Catalog, home: Path, month: str, expected, manifest: Path) -> dict:
     from creditpipe.warehouse import connect, totals
 

@@ -41,7 +41,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 _SCHEMA_READY: set[str] = set()
 
 
-def _engine(home=None):
+def warehouse_engine(home=None):
     """The warehouse, its schema applied (and checked) once per process."""
     url = settings.warehouse_url(home)
     engine = connect(url)
@@ -79,7 +79,7 @@ def collect_new_files(dataset_id: str, until: dt.datetime, home=None, department
     folder = settings.paths(home).landing_for(department_id, dataset.id)
     folder.mkdir(parents=True, exist_ok=True)
     until = _local(until)
-    engine = _engine(home)
+    engine = warehouse_engine(home)
     new: list[str] = []
     with engine.connect() as conn:
         for path in sorted(folder.iterdir()):
@@ -100,7 +100,7 @@ def pull_source(dataset_id: str, department_id: str, until: dt.datetime, home=No
     catalog = load_catalog()
     dataset = catalog.dataset(dataset_id)
     source = dataset.source_for(department_id)
-    since = read_watermark(_engine(home), dataset.id, department_id) or EPOCH
+    since = read_watermark(warehouse_engine(home), dataset.id, department_id) or EPOCH
     until = _local(until)
     out = (
         settings.paths(home).work / "pulls" / department_id
@@ -227,7 +227,7 @@ def load_checked(checked: dict, home=None) -> dict:
     catalog = load_catalog()
     batch, verdict = _read_verdict(Path(checked["work_dir"]))
     dataset = catalog.dataset(batch["dataset_id"])
-    engine = _engine(home)
+    engine = warehouse_engine(home)
     result = load_batch(
         engine, dataset, batch, verdict.accepted_records(), verdict.refused_records(), verdict.issues
     )
@@ -309,7 +309,45 @@ def month_figures(month: str, home=None) -> dict:
     from creditpipe.monitoring import compute_conformity, write_figures
 
     catalog = load_catalog()
-    engine = _engine(home)
+    engine = warehouse_engine(home)
     figures = compute_conformity(engine, catalog, month)
     out = write_figures(figures, catalog, settings.paths(home).reports / month)
     return {"month": month, "departments": len(figures), **out}
+
+
+def raise_warnings(moment: dt.datetime, home=None) -> dict:
+    """After a load (or the daily check): evaluate the early-warning rules on the current
+    month as of now, and on the month before for feeds that fell due since; alert the
+    credit office at once to what is new."""
+    from creditpipe.early_warning import alert
+    from creditpipe.monitoring import previous_month
+    from creditpipe.report import evaluate_warnings
+
+    catalog = load_catalog()
+    engine = warehouse_engine(home)
+    now = _local(moment)
+    month = now.strftime("%Y-%m")
+    new = evaluate_warnings(engine, catalog, month, now.date(), now)
+    feed_rules = [r["id"] for r in catalog.early_warnings.get("rules", []) if r["kind"] == "feed_late"]
+    new += evaluate_warnings(engine, catalog, previous_month(now.date()), now.date(), now, feed_rules)
+    sent = alert(engine, catalog, new, now)
+    # XCom keys travel in URLs: ASCII names for the levels 红, 橙, 黄.
+    levels = {name: sum(w.level == lv for w in new) for name, lv in (("red", "红"), ("orange", "橙"), ("yellow", "黄"))}
+    log.info("early warnings as of %s: %d new (%s), mailed: %s", now.isoformat(timespec="minutes"), len(new), levels, sent["mailed"])
+    return {"as_of": now.isoformat(timespec="seconds"), "new": len(new), **{f"new_{k}": v for k, v in levels.items()}, **sent}
+
+
+def publish_report(month: str, moment: dt.datetime | None = None, home=None, send: bool = True) -> dict:
+    """The month's report in its three forms, the index, warnings alerted, and the mail to
+    the credit office."""
+    from creditpipe.early_warning import alert
+    from creditpipe.report import evaluate_warnings, publication_day, publish_month
+
+    catalog = load_catalog()
+    engine = warehouse_engine(home)
+    now = _local(moment) if moment else dt.datetime.now(TZ)
+    as_of = publication_day(month)
+    new = evaluate_warnings(engine, catalog, month, as_of, now)
+    alerted = alert(engine, catalog, new, now) if send else {"alerted": 0, "mailed": False}
+    out = publish_month(engine, catalog, month, settings.paths(home).reports, as_of=as_of, send=send, now=now)
+    return {**out, "new_warnings": len(new), "warnings_mailed": alerted["mailed"]}

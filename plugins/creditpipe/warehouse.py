@@ -19,6 +19,8 @@ from sqlalchemy.engine import Engine
 from creditpipe.catalog import Catalog, Dataset
 from creditpipe.settings import project_dir
 
+PUBLISHED = "报送日期"  # quality.PUBLISHED (not imported: quality pulls in Great Expectations)
+
 log = logging.getLogger(__name__)
 
 
@@ -183,6 +185,7 @@ def load_batch(
             _insert_records(conn, dataset, batch["batch_id"], accepted)
             _insert_refused(conn, dataset, batch["batch_id"], refused)
             _insert_issues(conn, batch["batch_id"], issues)
+            _insert_delivery_days(conn, batch, accepted, refused)
             _close_corrected_refusals(conn, dataset, batch, accepted)
             _advance_watermark(conn, batch, batch["batch_id"])
     except sa.exc.IntegrityError:
@@ -280,6 +283,20 @@ def _close_corrected_refusals(conn, dataset: Dataset, batch: dict, accepted: pd.
     if closing:
         conn.execute(sa.text(statement("queries/close_refusal")), closing)
     return len(closing)
+
+
+def _insert_delivery_days(conn, batch: dict, accepted: pd.DataFrame, refused: pd.DataFrame) -> None:
+    """The days the batch's records were made available (quality.PUBLISHED), for timeliness."""
+    fallback = str(batch["delivered_at"])[:10]
+    days: dict[str, int] = {}
+    for frame in (accepted, refused):
+        values = frame[PUBLISHED] if PUBLISHED in frame.columns else pd.Series([fallback] * len(frame), dtype=object)
+        for value in values:
+            day = str(value)[:10] if value is not None and not pd.isna(value) else fallback
+            days[day] = days.get(day, 0) + 1
+    rows = [{"batch_id": batch["batch_id"], "delivery_day": d, "records": n} for d, n in sorted(days.items())]
+    if rows:
+        conn.execute(sa.text(statement("queries/insert_batch_delivery_day")), rows)
 
 
 def _insert_issues(conn, batch_id: str, issues: pd.DataFrame) -> None:

@@ -8,6 +8,7 @@ import random
 
 from creditpipe.identifiers import org_code_check_char
 from creditpipe.simulators.identity import (
+    TOWNS,
     birth_date,
     company_name,
     make_resident_id,
@@ -215,6 +216,22 @@ class Factory:
             }
         )
         return rec
+
+
+def list_government_body(record: dict, rng: random.Random, kind: str) -> dict:
+    """Make a clean record's debtor a government body: a town government (credit code 11,
+    机关) or a village committee (an old organisation code). Seed 002 costs the township
+    3 points for it; the warning rule government_debtor must raise it at once."""
+    town = rng.choice(TOWNS)
+    if kind == "town_government":
+        name, code = f"江阴市{town}镇人民政府", make_uscc(rng, "1", "1")
+    else:
+        name, code = f"江阴市{town}镇{rng.choice('东西南北')}{rng.choice('苑塘港桥')}村村民委员会", make_org_code(rng)
+    old = record["被执行人姓名/名称"]
+    record.update({"被执行人姓名/名称": name, "年龄": "", "性别": "", "身份证号码/组织机构代码": code,
+                   "法定代表人": person_name(rng)})
+    record["生效法律文书确定的义务"] = record["生效法律文书确定的义务"].replace(old, name)
+    return record
 
 
 def is_person(record: dict) -> bool:

@@ -1,0 +1,1 @@
+INSERT INTO batch_delivery_day (batch_id, delivery_day, records) VALUES (:batch_id, :delivery_day, :records)
