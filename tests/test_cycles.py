@@ -71,3 +71,26 @@ def test_weekly_items_are_matched_to_the_first_delivery_after_the_week_began():
     # By 27 October its five working days are over: it counts, as late.
     items = timeliness("weekly", "2026-10", drops[:2], cal, as_of=D(2026, 10, 27))
     assert len(items) == 3 and items[2].delivered is None and items[2].is_late(5)
+
+
+def test_a_period_belongs_to_the_month_its_deadline_falls_in():
+    from creditpipe.cycles import due_in
+
+    cal = WorkingCalendar()
+    # The monthly delivery for September is due by 9 October (国庆 in between): October's.
+    october = due_in("monthly", "2026-10", [], cal, as_of=D(2026, 11, 1))
+    assert [(i.period.start, i.delivered) for i in october] == [(D(2026, 9, 1), None)]
+    # October's own is due in November: not judged in October's report.
+    november = due_in("monthly", "2026-11", [D(2026, 11, 5)], cal, as_of=D(2026, 12, 1))
+    assert [(i.period.start, i.working_days_late) for i in november] == [(D(2026, 10, 1), 4)]
+    # A week ending in September but due in October is October's; a delivery counts once.
+    weekly = due_in("weekly", "2026-10", [D(2026, 10, 9)], cal, as_of=D(2026, 11, 1), since=D(2026, 9, 21))
+    assert [(i.period.end, i.delivered) for i in weekly] == [
+        (D(2026, 9, 27), D(2026, 10, 9)), (D(2026, 10, 4), None), (D(2026, 10, 11), None),
+        (D(2026, 10, 18), None), (D(2026, 10, 25), None)]
+
+
+def test_periods_before_the_exchange_began_are_not_owed():
+    cal = WorkingCalendar()
+    items = timeliness("weekly", "2026-10", [D(2026, 10, 14)], cal, as_of=D(2026, 11, 1), since=D(2026, 10, 7))
+    assert [i.period.end for i in items] == [D(2026, 10, 11), D(2026, 10, 18), D(2026, 10, 25)]

@@ -154,3 +154,33 @@ def test_a_rise_smaller_than_the_rules_step_is_noise(warehouse, catalog):
         seed_batch(warehouse, catalog, "utility.arrears", "power", at(2026, month, 14), 2000, refused=refused)
     found = raised(warehouse, catalog, "2026-10", dt.date(2026, 11, 1), "rate_rising")
     assert [w.department_id for w in found] == ["police"]
+
+
+def test_thresholds_judge_the_exact_rate(warehouse, catalog):
+    # 2 of 2001 is 0.09995 %: it shows as 0.10 % but is below the 黄 threshold.
+    seed_batch(warehouse, catalog, "market.admin_penalty", "market", at(2026, 10, 14), 2001, refused=2)
+    assert raised(warehouse, catalog, "2026-10", dt.date(2026, 11, 1), "rate_level") == []
+
+
+def test_a_registered_feed_that_never_delivered_is_warned(warehouse, catalog):
+    seed_batch(warehouse, catalog, "market.admin_penalty", "market", at(2026, 10, 14), 20)
+    found = {(w.department_id, w.key.split("|")[-1]) for w in
+             raised(warehouse, catalog, "2026-10", dt.date(2026, 11, 1), "feed_late") if "无任何报送" in w.evidence}
+    registered = {(src.department, ds.id) for ds in catalog.datasets.values() for src in ds.sources}
+    assert found == registered - {("market", "market.admin_penalty")}
+
+
+def test_a_government_body_delivered_twice_is_one_warning(warehouse, catalog):
+    listed = {}
+
+    def first(records, rng):
+        body = next(r for r in records if not is_person(r))
+        listed.update(list_government_body(body, rng, "town_government"))
+
+    def again(records, rng):  # the court sends the listing again, its 履行情况 updated
+        records[0] = {**listed, "被执行人的履行情况": "部分未履行"}
+
+    seed_batch(warehouse, catalog, "court.dishonest_debtor", "court", at(2026, 10, 15, 10), 40, edit=first)
+    seed_batch(warehouse, catalog, "court.dishonest_debtor", "court", at(2026, 10, 22, 10), 41, edit=again)
+    found = raised(warehouse, catalog, "2026-10", dt.date(2026, 10, 23), "government_debtor")
+    assert len(found) == 1 and listed["被执行人姓名/名称"] in found[0].evidence

@@ -159,9 +159,14 @@ def test_the_report_shows_what_was_seeded(published):
     assert [w["department_id"] for w in by_rule["rate_rising"]] == ["police"]
     assert by_rule["government_debtor"][0]["level"] == "红"
     assert [g["kind"] for g in model["government_debtors"]] == ["机关"]
-    # 市场监管 delivered the weeks ending 4 and 11 October, then stopped.
-    market_late = [t for t in model["timeliness_items"] if t["department"] == "市场监管" and "行政处罚" in t["dataset"]]
-    assert [t["period"] for t in market_late] == ["2026-10-12～2026-10-18", "2026-10-19～2026-10-25"]
+    # 市场监管 owes a weekly file but delivered monthly, and nothing after 14 October: the
+    # report lists the weeks that fell due in October (deadline = week end + 5 working days).
+    market_late = {t["period"]: t for t in model["timeliness_items"]
+                   if t["department"] == "市场监管" and "行政处罚" in t["dataset"]}
+    assert market_late["2026-10-12～2026-10-18"]["delivered"] is None
+    assert market_late["2026-10-19～2026-10-25"]["delivered"] is None
+    assert "2026-09-21～2026-09-27" in market_late  # due 9 October, after 国庆
+    assert "2026-10-26～2026-11-01" not in market_late  # due in November
     # 水务 delivered in September only: a coverage gap this month, none this year.
     water = next(d for d in model["departments"] if d["department_id"] == "water")
     assert water["coverage"]["missing_month"] and not water["coverage"]["missing_ytd"]
@@ -181,3 +186,35 @@ def test_personal_data_is_masked_in_the_report(published, warehouse):
         assert code not in html and code not in cells
     for r in model["open_refusals"]:
         assert not re.search(r"\d{17}[\dXx]", r["record_key"])
+
+
+def test_a_malformed_id_in_a_refused_key_is_masked(warehouse, catalog):
+    def broken_ids(records, rng):
+        records[0]["公民身份号码"] = "32028119900101123"  # 17 digits: refused, still personal
+        records[1]["公民身份号码"] = "3.20281E+17"
+
+    seed_batch(warehouse, catalog, "police.population", "police", at(2026, 10, 14), 30, refused=2, edit=broken_ids)
+    model = build_model(warehouse, catalog, MONTH)
+    keys = [r["record_key"] for r in model["open_refusals"]]
+    assert len(keys) == 2
+    assert "32028119900101123" not in str(model) and "3.20281E+17" not in str(model)
+    assert keys[0].startswith("320281") and "*" in keys[0]
+
+
+def test_a_published_month_does_not_change_when_rebuilt_later(warehouse, catalog):
+    seed_batch(warehouse, catalog, "market.admin_penalty", "market", at(2026, 10, 20), 100, refused=3)
+    before = build_model(warehouse, catalog, MONTH)
+    # Delivered on the publication day itself, after midnight: November's, not October's.
+    seed_batch(warehouse, catalog, "market.admin_penalty", "market", at(2026, 11, 1, 10), 100, refused=5)
+    after = build_model(warehouse, catalog, MONTH)
+    for key in ("summary", "departments", "open_refusals", "timeliness_items", "rules"):
+        assert after[key] == before[key], key
+
+
+def test_a_dataset_removed_from_the_catalog_keeps_its_history_readable(warehouse, catalog):
+    import dataclasses
+
+    seed_batch(warehouse, catalog, "court.dishonest_debtor", "court", at(2026, 10, 15), 40, refused=2, late=1)
+    slim = dataclasses.replace(catalog, datasets={k: v for k, v in catalog.datasets.items() if k != "court.dishonest_debtor"})
+    model = build_model(warehouse, slim, MONTH)
+    assert {r["dataset"] for r in model["open_refusals"]} == {"court.dishonest_debtor"}

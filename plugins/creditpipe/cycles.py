@@ -53,17 +53,18 @@ class Item:
 
 def timeliness(
     cycle: str, month: str, deliveries: list[dt.date], calendar: WorkingCalendar, as_of: dt.date,
-    allowed: int = 5,
+    allowed: int = 5, since: dt.date | None = None,
 ) -> list[Item]:
     """For each period of the month, the first delivery not yet counted for an earlier
     period that came on or after its start, and how many working days after the period's
     end it came. Periods not yet due at ``as_of`` are left out: still open, or undelivered
-    but within their ``allowed`` working days."""
+    but within their ``allowed`` working days, and periods that ended before ``since``
+    (the exchange had not begun)."""
     days = sorted(d for d in deliveries if d <= as_of)
     items = []
     used = 0
     for period in periods(cycle, month, calendar):
-        if period.end >= as_of:
+        if period.end >= as_of or (since is not None and period.end < since):
             continue
         while used < len(days) and days[used] < period.start:
             used += 1
@@ -75,3 +76,28 @@ def timeliness(
         late = None if delivered is None else calendar.working_days_between(period.end, delivered)
         items.append(Item(period, delivered, late))
     return items
+
+
+def previous_month(month: str) -> str:
+    year, mon = (int(x) for x in month.split("-"))
+    return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"
+
+
+def due_in(
+    cycle: str, month: str, deliveries: list[dt.date], calendar: WorkingCalendar, as_of: dt.date,
+    allowed: int = 5, since: dt.date | None = None,
+) -> list[Item]:
+    """The exchange periods whose deadline (the period's end + ``allowed`` working days)
+    falls in the month, each judged as ``timeliness`` judges it. A month's report is about
+    what fell due in it: a monthly delivery for September, due in October, is October's
+    item; one for October, due in November, is November's."""
+    def deadline(item: Item) -> dt.date:
+        return calendar.add_working_days(item.period.end, allowed)
+
+    # Deliveries are matched to periods in order over both months, so a delivery counted
+    # for a September period is not counted again for an October one.
+    earlier = timeliness(cycle, previous_month(month), deliveries, calendar, as_of, allowed, since)
+    used = {i.delivered for i in earlier if i.delivered is not None}
+    rest = [d for d in deliveries if d not in used]
+    current = timeliness(cycle, month, rest, calendar, as_of, allowed, since)
+    return [i for i in earlier + current if deadline(i).strftime("%Y-%m") == month]

@@ -101,13 +101,14 @@ def build_warning_dag(catalog: Catalog):
 
     from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable
 
-    loaded = reduce(or_, [warehouse_asset(ds.id) for ds in catalog.datasets.values()])
+    mornings = CronTriggerTimetable("0 9 * * 1-5", timezone="Asia/Shanghai")
+    assets = [warehouse_asset(ds.id) for ds in catalog.datasets.values()]
+    schedule = AssetOrTimeSchedule(timetable=mornings, assets=reduce(or_, assets)) if assets else mornings
 
     @dag(
         dag_id="early_warning",
         description="预警：每次入库后及每个工作日上午评估预警规则，新预警即时邮件告知信用办",
-        schedule=AssetOrTimeSchedule(
-            timetable=CronTriggerTimetable("0 9 * * 1-5", timezone="Asia/Shanghai"), assets=loaded),
+        schedule=schedule,
         start_date=START,
         catchup=False,
         max_active_runs=1,

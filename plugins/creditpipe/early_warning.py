@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from decimal import Decimal
 from dataclasses import asdict, dataclass
 from typing import Callable
 
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from creditpipe.catalog import WARNING_KINDS, Catalog
-from creditpipe.figures import MonthFacts, month_list, rate_pct
+from creditpipe.figures import CYCLE_LABEL, MonthFacts, exact_rate, month_list, rate_pct
 from creditpipe.warehouse import statement
 
 log = logging.getLogger(__name__)
@@ -50,15 +51,16 @@ def _warning(rule: dict, facts: MonthFacts, department_id: str, subject: str, ev
 
 
 def nonconformity_rate(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
-    """The month's 数据不合格率 at or above a level's threshold (the highest level reached)."""
+    """The month's 数据不合格率 at or above a level's threshold (the highest level reached);
+    judged on the exact rate (0.09995 % is below 0.1 %, though it shows as 0.10 %)."""
     out = []
     for dep in facts.catalog.departments:
         m = facts.delivered(dep)
-        rate = rate_pct(m["rejected"], m["received"])
-        if rate is None:
+        exact, rate = exact_rate(m["rejected"], m["received"]), rate_pct(m["rejected"], m["received"])
+        if exact is None:
             continue
         for band in rule["levels"]:
-            if rate >= float(band["at_least_pct"]):
+            if exact >= Decimal(str(band["at_least_pct"])):
                 out.append(_warning(rule, facts, dep, "rate",
                            f"{facts.month} 报送 {m['received']} 条，不合格 {m['rejected']} 条，"
                            f"数据不合格率 {rate:.2f}%（≥ {float(band['at_least_pct']):g}%）", band["level"]))
@@ -70,12 +72,13 @@ def rate_rising(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
     """The rate rose month on month ``months − 1`` times running, ending with this month,
     each time by at least ``min_rise_pct`` percentage points."""
     months = month_list(facts.month, int(rule.get("months", 3)))
-    step = float(rule.get("min_rise_pct", 0))
+    step = Decimal(str(rule.get("min_rise_pct", 0)))
     out = []
     for dep in facts.catalog.departments:
-        rates = [rate_pct(facts.delivered(dep, m)["rejected"], facts.delivered(dep, m)["received"]) for m in months]
-        if any(r is None for r in rates) or not all(b > a and round(b - a, 4) >= step for a, b in zip(rates, rates[1:])):
+        exact = [exact_rate(facts.delivered(dep, m)["rejected"], facts.delivered(dep, m)["received"]) for m in months]
+        if any(r is None for r in exact) or not all(b > a and b - a >= step for a, b in zip(exact, exact[1:])):
             continue
+        rates = [float(round(r, 2)) for r in exact]
         trail = " → ".join(f"{m[5:]}月 {r:.2f}%" for m, r in zip(months, rates))
         out.append(_warning(rule, facts, dep, "rising", f"数据不合格率连续 {len(months) - 1} 个月上升：{trail}"))
     return out
@@ -83,12 +86,17 @@ def rate_rising(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
 
 def feed_late(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
     """Exchange periods past their deadline with no delivery, or delivered too late: one
-    warning per source and month, naming the periods."""
+    warning per source and month, naming the periods; and a registered source that has
+    delivered nothing in twelve months (never started, or long silent)."""
     by_source: dict[tuple[str, str], list[dict]] = {}
     for item in facts.timeliness_items():
         if item["late"]:
             by_source.setdefault((item["dataset_id"], item["department_id"]), []).append(item)
     out = []
+    for dataset_id, dep in facts.silent_sources():
+        ds = facts.catalog.datasets[dataset_id]
+        out.append(_warning(rule, facts, dep, dataset_id,
+                            f"{ds.title}（{CYCLE_LABEL[ds.cycle]}报送）截至 {facts.as_of.isoformat()} 近12个月无任何报送"))
     for (dataset_id, dep), items in by_source.items():
         missing = [i["period"] for i in items if i["delivered"] is None]
         late = [f"{i['period']}（{i['delivered']} 报送，晚 {i['working_days_late']} 个工作日）"
@@ -114,11 +122,12 @@ def government_bodies(rule: dict, facts: MonthFacts) -> list[dict]:
     committees among the month's debtors on the court's list."""
     prefixes = tuple(rule.get("credit_code_prefixes", ()))
     names = tuple(rule.get("name_contains", ()))
-    out = []
+    out, seen = [], set()
     for d in facts.organisation_debtors:
         code, name = (d["debtor_id_no"] or "").strip(), (d["debtor_name"] or "").strip()
         by_code = len(code) == 18 and code.startswith(prefixes)
-        if by_code or any(n in name for n in names):
+        if (by_code or any(n in name for n in names)) and (d["case_no"], code) not in seen:
+            seen.add((d["case_no"], code))  # re-delivered (an updated 履行情况): one body, once
             kind = {"11": "机关", "12": "事业单位"}.get(code[:2]) if by_code else "基层群众性自治组织"
             out.append({**d, "name": name, "credit_code": code, "kind": kind})
     return out
@@ -131,8 +140,8 @@ def government_debtor(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
         w = _warning(rule, facts, d["department_id"], "",
                      f"{d['name']}（{d['kind']}，代码 {d['credit_code']}）被列为失信被执行人，案号 {d['case_no']}，"
                      f"{d['court_name']} {d['published_date']} 发布；于 {d['delivered_at'][:16].replace('T', ' ')} 归集入库")
-        # One debtor is one warning, whichever month it is seen in again.
-        out.append(EarlyWarning(**{**w.as_dict(), "key": f"{rule['id']}|{d['case_no']}|{d['credit_code']}"}))
+        # One debtor is one warning a month: still listed when delivered again next month.
+        out.append(EarlyWarning(**{**w.as_dict(), "key": f"{rule['id']}|{facts.month}|{d['case_no']}|{d['credit_code']}"}))
     return out
 
 

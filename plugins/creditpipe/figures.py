@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from creditpipe.assessment import nonconformity_rate
 from creditpipe.catalog import Catalog
-from creditpipe.cycles import timeliness
+from creditpipe.cycles import due_in
 from creditpipe.identifiers import mask_person_name, mask_resident_id
 from creditpipe.warehouse import statement
 from creditpipe.workdays import WorkingCalendar
@@ -51,8 +51,14 @@ def month_end(month: str) -> dt.date:
 
 
 def rate_pct(rejected: int, received: int) -> float | None:
-    """数据不合格率 in percent, rounded for display; None when nothing was delivered."""
+    """数据不合格率 in percent, rounded for display; None when nothing was delivered.
+    Thresholds and deductions use the exact rate (``exact_rate``), never this one."""
     return round(float(nonconformity_rate(rejected, received)), 4) if received else None
+
+
+def exact_rate(rejected: int, received: int):
+    """数据不合格率 in percent as an exact Decimal; None when nothing was delivered."""
+    return nonconformity_rate(rejected, received) if received else None
 
 
 class MonthFacts:
@@ -60,8 +66,11 @@ class MonthFacts:
     (the moment of the run: a deadline not yet passed at ``as_of`` is not yet late)."""
 
     def __init__(self, engine: Engine, catalog: Catalog, month: str, as_of: dt.date,
-                 calendar: WorkingCalendar | None = None):
+                 calendar: WorkingCalendar | None = None, cutoff: str | None = None):
         self.engine, self.catalog, self.month, self.as_of = engine, catalog, month, as_of
+        # What was delivered before the cutoff counts (an ISO timestamp in county time; by
+        # default the start of ``as_of``): a rebuild later gives the same figures.
+        self.cutoff = cutoff or f"{as_of.isoformat()}T00:00:00+08:00"
         self.calendar = calendar or WorkingCalendar.from_catalog(catalog)
         self.months = month_list(month, 12)
         self.year_months = [m for m in self.months if m[:4] == month[:4]]
@@ -121,7 +130,9 @@ class MonthFacts:
         for r in rows:
             by_dataset.setdefault(r["dataset_id"], set()).add(r["batch_id"])
         for dataset_id, batches in by_dataset.items():
-            ds = self.catalog.dataset(dataset_id)
+            ds = self.catalog.datasets.get(dataset_id)
+            if ds is None:  # a dataset since removed from the catalog: its history stays
+                continue
             person = ds.natural_person or {}
             names = list(dict.fromkeys([*ds.business_key, *(v for k, v in person.items() if k.endswith("field"))]))
             cols = ", ".join(ds.column_of(n) for n in names)
@@ -135,14 +146,25 @@ class MonthFacts:
                         if person and value.get(person.get("category_field")) == person.get("category_value"):
                             party = mask_person_name(party)
                         key = "|".join(str(value[k] or "") for k in ds.business_key)
-                        out[(batch_id, rec["source_row"])] = {"record_key": mask_ids_in(key), "party": party}
+                        out[(batch_id, rec["source_row"])] = {"record_key": self.masked_key(dataset_id, key), "party": party}
         return out
+
+    def masked_key(self, dataset_id: str, key: str) -> str:
+        """A business key (parts joined by |) with every personal part masked, whatever its
+        shape (a malformed ID is still an ID), and any citizen ID elsewhere in it."""
+        ds = self.catalog.datasets.get(dataset_id)
+        parts = key.split("|")
+        if ds is not None and len(parts) == len(ds.business_key):
+            personal = {f.name for f in ds.fields if f.personal}
+            parts = [mask_resident_id(p) if name in personal and p else p for name, p in zip(ds.business_key, parts)]
+        return mask_ids_in("|".join(parts))
 
     # --- timeliness ---------------------------------------------------------------------
     @cached_property
     def _delivery_days(self) -> dict[tuple[str, str], list[dt.date]]:
         start = dt.date.fromisoformat(self.months[0] + "-01") - dt.timedelta(days=7)
-        rows = self._rows("report/delivery_days", from_day=start.isoformat(), to_day=self.as_of.isoformat())
+        rows = self._rows("report/delivery_days", from_day=start.isoformat(), to_day=self.as_of.isoformat(),
+                          cutoff=self.cutoff)
         days: dict[tuple[str, str], list[dt.date]] = {}
         for r in rows:
             days.setdefault((r["dataset_id"], r["department_id"]), []).append(dt.date.fromisoformat(r["delivery_day"]))
@@ -153,7 +175,7 @@ class MonthFacts:
 
         A source's exchange is taken to begin with its first delivery on record: periods
         before it are not owed, and a source that never delivered is a coverage gap
-        (信息覆盖率), not a string of late items."""
+        (信息覆盖率, and a feed_late warning), not a string of late items."""
         month = month or self.month
         items = []
         for ds in self.catalog.datasets.values():
@@ -161,9 +183,10 @@ class MonthFacts:
                 days = self._delivery_days.get((ds.id, src.department), [])
                 if not days:
                     continue
-                for item in timeliness(ds.cycle, month, days, self.calendar, self.as_of, self.late_after):
-                    if item.period.end < days[0]:
-                        continue
+                # The exchange begins with the source's first delivery, which covers at most
+                # the week before it: earlier periods are not owed.
+                since = days[0] - dt.timedelta(days=7)
+                for item in due_in(ds.cycle, month, days, self.calendar, self.as_of, self.late_after, since):
                     items.append({
                         "dataset_id": ds.id, "department_id": src.department, "dataset": ds.title,
                         "department": self.catalog.departments[src.department].short_name,
@@ -174,6 +197,11 @@ class MonthFacts:
                         "late": item.is_late(self.late_after),
                     })
         return items
+
+    def silent_sources(self) -> list[tuple[str, str]]:
+        """Registered sources (dataset, department) with no delivery in the 12 months."""
+        return [(ds.id, src.department) for ds in self.catalog.datasets.values() for src in ds.sources
+                if not self._delivery_days.get((ds.id, src.department))]
 
     @cached_property
     def _items_by_month(self) -> dict[str, list[dict]]:
@@ -218,18 +246,22 @@ class MonthFacts:
     @cached_property
     def open_refusals(self) -> list[dict]:
         """Refusals not corrected as of ``as_of``, with their age in working days."""
-        rows = self._rows("report/open_refusals_as_of", as_of_day=self.as_of.isoformat())
+        rows = self._rows("report/open_refusals_as_of", cutoff=self.cutoff)
         out = []
         for r in rows:
             delivered = dt.datetime.fromisoformat(r["delivered_at"]).date()
             r["age_working_days"] = self.calendar.working_days_between(delivered, self.as_of)
-            r["record_key"] = mask_ids_in(r.pop("business_key") or "")
+            r["record_key"] = self.masked_key(r["dataset_id"], r.pop("business_key") or "")
             out.append(r)
         return out
 
+    @cached_property
+    def _corrected(self) -> dict[str, int]:
+        rows = self._rows("report/refusals_corrected", month=self.month, cutoff=self.cutoff)
+        return {r["department_id"]: int(r["corrected"] or 0) for r in rows}
+
     def refusals_corrected(self, department_id: str) -> int:
-        rows = self._rows("queries/refusals_by_department", month=self.month)
-        return sum(int(r["corrected"] or 0) for r in rows if r["department_id"] == department_id)
+        return self._corrected.get(department_id, 0)
 
     # --- the court's list ---------------------------------------------------------------
     @cached_property

@@ -316,20 +316,17 @@ def month_figures(month: str, home=None) -> dict:
 
 
 def raise_warnings(moment: dt.datetime, home=None) -> dict:
-    """After a load (or the daily check): evaluate the early-warning rules on the current
-    month as of now, and on the month before for feeds that fell due since; alert the
-    credit office at once to what is new."""
+    """After a load (or the working-morning check): evaluate the early-warning rules on the
+    current month as of now (what fell due so far), and alert the credit office at once to
+    what is new. A month that has ended is judged once, by the monthly DAG."""
     from creditpipe.early_warning import alert
-    from creditpipe.monitoring import previous_month
     from creditpipe.report import evaluate_warnings
 
     catalog = load_catalog()
     engine = warehouse_engine(home)
     now = _local(moment)
     month = now.strftime("%Y-%m")
-    new = evaluate_warnings(engine, catalog, month, now.date(), now)
-    feed_rules = [r["id"] for r in catalog.early_warnings.get("rules", []) if r["kind"] == "feed_late"]
-    new += evaluate_warnings(engine, catalog, previous_month(now.date()), now.date(), now, feed_rules)
+    new = evaluate_warnings(engine, catalog, month, now.date(), now, cutoff=now.isoformat(timespec="seconds"))
     sent = alert(engine, catalog, new, now)
     # XCom keys travel in URLs: ASCII names for the levels 红, 橙, 黄.
     levels = {name: sum(w.level == lv for w in new) for name, lv in (("red", "红"), ("orange", "橙"), ("yellow", "黄"))}
@@ -341,13 +338,13 @@ def publish_report(month: str, moment: dt.datetime | None = None, home=None, sen
     """The month's report in its three forms, the index, warnings alerted, and the mail to
     the credit office."""
     from creditpipe.early_warning import alert
-    from creditpipe.report import evaluate_warnings, publication_day, publish_month
+    from creditpipe.report import evaluate_warnings, judged_as_of, publish_month
 
     catalog = load_catalog()
     engine = warehouse_engine(home)
     now = _local(moment) if moment else dt.datetime.now(TZ)
-    as_of = publication_day(month)
-    new = evaluate_warnings(engine, catalog, month, as_of, now)
+    as_of, cutoff = judged_as_of(month, now)
+    new = evaluate_warnings(engine, catalog, month, as_of, now, cutoff=cutoff)
     alerted = alert(engine, catalog, new, now) if send else {"alerted": 0, "mailed": False}
-    out = publish_month(engine, catalog, month, settings.paths(home).reports, as_of=as_of, send=send, now=now)
+    out = publish_month(engine, catalog, month, settings.paths(home).reports, send=send, now=now)
     return {**out, "new_warnings": len(new), "warnings_mailed": alerted["mailed"]}

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from creditpipe import early_warning
 from creditpipe.assessment import conformity_deduction
 from creditpipe.catalog import Catalog
-from creditpipe.figures import MonthFacts, month_end, rate_pct
+from creditpipe.figures import MonthFacts, exact_rate, month_end, rate_pct
 
 log = logging.getLogger(__name__)
 TZ = ZoneInfo("Asia/Shanghai")
@@ -30,12 +30,19 @@ def publication_day(month: str) -> dt.date:
     return month_end(month) + dt.timedelta(days=1)
 
 
+class _Fallback(dict):
+    """Names by id; an id since removed from the catalog shows as itself (its history stays)."""
+
+    def __missing__(self, key):
+        return key
+
+
 def _deductions(catalog: Catalog, facts: MonthFacts, dep: str) -> dict:
     table = catalog.assessment
     cov, tim = table["coverage"], table["timeliness"]
     ytd = facts.year_to_date(dep)
     coverage = min(int(cov["max_points"]), len(facts.coverage[dep]["missing_ytd"]) * int(cov["points_per_missing"]))
-    conformity = conformity_deduction(ytd["rate_pct"] or 0, table["conformity"])
+    conformity = conformity_deduction(exact_rate(ytd["rejected"], ytd["received"]) or 0, table["conformity"])
     timeliness = min(int(tim["max_points"]), facts.ytd_late_items(dep) * int(tim["points_per_late_item"]))
     return {"coverage": coverage, "conformity": conformity, "timeliness": timeliness,
             "total": coverage + conformity + timeliness}
@@ -108,16 +115,28 @@ def _assessment_text(catalog: Catalog) -> dict:
     }
 
 
+def judged_as_of(month: str, now: dt.datetime, as_of: dt.date | None = None) -> tuple[dt.date, str | None]:
+    """(day, cutoff) a month is judged as of: the first day of the next month, what was
+    delivered before it; for a month not yet over, now (a report of the month so far)."""
+    if as_of is not None:
+        return as_of, None
+    day = publication_day(month)
+    local = now.astimezone(TZ)
+    if local.date() < day:
+        return local.date(), local.isoformat(timespec="seconds")
+    return day, None
+
+
 def build_model(engine: Engine, catalog: Catalog, month: str, as_of: dt.date | None = None,
-                generated_at: dt.datetime | None = None) -> dict:
+                generated_at: dt.datetime | None = None, cutoff: str | None = None) -> dict:
     """The month's report as data, from the warehouse alone (warnings as stored)."""
     as_of = as_of or publication_day(month)
-    facts = MonthFacts(engine, catalog, month, as_of)
+    facts = MonthFacts(engine, catalog, month, as_of, cutoff=cutoff)
     over_limit = int(_rule(catalog, "refusal_overdue").get("older_than_working_days", 10))
     departments = _rank([_department(catalog, facts, d, over_limit) for d in catalog.departments])
     warnings = early_warning.stored_warnings(engine, month)
-    short = {d: catalog.departments[d].short_name for d in catalog.departments}
-    titles = {d.id: d.title for d in catalog.datasets.values()}
+    short = _Fallback({d: catalog.departments[d].short_name for d in catalog.departments})
+    titles = _Fallback({d.id: d.title for d in catalog.datasets.values()})
     labels = catalog.rule_labels
     received = sum(d["month"]["received"] for d in departments)
     rejected = sum(d["month"]["rejected"] for d in departments)
@@ -176,9 +195,9 @@ def build_model(engine: Engine, catalog: Catalog, month: str, as_of: dt.date | N
 
 
 def evaluate_warnings(engine: Engine, catalog: Catalog, month: str, as_of: dt.date, now: dt.datetime,
-                      rule_ids: list[str] | None = None) -> list:
+                      rule_ids: list[str] | None = None, cutoff: str | None = None) -> list:
     """Evaluate the rules on the month as of a day, store them; the ones to alert."""
-    facts = MonthFacts(engine, catalog, month, as_of)
+    facts = MonthFacts(engine, catalog, month, as_of, cutoff=cutoff)
     evaluated, found = early_warning.evaluate(facts, rule_ids)
     return early_warning.record(engine, month, evaluated, found, now)
 
@@ -189,10 +208,10 @@ def publish_month(engine: Engine, catalog: Catalog, month: str, reports_dir: Pat
     """Warnings, the three forms and the index; mail the credit office if ``send``."""
     from creditpipe.report_render import render_index, render_report
 
-    as_of = as_of or publication_day(month)
     now = now or dt.datetime.now(TZ)
-    evaluate_warnings(engine, catalog, month, as_of, now)
-    model = build_model(engine, catalog, month, as_of, now)
+    as_of, cutoff = judged_as_of(month, now, as_of)
+    evaluate_warnings(engine, catalog, month, as_of, now, cutoff=cutoff)
+    model = build_model(engine, catalog, month, as_of, now, cutoff=cutoff)
     paths = render_report(model, reports_dir / month, formats)
     index = render_index(reports_dir, catalog.county.get("name", ""))
     out = {"month": month, "index": str(index), **{k: str(v) for k, v in paths.items()},

@@ -20,6 +20,7 @@ import shutil
 import subprocess
 from io import StringIO
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import matplotlib
 
@@ -283,7 +284,7 @@ def chart_issues(model: dict, colours: dict, font: str) -> Markup:
         for ax, dept in zip(axes.flat, depts):
             s = series[dept["department_id"]]
             ax.bar(x, _nan(s["warnings"]), color=colours[dept["department_id"]], alpha=0.85, width=0.7,
-                   label="预警", zorder=2)
+                   label="质量提示", zorder=2)
             ax.plot(x, _nan(s["late_items"]), color="#333333", marker="o", markersize=2.5, linewidth=1.1,
                     label="时效超期事项", zorder=3)
             ax.plot(x, _nan(s["publication_late"]), color="#999999", marker="s", markersize=2.5, linewidth=1.1,
@@ -476,7 +477,7 @@ def write_xlsx(model: dict, path: Path) -> Path:
     order = [d["department_id"] for d in model["departments"] if d["department_id"] in series]
     order += [i for i in series if i not in order]
     names = {d["department_id"]: d["short_name"] for d in model["departments"]}
-    fields = (("rate_pct", "不合格率（%）"), ("received", "报送"), ("rejected", "不合格"), ("warnings", "预警"),
+    fields = (("rate_pct", "不合格率（%）"), ("received", "报送"), ("rejected", "不合格"), ("warnings", "质量提示"),
               ("late_items", "时效超期事项"), ("publication_late", "双公示超期"))
     headers = ["月份"] + [f"{names.get(i, i)}·{label}" for f, label in fields for i in order]
     rows = [[m] + [series[i][f][n] for f, _ in fields for i in order] for n, m in enumerate(months)]
@@ -556,7 +557,7 @@ def render_index(reports_dir: Path, county: str) -> Path:
                        "summary": model.get("summary", {}), "generated_at": model.get("generated_at"), "files": files})
     html = _environment().get_template("index.html.j2").render(
         county=county, months=months, title=f"{county}公共信用信息归集月度监测与预警报告",
-        generated=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"), levels=LEVELS, level_class=LEVEL_CLASS)
+        generated=dt.datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M"), levels=LEVELS, level_class=LEVEL_CLASS)
     path = reports_dir / "index.html"
     path.write_text(html, encoding="utf-8")
     return path

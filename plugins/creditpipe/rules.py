@@ -38,6 +38,18 @@ def parse_dates(values: pd.Series) -> pd.Series:
     return out
 
 
+def parse_date(value: object) -> dt.date | None:
+    """One value as ``parse_dates`` reads it (for messages: no Series per value)."""
+    text = str(value).strip() if value is not None else ""
+    for shape, fmt in DATE_SHAPES:
+        if shape.match(text):
+            try:
+                return dt.datetime.strptime(text, fmt).date()
+            except ValueError:
+                return None
+    return None
+
+
 def is_calendar_date(values: pd.Series) -> pd.Series:
     return parse_dates(values).notna()
 

@@ -1,18 +1,24 @@
 """The warehouse: schema from sql/, idempotent batch loads, the month's figures.
 
 Works on the embedded SQLite file and on PostgreSQL alike: every statement is in sql/,
-portable, and parameterised."""
+portable, and parameterised. The one exception is speed: on PostgreSQL (psycopg 3) a
+batch's rows go in with COPY, inside the same transaction as the rest of the load."""
 
 from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from pandas.api.extensions import ExtensionDtype
+from pandas.core.dtypes.cast import maybe_box_native  # what to_dict does to a cell
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -20,6 +26,7 @@ from creditpipe.catalog import Catalog, Dataset
 from creditpipe.settings import project_dir
 
 PUBLISHED = "报送日期"  # quality.PUBLISHED (not imported: quality pulls in Great Expectations)
+ROW_ID = "source_row"  # quality.ROW_ID
 
 log = logging.getLogger(__name__)
 
@@ -220,47 +227,131 @@ def _nullable(value):
     return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
 
 
-def _insert_records(conn, dataset: Dataset, batch_id: str, frame: pd.DataFrame) -> None:
-    if frame.empty:
-        return
-    columns = [f.column for f in dataset.fields]
-    sql = sa.text(
-        f"INSERT INTO {dataset.table} (batch_id, source_row, {', '.join(columns)}) "
-        f"VALUES (:batch_id, :source_row, {', '.join(':' + c for c in columns)})"
-    )
-    rows = []
-    for rec in frame.to_dict("records"):
-        row = {"batch_id": batch_id, "source_row": int(rec["source_row"])}
-        for f in dataset.fields:
-            row[f.column] = _nullable(rec.get(f.name))
-        rows.append(row)
-    conn.execute(sql, rows)
+def _texts(values: pd.Series | None, n: int) -> np.ndarray:
+    """``_nullable`` of every cell of a column as ``DataFrame.to_dict("records")`` hands it
+    over (None when the frame has no such column), in bulk: the cells are converted one by
+    one only when they are not all text, None or NaN."""
+    if values is None:
+        return np.full(n, None, dtype=object)
+    if values.dtype == object or isinstance(values.dtype, ExtensionDtype):  # to_dict boxes these
+        def cell(v):
+            return _nullable(maybe_box_native(v))
+    else:
+        cell = _nullable
+    out = values.to_numpy(dtype=object, copy=True)
+    missing = pd.isna(out)  # None and NaN, but also NaT and pd.NA, which are not alike
+    if missing.any():
+        where = np.flatnonzero(missing)
+        if all(k is type(None) or issubclass(k, float) for k in set(map(type, out[where]))):
+            out[where] = None
+        else:
+            out[where] = [cell(v) for v in out[where]]
+        where = np.flatnonzero(~missing)
+    else:
+        where = slice(None)
+    present = out[where]
+    if len(present) and set(map(type, present)) != {str}:
+        out[where] = [cell(v) for v in present]
+    return out
 
 
-def business_key(dataset: Dataset, rec: dict) -> str | None:
-    """The record's business key as one text (parts joined by |), None when a part is
-    missing: such a refusal cannot be matched and waits for a record with the key."""
-    parts = [_nullable(rec.get(f)) for f in dataset.business_key]
+def _field_texts(frame: pd.DataFrame, names) -> list[np.ndarray]:
+    return [_texts(frame[name] if name in frame.columns else None, len(frame)) for name in names]
+
+
+def _cells(values: pd.Series) -> list:
+    """A column's cells as ``DataFrame.to_dict("records")`` hands them over."""
+    cells = values.tolist()
+    if (values.dtype == object or isinstance(values.dtype, ExtensionDtype)) and set(map(type, cells)) - {str}:
+        cells = [maybe_box_native(v) for v in cells]
+    return cells
+
+
+def _rows_of(frame: pd.DataFrame) -> list[int]:
+    return [int(v) for v in _cells(frame[ROW_ID])]
+
+
+def _joined_key(parts) -> str | None:
     if not parts or any(p is None or not p.strip() for p in parts):
         return None
     return "|".join(p.strip() for p in parts)
 
 
+def business_key(dataset: Dataset, rec: dict) -> str | None:
+    """The record's business key as one text (parts joined by |), None when a part is
+    missing: such a refusal cannot be matched and waits for a record with the key."""
+    return _joined_key([_nullable(rec.get(f)) for f in dataset.business_key])
+
+
+def _business_keys(dataset: Dataset, frame: pd.DataFrame, texts: dict | None = None) -> list[str | None]:
+    """``business_key`` of every record of the frame, column by column."""
+    if not dataset.business_key:
+        return [None] * len(frame)
+    if texts is None:
+        texts = dict(zip(dataset.business_key, _field_texts(frame, dataset.business_key)))
+    parts = [texts[f] for f in dataset.business_key]
+    if len(parts) == 1:  # most datasets: no tuple per record to join
+        return [None if p is None or not (key := p.strip()) else key for p in parts[0]]
+    return [_joined_key(record) for record in zip(*parts)]
+
+
+# --- Bulk inserts. On PostgreSQL through psycopg 3 the rows go in with COPY, on the load's
+# own connection and so inside its transaction; elsewhere (the embedded SQLite file) as one
+# executemany of the statement in sql/queries. Values are text or None, as ever.
+
+def _copies(conn) -> bool:
+    return conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
+
+
+def _bulk_insert(conn, table: str, columns: tuple[str, ...], rows, insert_sql: str) -> None:
+    """``rows``: tuples in the order of ``columns``. ``table`` and ``columns`` are this
+    module's own names or the catalog's (plain identifiers only, see catalog.py)."""
+    if _copies(conn):
+        _copy(conn, f"COPY {table} ({', '.join(columns)}) FROM STDIN", rows)
+    else:
+        params = [dict(zip(columns, row)) for row in rows]
+        if params:
+            conn.execute(sa.text(insert_sql), params)
+
+
+def _copy(conn, sql: str, rows) -> None:
+    dbapi = conn.dialect.loaded_dbapi
+    raw = conn.connection.driver_connection  # the psycopg connection, in the load's transaction
+    try:
+        with raw.cursor() as cur, cur.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except dbapi.Error as exc:
+        # Raised as SQLAlchemy would have (an IntegrityError stays an IntegrityError).
+        raise sa.exc.DBAPIError.instance(sql, None, exc, dbapi.Error, dialect=conn.dialect) from exc
+
+
+def _insert_records(conn, dataset: Dataset, batch_id: str, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    columns = ("batch_id", "source_row", *(f.column for f in dataset.fields))
+    sql = (
+        f"INSERT INTO {dataset.table} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(':' + c for c in columns)})"
+    )
+    values = _field_texts(frame, dataset.field_names)
+    rows = zip(repeat(batch_id), _rows_of(frame), *values)
+    _bulk_insert(conn, dataset.table, columns, rows, sql)
+
+
+_REFUSED_COLUMNS = ("batch_id", "source_row", "record_json", "business_key")
+
+
 def _insert_refused(conn, dataset: Dataset, batch_id: str, frame: pd.DataFrame) -> None:
     if frame.empty:
         return
-    rows = [
-        {
-            "batch_id": batch_id,
-            "source_row": int(rec["source_row"]),
-            "record_json": json.dumps(
-                {f: _nullable(rec.get(f)) for f in dataset.field_names}, ensure_ascii=False
-            ),
-            "business_key": business_key(dataset, rec),
-        }
-        for rec in frame.to_dict("records")
+    names = dataset.field_names
+    texts = dict(zip(names, _field_texts(frame, names)))
+    record_json = [
+        json.dumps(dict(zip(names, values)), ensure_ascii=False) for values in zip(*texts.values())
     ]
-    conn.execute(sa.text(statement("queries/insert_refused_record")), rows)
+    rows = zip(repeat(batch_id), _rows_of(frame), record_json, _business_keys(dataset, frame, texts))
+    _bulk_insert(conn, "refused_record", _REFUSED_COLUMNS, rows, statement("queries/insert_refused_record"))
 
 
 def _close_corrected_refusals(conn, dataset: Dataset, batch: dict, accepted: pd.DataFrame) -> int:
@@ -274,10 +365,12 @@ def _close_corrected_refusals(conn, dataset: Dataset, batch: dict, accepted: pd.
     ).mappings().all()
     if not open_rows:
         return 0
-    keys = {business_key(dataset, rec) for rec in accepted.to_dict("records")}
+    keys = set(_business_keys(dataset, accepted))
+    # Corrected when the department delivered the correction (not when we processed it):
+    # a month's figures as of a day then do not depend on when the platform ran.
     closing = [
         {"batch_id": r["batch_id"], "source_row": r["source_row"],
-         "closed_by_batch": batch["batch_id"], "closed_at": batch["processed_at"]}
+         "closed_by_batch": batch["batch_id"], "closed_at": batch["delivered_at"]}
         for r in open_rows if r["business_key"] in keys
     ]
     if closing:
@@ -285,36 +378,46 @@ def _close_corrected_refusals(conn, dataset: Dataset, batch: dict, accepted: pd.
     return len(closing)
 
 
+_DAY_COLUMNS = ("batch_id", "delivery_day", "records")
+
+
 def _insert_delivery_days(conn, batch: dict, accepted: pd.DataFrame, refused: pd.DataFrame) -> None:
     """The days the batch's records were made available (quality.PUBLISHED), for timeliness."""
     fallback = str(batch["delivered_at"])[:10]
-    days: dict[str, int] = {}
+    days: Counter[str] = Counter()
     for frame in (accepted, refused):
-        values = frame[PUBLISHED] if PUBLISHED in frame.columns else pd.Series([fallback] * len(frame), dtype=object)
-        for value in values:
-            day = str(value)[:10] if value is not None and not pd.isna(value) else fallback
-            days[day] = days.get(day, 0) + 1
-    rows = [{"batch_id": batch["batch_id"], "delivery_day": d, "records": n} for d, n in sorted(days.items())]
-    if rows:
-        conn.execute(sa.text(statement("queries/insert_batch_delivery_day")), rows)
+        if PUBLISHED not in frame.columns:
+            days[fallback] += len(frame)
+            continue
+        values = frame[PUBLISHED].to_numpy(dtype=object)
+        missing = pd.isna(values)
+        days[fallback] += int(missing.sum())
+        days.update(str(v)[:10] for v in values[~missing])
+    rows = [(batch["batch_id"], d, n) for d, n in sorted(days.items()) if n]
+    _bulk_insert(conn, "batch_delivery_day", _DAY_COLUMNS, rows, statement("queries/insert_batch_delivery_day"))
+
+
+_ISSUE_COLUMNS = ("batch_id", "source_row", "field", "rule", "severity", "message", "fix")
+
+
+def _fix(value):
+    """No fix given is "": None, and the NaN a pandas string column has for it."""
+    return "" if not value or (isinstance(value, float) and pd.isna(value)) else value
 
 
 def _insert_issues(conn, batch_id: str, issues: pd.DataFrame) -> None:
     if issues.empty:
         return
-    rows = [
-        {
-            "batch_id": batch_id,
-            "source_row": int(r["source_row"]),
-            "field": r["field"],
-            "rule": r["rule"],
-            "severity": r["severity"],
-            "message": r["message"],
-            "fix": r["fix"] or "",
-        }
-        for r in issues.to_dict("records")
-    ]
-    conn.execute(sa.text(statement("queries/insert_record_issue")), rows)
+    rows = zip(
+        repeat(batch_id),
+        _rows_of(issues),
+        _cells(issues["field"]),
+        _cells(issues["rule"]),
+        _cells(issues["severity"]),
+        _cells(issues["message"]),
+        [_fix(fix) for fix in _cells(issues["fix"])],
+    )
+    _bulk_insert(conn, "record_issue", _ISSUE_COLUMNS, rows, statement("queries/insert_record_issue"))
 
 
 def totals(engine: Engine) -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 
 @dataclass
@@ -43,9 +44,7 @@ class WorkingCalendar:
                 return True
             return day.weekday() < 5
         if _library_knows(day.year):
-            import chinese_calendar
-
-            return chinese_calendar.is_workday(day)
+            return _library_workday(day)
         self.assumed_years.add(day.year)
         return day.weekday() < 5
 
@@ -78,6 +77,7 @@ def _day(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
+@lru_cache(maxsize=None)
 def _library_knows(year: int) -> bool:
     import chinese_calendar
 
@@ -86,3 +86,11 @@ def _library_knows(year: int) -> bool:
         return True
     except NotImplementedError:
         return False
+
+
+# The library validates its tables on every call; a day's answer never changes.
+@lru_cache(maxsize=None)
+def _library_workday(day: dt.date) -> bool:
+    import chinese_calendar
+
+    return chinese_calendar.is_workday(day)
