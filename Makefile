@@ -8,7 +8,7 @@ MONTH  ?= $(shell date -d "$$(date +%Y-%m-01) -1 month" +%Y-%m)
 export GX_ANALYTICS_ENABLED := False
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: install system-deps demo test test-fast airflow-ui constraints clean
+.PHONY: install system-deps demo test test-fast airflow-ui constraints clean bench
 
 install: system-deps $(STAMP)
 
@@ -45,3 +45,8 @@ constraints:
 
 clean:
 	rm -rf var
+
+## Issue 6's figures (bench/README.md): builds its data in bench/data/, prints one JSON line
+## last. Quick check: make bench BENCH_SIZES=0.05,0.1,0.2 (millions of records).
+bench: install
+	$(BIN)/python bench/run.py

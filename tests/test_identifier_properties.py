@@ -3,6 +3,7 @@ valid code (or ID number) fails — whatever the code, the position and the new 
 
 import datetime as dt
 
+import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -51,3 +52,58 @@ def test_any_id_number_with_its_check_character_passes(code):
 def test_any_one_character_change_of_an_id_number_fails(code, position, char):
     changed = code[:position] + char + code[position + 1:]
     assert is_valid_resident_id(changed, AS_OF) == (changed == code)
+
+
+# The column kernels (numpy, used by the rules) give the same answer as the one-value
+# checks for any value: valid codes, codes one character off, and arbitrary text.
+_CODE_TEXT = st.one_of(
+    st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXYZIOSVx *-", min_size=15, max_size=19),
+    st.text(max_size=20),
+    st.sampled_from(["9144030071526726XG", "91110000710926094P", "11010519491231002X",
+                     "360426199101010071", "44011320141005001x", "18320281MA1X2Y3Z4W", "32028120270101001X"]),
+    # Valid ones made by the simulators, with and without one character changed.
+    st.builds(lambda seed, born, pos, ch: _maybe_changed(_valid_id(seed, born), pos, ch),
+              st.integers(0, 10**6), st.dates(dt.date(1870, 1, 1), dt.date(2030, 12, 31)),
+              st.integers(-1, 17), st.sampled_from("0123456789X")),
+    st.builds(lambda seed, pos, ch: _maybe_changed(_valid_uscc(seed), pos, ch),
+              st.integers(0, 10**6), st.integers(-1, 17), st.sampled_from("0123456789ABCDEFGHJKLMNPQRTUWXY")),
+)
+
+
+def _valid_id(seed, born):
+    import random
+
+    from creditpipe.simulators.identity import make_resident_id
+
+    return make_resident_id(random.Random(seed), born)
+
+
+def _valid_uscc(seed):
+    import random
+
+    from creditpipe.simulators.identity import make_uscc
+
+    rng = random.Random(seed)
+    return make_uscc(rng, rng.choice("159NY"), rng.choice("123"))
+
+
+def _maybe_changed(code, pos, ch):
+    return code if pos < 0 else code[:pos] + ch + code[pos + 1:]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_CODE_TEXT, min_size=1, max_size=40), st.sampled_from([None, dt.date(2026, 10, 28), dt.date(1990, 1, 1)]))
+def test_column_kernels_equal_the_value_checks(values, as_of):
+    from creditpipe import rules
+    from creditpipe.identifiers import (
+        has_valid_embedded_org_code,
+        has_valid_uscc_structure,
+        is_valid_resident_id,
+        is_valid_uscc,
+    )
+
+    series = pd.Series(values, dtype=object)
+    assert rules.is_uscc(series).tolist() == [is_valid_uscc(v) for v in values]
+    assert rules.is_uscc_structure(series).tolist() == [has_valid_uscc_structure(v) for v in values]
+    assert rules.is_uscc_org_code(series).tolist() == [has_valid_embedded_org_code(v) for v in values]
+    assert rules.is_resident_id(series, as_of).tolist() == [is_valid_resident_id(v, as_of) for v in values]

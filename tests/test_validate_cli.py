@@ -96,3 +96,36 @@ def test_missing_file_and_unknown_dataset_exit_2(tmp_path):
     assert proc.returncode == 2 and "不存在" in proc.stderr
     proc = validate("--dataset", "market.nothing", str(tmp_path / "nope.csv"), "--out", str(tmp_path))
     assert proc.returncode == 2 and "未知数据集" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_progress_bar_on_a_terminal_and_none_in_logs(month_files, tmp_path):
+    """On a terminal the long check draws a bar; piped to a log (CI, Airflow) it says nothing."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    path = sorted(month_files[0].glob("*.csv"))[0]
+    args = [sys.executable, "-m", "creditpipe.cli", "validate", "--dataset", "market.admin_penalty",
+            str(path), "--out", str(tmp_path / "out"), "--delivery-date", delivered(path)]
+    logged = subprocess.run(args, capture_output=True, text=True)
+    assert logged.returncode == 0 and "校验" not in logged.stderr and "%" not in logged.stderr
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a real terminal's size
+    with subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=follower) as proc:
+        os.close(follower)
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            drawn += chunk
+        assert proc.wait() == 0
+    os.close(leader)
+    text = drawn.decode("utf-8", "replace")
+    assert f"校验 {path.name}" in text and "100%" in text

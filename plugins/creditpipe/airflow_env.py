@@ -88,3 +88,23 @@ def dag_test(dag_id: str, logical_date: str, env: dict[str, str], conf: str | No
         state = run.get("state") if run else "无记录"
         raise AirflowRunError(f"DAG {dag_id}（{logical_date}）运行状态为 {state}\n{tail}")
     return out
+
+
+def dag_test_many(runs: list[tuple[str, str, dict | None]], env: dict[str, str]) -> list[dict]:
+    """Several DAG runs in one process (creditpipe.airflow_runner: ``dag.test()``), in order;
+    the first one that fails raises with the tail of its log."""
+    from creditpipe.airflow_runner import MARKER
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "creditpipe.airflow_runner", json.dumps([list(r) for r in runs])],
+        env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    out = proc.stdout or ""
+    states = [json.loads(ln[len(MARKER):]) for ln in out.splitlines() if ln.startswith(MARKER)]
+    failed = next((s for s in states if s.get("state") != "success"), None)
+    if proc.returncode != 0 or failed or len(states) != len(runs):
+        tail = "\n".join(out.splitlines()[-40:])
+        what = failed or {"dag_id": runs[len(states)][0] if len(states) < len(runs) else "?", "state": "未完成"}
+        raise AirflowRunError(f"DAG {what.get('dag_id')}（{what.get('logical_date', '')}）运行状态为 "
+                              f"{what.get('state') or what.get('error')}\n{tail}")
+    return states

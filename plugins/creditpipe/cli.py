@@ -101,9 +101,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_validate(args) -> int:
     from creditpipe.catalog import CatalogError, load_catalog
-    from creditpipe.delivery import DeliveryError, read_delivery
+    from creditpipe.delivery import DeliveryError, csv_encoding
     from creditpipe.notice import write_rejection_notice, write_rejections_csv
-    from creditpipe.quality import check_records
 
     try:
         catalog = load_catalog()
@@ -116,26 +115,62 @@ def cmd_validate(args) -> int:
             raise CatalogError(
                 f"数据集 {dataset.id} 由多个部门报送（{'、'.join(dataset.departments)}），请用 --department 指定"
             )
-        delivery = read_delivery(args.file, dataset)
         when = dt.date.fromisoformat(args.delivery_date) if args.delivery_date else dt.date.today()
+        path = Path(args.file)
+        verdict = _judge_in_chunks(path, dataset, when)
+        encoding = csv_encoding(path) if path.suffix.lower() == ".csv" and not _is_zip(path) else None
     except (DeliveryError, CatalogError, ValueError) as exc:
         print(f"creditpipe: 无法读取：{exc}", file=sys.stderr)
         return EXIT_UNREADABLE
-    verdict = check_records(delivery.records, dataset.suite, when)
     out = Path(args.out)
     csv_path = write_rejections_csv(verdict, out)
     xlsx_path = write_rejection_notice(
-        verdict, dataset, department, delivery.path.name,
+        verdict, dataset, department, path.name,
         dt.datetime.combine(when, dt.time()), out,
     )
     summary = verdict.summary()
     print(f"退回清单：{csv_path}")
     print(f"退回通知：{xlsx_path}")
     print(json.dumps(
-        {"dataset": dataset.id, "file": delivery.path.name, "encoding": delivery.encoding, **summary},
+        {"dataset": dataset.id, "file": path.name, "encoding": encoding, **summary},
         ensure_ascii=False,
     ))
     return EXIT_OK
+
+
+def _is_zip(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"PK"
+
+
+def _judge_in_chunks(path: Path, dataset, when: dt.date, rows: int = 200_000):
+    """Read and judge the file a chunk at a time (memory stays flat as files grow); keep
+    on disk what the notice may need. A progress bar is drawn only on a terminal."""
+    import tempfile
+
+    import pandas as pd
+    from tqdm import tqdm
+
+    from creditpipe.delivery import iter_chunks
+    from creditpipe.quality import ROW_ID, ChunkedCheck, Verdict
+
+    check = ChunkedCheck(dataset.suite, when)
+    bar = tqdm(total=100, unit="%", desc=f"校验 {path.name}", disable=not sys.stderr.isatty(),
+               bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}")
+    with tempfile.TemporaryDirectory(prefix="creditpipe-validate-") as tmp, bar:
+        parts = []
+        for n, (frame, share) in enumerate(iter_chunks(path, dataset, rows=rows)):
+            frame = check.add(frame)
+            part = Path(tmp) / f"{n:05d}.parquet"
+            frame.to_parquet(part, index=False)
+            parts.append(part)
+            bar.update(round(share * 100) - bar.n)
+        issues = check.issues()
+        wanted = set(issues[ROW_ID].astype(int))
+        kept = [pd.read_parquet(p).loc[lambda f: f[ROW_ID].isin(wanted)] for p in parts]
+    records = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=[ROW_ID, *dataset.field_names])
+    records = records.astype({c: object for c in records.columns if c != ROW_ID})
+    return Verdict(records.where(records.notna(), None), issues, total=check.received)
 
 
 def cmd_score(args) -> int:

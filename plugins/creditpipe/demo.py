@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from creditpipe import settings
-from creditpipe.airflow_env import airflow_env, dag_test, migrate
+from creditpipe.airflow_env import airflow_env, dag_test_many, migrate
 from creditpipe.catalog import Catalog, Dataset, Source, load_catalog
 from creditpipe.simulators import (
     InjectedError,
@@ -197,23 +197,22 @@ def run_demo(month: str, home: str | None = None, seed: int = 20261, months: int
 def _run_month(catalog: Catalog, home_dir: Path, month: str, seed: int, api, position: int, env: dict) -> dict:
     until = last_moment_of(month)
     print(f"\n== {month} ==")
-    print(f"[1/4] 生成各部门的模拟报送数据（落地目录、接口 {api.base_url}、前置库）")
+    print(f"[1/2] 生成各部门的模拟报送数据（落地目录、接口 {api.base_url}、前置库）")
     expected = prepare_month(catalog, home_dir, month, seed, api, position)
     manifest = home_dir / "demo" / month / "injected_errors.json"
     manifest.parent.mkdir(parents=True, exist_ok=True)
     manifest.write_text(json.dumps(
         [{"dataset": d, "department": dep, **expected_as_dicts([e])[0]} for d, dep, e in expected],
         ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"[2/4] airflow dags test：{len(catalog.datasets)} 个归集 DAG，运行时刻 {until.isoformat()}")
-    for dataset in catalog.datasets.values():
-        print(f"      ingest__{dataset.slug}")
-        dag_test(f"ingest__{dataset.slug}", until.isoformat(), env)
-    # In production the loads' Assets trigger it; `dags test` runs no scheduler, so run it here.
-    print("[3/4] airflow dags test early_warning（入库后即时预警）")
-    dag_test("early_warning", (until + dt.timedelta(seconds=30)).isoformat(), env)
     first_next = (until + dt.timedelta(minutes=61)).replace(hour=1, minute=0)
-    print(f"[4/4] airflow dags test monthly_report {first_next.isoformat()}")
-    dag_test("monthly_report", first_next.isoformat(), env)
+    runs = [(f"ingest__{d.slug}", until.isoformat(), None) for d in catalog.datasets.values()]
+    # In production the loads' Assets trigger it; dag.test() runs no scheduler, so run it here.
+    runs.append(("early_warning", (until + dt.timedelta(seconds=30)).isoformat(), None))
+    runs.append(("monthly_report", first_next.isoformat(), None))
+    print(f"[2/2] dag.test()：{len(catalog.datasets)} 个归集 DAG（运行时刻 {until.isoformat()}）、"
+          f"early_warning（入库后即时预警）、monthly_report（{first_next.isoformat()}）")
+    for state in dag_test_many(runs, env):
+        print(f"      {state['dag_id']}：{state['state']}")
     return report(catalog, home_dir, month, expected, manifest)
 
 

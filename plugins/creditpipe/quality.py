@@ -59,12 +59,13 @@ def load_suite_document(name: str) -> dict:
 class Verdict:
     """The records of one delivery and every issue found in them."""
 
-    records: pd.DataFrame  # the delivery, with source_row
+    records: pd.DataFrame  # the delivery, with source_row (or, from a chunked check, the refused ones)
     issues: pd.DataFrame  # ISSUE_COLUMNS
+    total: int | None = None  # records received, when ``records`` holds only some of them
 
     @property
     def received(self) -> int:
-        return len(self.records)
+        return len(self.records) if self.total is None else self.total
 
     @property
     def refused_rows(self) -> set[int]:
@@ -153,11 +154,7 @@ ENGINE_ENV = "CREDITPIPE_VERDICT_ENGINE"
 def check_records(records: pd.DataFrame, suite_name: str, delivery_date: dt.date, engine: str | None = None) -> Verdict:
     """Run the suite over the records (which carry ``source_row``) and collect every issue."""
     engine = engine or os.environ.get(ENGINE_ENV, "compiled")
-    if PUBLISHED not in records.columns:
-        records = records.assign(**{PUBLISHED: delivery_date.isoformat()})
-    else:
-        day = county_day(records[PUBLISHED])
-        records = records.assign(**{PUBLISHED: day.fillna(delivery_date.isoformat()).astype(object)})
+    records = with_published(records, delivery_date)
     if records.empty:
         return Verdict(records, pd.DataFrame(columns=ISSUE_COLUMNS))
     if engine == "ge":
@@ -167,6 +164,63 @@ def check_records(records: pd.DataFrame, suite_name: str, delivery_date: dt.date
     else:
         raise ValueError(f"未知的校验引擎 {engine!r}（compiled 或 ge）")
     return Verdict(records, _finish(rows))
+
+
+def with_published(records: pd.DataFrame, delivery_date: dt.date) -> pd.DataFrame:
+    """The records with the day each reached the platform (PUBLISHED): its change time at
+    the source, in county time, or the delivery's day."""
+    if PUBLISHED not in records.columns:
+        return records.assign(**{PUBLISHED: delivery_date.isoformat()})
+    day = county_day(records[PUBLISHED])
+    return records.assign(**{PUBLISHED: day.fillna(delivery_date.isoformat()).astype(object)})
+
+
+# Rules over the whole delivery: a chunked check judges them once, over every chunk's keys.
+WHOLE_DELIVERY_RULES = {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}
+
+
+class ChunkedCheck:
+    """A suite's verdicts over a delivery given chunk by chunk, equal to one pass over the
+    whole (tests/test_chunked_check.py): each chunk is judged on its own for the per-record
+    rules, and the uniqueness rules are judged at the end over every chunk's key columns.
+    Memory holds one chunk, the key columns and the issues."""
+
+    def __init__(self, suite_name: str, delivery_date: dt.date):
+        doc = load_suite_document(suite_name)
+        self.suite_name, self.delivery_date = suite_name, delivery_date
+        self.per_record = [e for e in doc["expectations"] if e["type"] not in WHOLE_DELIVERY_RULES]
+        self.whole = [e for e in doc["expectations"] if e["type"] in WHOLE_DELIVERY_RULES]
+        key_columns = {c for e in self.whole for c in expectation_columns(e)}
+        key_columns |= {c for e in self.whole for c in _condition_columns(e["kwargs"].get("row_condition"))}
+        self.key_columns = [ROW_ID, *sorted(key_columns)]
+        self.keys: list[pd.DataFrame] = []
+        self.rows: list[dict] = []
+        self.received = 0
+
+    def add(self, records: pd.DataFrame) -> pd.DataFrame:
+        """Judge one chunk; returns it with PUBLISHED filled in (as it should be stored)."""
+        records = with_published(records, self.delivery_date)
+        if records.empty:
+            return records
+        self.received += len(records)
+        self.rows += _compiled_rows(records, self.suite_name, self.delivery_date, self.per_record)
+        self.keys.append(records[self.key_columns].copy())
+        return records
+
+    def issues(self) -> pd.DataFrame:
+        rows = list(self.rows)
+        if self.whole and self.keys:
+            keys = pd.concat(self.keys, ignore_index=True)
+            rows += _compiled_rows(keys, self.suite_name, self.delivery_date, self.whole)
+        return _finish(rows)
+
+
+def _condition_columns(condition: dict | None) -> set[str]:
+    if not condition:
+        return set()
+    if condition.get("type") in ("and", "or"):
+        return set().union(*(_condition_columns(c) for c in condition["conditions"]))
+    return {condition["column"]["name"]}
 
 
 def county_day(stamps: pd.Series) -> pd.Series:
@@ -183,14 +237,16 @@ def county_day(stamps: pd.Series) -> pd.Series:
     return day
 
 
-def _compiled_rows(records: pd.DataFrame, suite_name: str, delivery_date: dt.date) -> list[dict]:
+def _compiled_rows(records: pd.DataFrame, suite_name: str, delivery_date: dt.date,
+                   expectations: list[dict] | None = None) -> list[dict]:
     from creditpipe.verdicts import UnsupportedExpectation, evaluate
 
-    doc = load_suite_document(suite_name)
+    if expectations is None:
+        expectations = load_suite_document(suite_name)["expectations"]
     frame = records.reset_index(drop=True)
     rows: list[dict] = []
     try:
-        results = evaluate(frame, doc["expectations"], delivery_date)
+        results = evaluate(frame, expectations, delivery_date)
     except KeyError as exc:
         if isinstance(exc, UnsupportedExpectation):
             raise SuiteError(str(exc.args[0])) from None
@@ -336,6 +392,7 @@ _CELL_RULES = {"uscc_invalid", "resident_id_invalid", "masked_id_format", "date_
                "amount_invalid", "integer_invalid", "case_no_format", "doc_no_format", "enumeration", "format"}
 
 
+@lru_cache(maxsize=4096)  # the same pair of days recurs across a delivery
 def _publication_lag(value: str, allowed: int) -> str:
     from creditpipe import rules
 

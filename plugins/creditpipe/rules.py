@@ -7,13 +7,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import numpy as np
 import pandas as pd
 
 from creditpipe.identifiers import (
-    has_valid_embedded_org_code,
-    has_valid_uscc_structure,
-    is_valid_resident_id,
-    is_valid_uscc,
+    ID_CHECK,
+    ID_WEIGHTS,
+    ORG_CODE_WEIGHTS,
+    PROVINCES,
+    USCC_ALPHABET,
+    USCC_ENTITY_TYPES,
+    USCC_WEIGHTS,
 )
 
 # The date shapes departments send; Excel date cells are turned into the first one on read.
@@ -69,13 +73,13 @@ def is_non_negative_number(values: pd.Series) -> pd.Series:
 
 
 def terms_in_set(values: pd.Series, allowed: list[str]) -> pd.Series:
-    allowed_set = set(allowed)
-
-    def ok(cell: object) -> bool:
-        terms = [t.strip() for t in TERM_SEPARATORS.split(str(cell))]
-        return bool(terms) and all(t in allowed_set for t in terms)
-
-    return values.map(ok).astype(bool)
+    """Every term of the cell (split on ; , either width, blanks stripped) is allowed."""
+    text = values.map(str) if pd.api.types.infer_dtype(values, skipna=True) != "string" else values
+    text = text.astype("string").reset_index(drop=True)  # positions: the index may repeat
+    terms = text.str.split(TERM_SEPARATORS.pattern, regex=True).explode().str.strip()
+    ok = terms.isin(set(allowed)).fillna(False).astype(bool)
+    per_cell = ok.groupby(level=0, sort=False).all().reindex(range(len(text)), fill_value=False)
+    return pd.Series(per_cell.to_numpy(dtype=bool), index=values.index)
 
 
 # What exports write for "nothing": in a required field they mean it was left empty.
@@ -87,28 +91,125 @@ def is_not_placeholder(values: pd.Series, placeholders=PLACEHOLDERS) -> pd.Serie
     return ~values.astype("string").str.strip().isin(set(placeholders)).fillna(False).astype(bool)
 
 
+# Every character Python counts as whitespace (str.isspace), the full-width blank included.
+WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+
+
 def is_trimmed_single_line(values: pd.Series) -> pd.Series:
-    """No blank or full-width blank at either end, no line break inside."""
+    """No blank or full-width blank at either end, no line break inside. (Stripping is
+    pyarrow's and exact; a regex with ``$`` or ``\\s`` would fall back to Python per value.)"""
     text = values.astype("string")
-    bad = text.str.contains(r"^[\s\u3000]|[\s\u3000]$|[\r\n]", regex=True)
-    return ~bad.fillna(False).astype(bool)
+    padded = text != text.str.strip(WHITESPACE)
+    broken = text.str.contains("[\r\n]", regex=True)
+    return ~(padded | broken).fillna(False).astype(bool)
+
+
+# The identifier checks run over whole columns as numpy arrays: a column of 18-character
+# codes becomes an (n, 18) array of code points, and a check character is a matrix product.
+# identifiers.py keeps the same checks one value at a time (for messages and the tests,
+# which hold the two to the same answers).
+_USCC_LUT = np.full(65536, -1, dtype=np.int64)  # code points of the BMP
+for _i, _c in enumerate(USCC_ALPHABET):
+    _USCC_LUT[ord(_c)] = _i
+_USCC_W = np.array(USCC_WEIGHTS, dtype=np.int64)
+_ORG_W = np.array(ORG_CODE_WEIGHTS, dtype=np.int64)
+_ID_W = np.array(ID_WEIGHTS, dtype=np.int64)
+_ID_CHECK = np.array([ord(c) for c in ID_CHECK], dtype=np.uint32)
+_ORG_CHECK = np.array([ord(c) for c in "0123456789X0"], dtype=np.uint32)  # 11 − Σ mod 11: 10 → X, 11 → 0
+_USCC_PAIRS = {a + k for a, kinds in USCC_ENTITY_TYPES.items() for k in kinds}
+
+
+def _text(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """The values as text, and where they are text at all (anything else fails a check)."""
+    if pd.api.types.infer_dtype(values, skipna=True) == "string":
+        is_text = values.notna().to_numpy()
+    else:
+        is_text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    return values.astype("string"), is_text
+
+
+def _codepoints(text: pd.Series, width: int) -> np.ndarray:
+    """(n, width) code points of strings already known to be ``width`` long (BMP only)."""
+    if text.empty:
+        return np.zeros((0, width), dtype=np.uint32)
+    arr = np.array(text.tolist(), dtype=f"<U{width}")
+    return arr.view(np.uint32).reshape(len(arr), width)
+
+
+def _shaped(values: pd.Series, pattern: str) -> tuple[pd.Series, np.ndarray]:
+    text, is_text = _text(values)
+    shaped = is_text & text.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+    return text, shaped
+
+
+_USCC_PATTERN = "[0-9ABCDEFGHJKLMNPQRTUWXY]{18}"
 
 
 def is_uscc(values: pd.Series) -> pd.Series:
-    return values.map(is_valid_uscc).astype(bool)
+    text, shaped = _shaped(values, _USCC_PATTERN)
+    ok = np.zeros(len(values), dtype=bool)
+    if shaped.any():
+        cp = _codepoints(text[shaped], 18)
+        total = _USCC_LUT[cp[:, :17]] @ _USCC_W
+        ok[shaped] = _USCC_LUT[cp[:, 17]] == (31 - total % 31) % 31
+    return pd.Series(ok, index=values.index)
 
 
 def is_uscc_structure(values: pd.Series) -> pd.Series:
-    return values.map(has_valid_uscc_structure).astype(bool)
+    """Authority, entity type and division; codes of another shape are the check's to report."""
+    text, shaped = _shaped(values, _USCC_PATTERN)
+    ok = np.ones(len(values), dtype=bool)
+    if shaped.any():
+        t = text[shaped]
+        pair_ok = t.str.slice(0, 2).isin(_USCC_PAIRS).to_numpy(dtype=bool)
+        division = t.str.slice(2, 8)
+        division_ok = (division.str.fullmatch("[0-9]{6}").fillna(False)
+                       & division.str.slice(0, 2).isin(PROVINCES)).to_numpy(dtype=bool)
+        ok[shaped] = pair_ok & division_ok
+    return pd.Series(ok, index=values.index)
 
 
 def is_uscc_org_code(values: pd.Series) -> pd.Series:
-    return values.map(has_valid_embedded_org_code).astype(bool)
+    """The GB 11714 check of positions 9–17; codes of another shape pass (not this rule's)."""
+    text, shaped = _shaped(values, _USCC_PATTERN)
+    ok = np.ones(len(values), dtype=bool)
+    if shaped.any():
+        cp = _codepoints(text[shaped], 18).astype(np.int64)
+        body = cp[:, 8:16]
+        digit = (body >= 48) & (body <= 57)
+        vals = np.where(digit, body - 48, body - 55)  # A = 10 … Z = 35 (the alphabet has no others)
+        check = 11 - (vals @ _ORG_W) % 11
+        ok[shaped] = _ORG_CHECK[check] == cp[:, 16]
+    return pd.Series(ok, index=values.index)
 
 
 def is_resident_id(values: pd.Series, as_of: str | dt.date | None = None) -> pd.Series:
+    """18 characters (a lowercase x is X), a province, a birth date that exists, is not
+    before 1880 nor after ``as_of``, and the right check character."""
     limit = _as_date(as_of)
-    return values.map(lambda v: is_valid_resident_id(v, limit)).astype(bool)
+    text, is_text = _text(values)
+    text = text.str.upper()
+    shaped = is_text & text.str.fullmatch("[0-9]{17}[0-9X]").fillna(False).to_numpy(dtype=bool)
+    ok = np.zeros(len(values), dtype=bool)
+    if shaped.any():
+        t = text[shaped]
+        cp = _codepoints(t, 18).astype(np.int64)
+        digits = cp[:, :17] - 48
+        province = t.str.slice(0, 2).isin(PROVINCES - {"10"}).to_numpy(dtype=bool)
+        year = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
+        month = digits[:, 10] * 10 + digits[:, 11]
+        day = digits[:, 12] * 10 + digits[:, 13]
+        leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+        month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)]
+        month_days = month_days + ((month == 2) & leap)
+        real = (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days) & (year >= 1)
+        ymd = year * 10000 + month * 100 + day
+        born_ok = real & (ymd >= 18800101)
+        if limit is not None:
+            born_ok &= ymd <= limit.year * 10000 + limit.month * 100 + limit.day
+        check_ok = _ID_CHECK[(digits @ _ID_W) % 11] == cp[:, 17]
+        ok[shaped] = province & born_ok & check_ok
+    return pd.Series(ok, index=values.index)
 
 
 def _as_date(value: str | dt.date | None) -> dt.date | None:

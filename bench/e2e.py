@@ -1,0 +1,97 @@
+"""One delivery end to end, alone in its process so its peak memory is its own:
+CSV on disk → checked (read + verdicts) → loaded into the warehouse → notice written.
+
+    python bench/e2e.py <csv>     with CREDITPIPE_WAREHOUSE_URL and CREDITPIPE_HOME set
+
+Prints a JSON line per inner step as it ends (its seconds, the RSS after it and the peak
+so far, so the step that sets the peak can be seen), then, last, one JSON line with the
+three steps' seconds, rows/s and the process's peak RSS (ru_maxrss)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import resource
+import sys
+import time
+
+import_started = time.perf_counter()
+from creditpipe import delivery, notice, pipeline  # noqa: E402
+
+DATASET = "market.admin_penalty"
+steps: list[dict] = []
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def watch(module, name: str) -> None:
+    """Time every call of module.name (the pipeline calls these by their module-level
+    names). A name the project no longer has is skipped, not an error: the figures
+    that matter are the outer steps."""
+    inner = getattr(module, name, None)
+    if inner is None:
+        return
+
+    @functools.wraps(inner)
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            step = {"step": name, "s": round(time.perf_counter() - started, 3),
+                    "rss_mb_after": round(rss_mb()), "peak_mb_so_far": round(peak_mb())}
+            steps.append(step)
+            # Said as it happens: if the run is stopped, the parent still knows how far it got.
+            print(json.dumps(step), flush=True)
+
+    setattr(module, name, timed)
+
+
+for name in ("read_delivery", "check_records", "load_batch", "verify_batch", "_read_verdict",
+             "write_rejections_csv", "write_rejections_json", "write_rejection_notice"):
+    watch(pipeline, name)
+watch(delivery, "records_fingerprint")  # the content_sha256 property calls it by that name
+
+
+def main(path: str) -> dict:
+    imported = time.perf_counter() - import_started
+    started = time.perf_counter()
+    checked = pipeline.check_file(DATASET, path)
+    t_check = time.perf_counter()
+    if checked.get("status") != "checked":
+        raise SystemExit(f"not checked: {checked}")
+    loaded = pipeline.load_checked(checked)
+    t_load = time.perf_counter()
+    if loaded.get("load") != "loaded":
+        raise SystemExit(f"not loaded: {loaded}")
+    noticed = pipeline.write_notice(loaded)
+    t_notice = time.perf_counter()
+    if not noticed.get("notice"):
+        raise SystemExit(f"no notice written: {noticed}")
+    return {
+        "received": checked["received"],
+        "accepted": checked["accepted"],
+        "rejected": checked["rejected"],
+        "import_s": round(imported, 3),
+        "check_s": round(t_check - started, 3),
+        "load_s": round(t_load - t_check, 3),
+        "notice_s": round(t_notice - t_load, 3),
+        "total_s": round(t_notice - started, 3),
+        "rows_per_s": round(checked["received"] / (t_notice - started)),
+        "steps": steps,
+        "peak_rss_mb": round(peak_mb()),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1])), flush=True)
