@@ -265,7 +265,7 @@ def end_to_end(gen: generate.Generated) -> dict:
             time.sleep(0.2)
         stdout, _ = child.communicate()
         lines = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
-        steps = [line for line in lines if "step" in line]
+        steps = list({line["step"]: line for line in lines if "step" in line}.values())  # the last of each
         if over_cap:
             log(f"end to end {gen.rows:,}: stopped at {sampled:,.0f} MB (cap {cap:,} MB) after "
                 f"{' → '.join(s['step'] for s in steps) or 'no step finished'}")
@@ -285,13 +285,15 @@ def end_to_end(gen: generate.Generated) -> dict:
 
 # --- The report. ------------------------------------------------------------------------
 
-def git_commit() -> str:
+def git_state() -> tuple[str, list[str]]:
+    """HEAD (" dirty" when files outside bench/ differ from it) and those files."""
     def git(*args):
-        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout
 
-    # bench/ itself is not what is measured; a change anywhere else is.
-    dirty = git("status", "--porcelain", "--", ".", ":(exclude)bench", ":(exclude)Makefile")
-    return git("rev-parse", "--short", "HEAD") + (" dirty" if dirty else "")
+    # bench/ itself is not what is measured; a change anywhere else is. Lines are "XY path".
+    changed = [line[3:] for line in git("status", "--porcelain", "--", ".", ":(exclude)bench",
+                                        ":(exclude)Makefile").splitlines() if line.strip()]
+    return git("rev-parse", "--short", "HEAD").strip() + (" dirty" if changed else ""), changed
 
 
 def machine() -> dict:
@@ -327,7 +329,9 @@ def main() -> int:
     sizes = [s.strip() for s in os.environ.get("BENCH_SIZES", "1,5,10").split(",") if s.strip()]
     rows = [generate.rows_of(s) for s in sizes]
     ge_rows = int(os.environ.get("BENCH_GE_ROWS", rows[0]))
-    out: dict = {"commit": git_commit(), "machine": machine(), "sizes": dict(zip(ROLES, rows)), "ge_rows": ge_rows}
+    commit, changed = git_state()
+    out: dict = {"commit": commit, "changed_files": changed, "machine": machine(), "sizes": dict(zip(ROLES, rows)),
+                 "ge_rows": ge_rows}
     failures: list[str] = []
 
     def step(label: str, fn, *args):
@@ -348,12 +352,13 @@ def main() -> int:
     out["injected_rows"] = {role: len(g.injected_rows) for role, g in zip(ROLES, deliveries)}
     out["injected_pct"] = round(100 * len(deliveries[0].injected_rows) / deliveries[0].rows, 3)
 
-    step("first size", first_size, deliveries[0], ge_rows, out)
-    gc.collect()
+    # End to end first, while this process is small: the children's memory cap is a share
+    # of what is available, and the first size's frames would keep gigabytes here.
     e2e = {}
     for role, gen in zip(ROLES, deliveries):
         e2e[role] = step(f"end to end {role}", end_to_end, gen)
     out["e2e"] = e2e
+    step("first size", first_size, deliveries[0], ge_rows, out)
     for role, result in e2e.items():
         if result:
             # Over the cap, the figure is where the run was stopped: a lower bound.

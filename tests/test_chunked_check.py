@@ -65,3 +65,39 @@ def test_progress_reaches_the_end_and_an_empty_file_is_refused(tmp_path):
     empty.write_bytes(b"")
     with pytest.raises(DeliveryError, match="空文件"):
         list(iter_chunks(empty, dataset))
+
+
+@pytest.mark.parametrize("dataset_id,department", [("market.admin_penalty", "market"), ("court.dishonest_debtor", "court")])
+def test_the_dags_chunks_merge_to_the_single_pass_verdict(tmp_path, monkeypatch, dataset_id, department):
+    """What the ingest DAG's mapped tasks do (split → check_chunk per chunk → merge_chunks),
+    with chunks judged in any order, equals one pass over the file."""
+    from creditpipe import pipeline
+
+    dataset = load_catalog().dataset(dataset_id)
+    path, _ = delivery_file(tmp_path, dataset_id, department)
+    whole = check_records(read_delivery(path, dataset).records, dataset.suite, DELIVERED)
+
+    monkeypatch.setattr(pipeline, "CHUNK_ROWS", 9)
+    home = tmp_path / "home"
+    when = dt.datetime(2026, 10, 28, 16, tzinfo=pipeline.TZ)
+    chunks = pipeline.split_delivery(dataset_id, {"path": str(path), "department_id": department,
+                                                  "delivered_at": when.isoformat()}, home)
+    assert len(chunks) == 11  # 91 rows with records, 9 a chunk
+    judged = [pipeline.check_chunk(c) for c in reversed(chunks)]  # workers finish in any order
+    checked = pipeline.merge_chunks(chunks, judged + [{"manifest": "another delivery's"}], home)
+    issues = pd.read_parquet(f"{checked['work_dir']}/issues.parquet")
+    pd.testing.assert_frame_equal(nulls_as_none(issues), nulls_as_none(whole.issues), check_dtype=False)
+    assert (checked["received"], checked["rejected"]) == (whole.received, whole.rejected)
+    records = pd.read_parquet(f"{checked['work_dir']}/records.parquet")
+    pd.testing.assert_frame_equal(nulls_as_none(records), nulls_as_none(whole.records), check_dtype=False)
+
+
+def test_a_missing_chunk_result_fails_the_merge(tmp_path, monkeypatch):
+    from creditpipe import pipeline
+
+    path, _ = delivery_file(tmp_path, "market.admin_penalty", "market")
+    monkeypatch.setattr(pipeline, "CHUNK_ROWS", 30)
+    chunks = pipeline.split_delivery("market.admin_penalty", {"path": str(path)}, tmp_path / "home")
+    judged = [pipeline.check_chunk(c) for c in chunks[:-1]]
+    with pytest.raises(RuntimeError, match="应有 4 个分块的校验结果，收到 3 个"):
+        pipeline.merge_chunks(chunks, judged, tmp_path / "home")

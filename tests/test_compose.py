@@ -89,3 +89,10 @@ def test_the_image_can_render_the_pdf_report():
     for package in ("fonts-noto-cjk", "libpango-1.0-0", "libpangoft2-1.0-0"):
         assert package in dockerfile
     assert 'creditpipe = ["templates/*.j2"]' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def test_workers_scale_and_share_the_chunks():
+    worker = compose()["services"]["airflow-worker"]
+    assert str(worker["deploy"]["replicas"]).startswith("${CREDITPIPE_WORKERS")
+    # The chunks a worker writes, another reads: work/ must be on the shared volume.
+    assert any(str(v).startswith("creditpipe-data:/opt/creditpipe/var") for v in worker["volumes"])

@@ -28,13 +28,19 @@ def test_one_ingest_dag_per_dataset_and_the_monthly_dag(dagbag, catalog):
 def test_ingest_dag_shape(dagbag):
     dag = dagbag.dags["ingest__market__admin_penalty"]
     assert {t.task_id for t in dag.tasks} == {
-        "market.collect", "market.check", "market.load", "market.send_rejection_notice"
+        "market.collect", "market.split", "market.chunks_of", "market.check", "market.merge",
+        "market.load", "market.send_rejection_notice",
     }
     assert dag.catchup is False and dag.max_active_runs == 1
     assert dag.schedule == "@weekly"  # the catalog's exchange cycle
     load = dag.get_task("market.load")
     assert [a.uri for a in load.outlets] == ["creditpipe://warehouse/market.admin_penalty"]
-    assert dag.get_task("market.check").upstream_task_ids == {"market.collect"}
+    # A delivery is split into chunks, each checked by its own mapped task (a worker
+    # anywhere), and merged into one verdict before it is loaded.
+    assert dag.get_task("market.split").upstream_task_ids == {"market.collect"}
+    assert dag.get_task("market.check").upstream_task_ids == {"market.chunks_of"}
+    assert dag.get_task("market.merge").upstream_task_ids == {"market.split", "market.check"}
+    assert dag.get_task("market.load").upstream_task_ids == {"market.merge"}
 
 
 def test_a_dataset_delivered_by_several_departments_has_a_group_each(dagbag, catalog):
@@ -43,7 +49,7 @@ def test_a_dataset_delivered_by_several_departments_has_a_group_each(dagbag, cat
     groups = {t.task_id.split(".")[0] for t in dag.tasks}
     assert groups == {"power", "water", "gas"}
     # Independent chains: a source that is down does not block the others.
-    assert dag.get_task("water.check").upstream_task_ids == {"water.collect"}
+    assert dag.get_task("water.split").upstream_task_ids == {"water.collect"}
 
 
 def test_monthly_dag_takes_a_month_param(dagbag):

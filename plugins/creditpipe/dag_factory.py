@@ -65,11 +65,28 @@ def build_ingest_dag(dataset: Dataset, catalog: Catalog):
 
             return collect_deliveries(dataset.id, department_id, _run_moment(get_current_context()))
 
-        @task(max_active_tis_per_dagrun=4)
-        def check(ref: dict) -> dict:
-            from creditpipe.pipeline import check_delivery
+        @task
+        def split(ref: dict) -> list[dict]:
+            from creditpipe.pipeline import split_delivery
 
-            return check_delivery(dataset.id, ref)
+            return split_delivery(dataset.id, ref)
+
+        @task
+        def chunks_of(split_refs: list) -> list[dict]:
+            return [chunk for chunks in split_refs for chunk in chunks]
+
+        # One mapped task per chunk: Celery workers on several machines share a large file.
+        @task(max_active_tis_per_dagrun=8)
+        def check(chunk: dict) -> dict:
+            from creditpipe.pipeline import check_chunk
+
+            return check_chunk(chunk)
+
+        @task
+        def merge(chunks: list[dict], judged: list) -> dict:
+            from creditpipe.pipeline import merge_chunks
+
+            return merge_chunks(chunks, list(judged))
 
         @task(outlets=[warehouse_asset(dataset.id)])
         def load(checked: dict) -> dict:
@@ -86,7 +103,9 @@ def build_ingest_dag(dataset: Dataset, catalog: Catalog):
         for source in dataset.sources:
             with TaskGroup(group_id=source.department, tooltip=f"{names[source.department]}（{CHANNEL_LABEL[source.channel]}）"):
                 refs = collect(source.department)
-                checked = check.expand(ref=refs)
+                split_refs = split.expand(ref=refs)
+                judged = check.expand(chunk=chunks_of(split_refs))
+                checked = merge.partial(judged=judged).expand(chunks=split_refs)
                 loaded = load.expand(checked=checked)
                 send_rejection_notice.expand(loaded=loaded)
 

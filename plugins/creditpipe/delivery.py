@@ -57,13 +57,28 @@ def file_sha256(path: Path) -> str:
 def records_fingerprint(records: pd.DataFrame) -> str:
     """SHA-256 of the records themselves (fields in catalog order, rows in file order):
     equal for the same data sent as CSV or XLSX, in any encoding, under any name."""
-    digest = hashlib.sha256()
-    fields = [c for c in records.columns if c not in (ROW_ID, PUBLISHED)]
-    digest.update(json.dumps(fields, ensure_ascii=False).encode())
-    for row in records[fields].itertuples(index=False, name=None):
-        digest.update(json.dumps(["" if v is None else str(v) for v in row], ensure_ascii=False).encode())
-        digest.update(b"\n")
-    return digest.hexdigest()
+    return Fingerprint().update(records).hexdigest()
+
+
+class Fingerprint:
+    """``records_fingerprint`` fed chunk by chunk (the same digest as the whole at once)."""
+
+    def __init__(self):
+        self.digest = hashlib.sha256()
+        self.started = False
+
+    def update(self, records: pd.DataFrame) -> "Fingerprint":
+        fields = [c for c in records.columns if c not in (ROW_ID, PUBLISHED)]
+        if not self.started:
+            self.digest.update(json.dumps(fields, ensure_ascii=False).encode())
+            self.started = True
+        for row in records[fields].itertuples(index=False, name=None):
+            self.digest.update(json.dumps(["" if v is None else str(v) for v in row], ensure_ascii=False).encode())
+            self.digest.update(b"\n")
+        return self
+
+    def hexdigest(self) -> str:
+        return self.digest.hexdigest()
 
 
 def header_key(name: object) -> str:

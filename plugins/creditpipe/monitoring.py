@@ -34,21 +34,20 @@ def compute_conformity(engine: Engine, catalog: Catalog, month: str) -> list[dic
     """Recompute and store the month's figures for every department (re-runnable)."""
     check_month(month)
     table = catalog.assessment["conformity"]
-    query = sa.text(statement("queries/conformity_by_department"))
+    query = sa.text(statement("report/conformity_by_month"))
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     with engine.begin() as conn:
-        month_rows = {
-            r["department_id"]: r
-            for r in conn.execute(query, {"from_month": month, "to_month": month}).mappings()
-        }
+        by_month = [dict(r) for r in conn.execute(query, {"from_month": month[:4] + "-01", "to_month": month}).mappings()]
         refusals = {
             r["department_id"]: r
             for r in conn.execute(sa.text(statement("queries/refusals_by_department")), {"month": month}).mappings()
         }
-        ytd_rows = {
-            r["department_id"]: r
-            for r in conn.execute(query, {"from_month": month[:4] + "-01", "to_month": month}).mappings()
-        }
+        month_rows = {r["department_id"]: r for r in by_month if r["month"] == month}
+        ytd_rows: dict[str, dict] = {}
+        for r in by_month:  # the year to date: the months summed
+            total = ytd_rows.setdefault(r["department_id"], {})
+            for key in ("batches", "received", "accepted", "rejected", "warning_count"):
+                total[key] = total.get(key, 0) + int(r[key] or 0)
         figures = []
         for dep in catalog.departments.values():
             m = month_rows.get(dep.id, {})

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import shutil
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,14 +18,14 @@ import sqlalchemy as sa
 
 from creditpipe import settings
 from creditpipe.catalog import load_catalog
-from creditpipe.delivery import SUPPORTED, DeliveryError, file_sha256, read_delivery
+from creditpipe.delivery import SUPPORTED, DeliveryError, file_sha256
 from creditpipe.notice import (
     safe_name,
     write_rejection_notice,
     write_rejections_csv,
     write_rejections_json,
 )
-from creditpipe.quality import ISSUE_COLUMNS, ROW_ID, Verdict, check_records
+from creditpipe.quality import ISSUE_COLUMNS, ROW_ID, Verdict
 from creditpipe.warehouse import (
     WarehouseError,
     apply_schema,
@@ -145,34 +146,145 @@ def check_file(
     department_id: str | None = None,
     watermark: str | None = None,
 ) -> dict:
-    """Read and judge one delivered file; write its verdict to the work folder."""
+    """Read and judge one delivered file in this process: the DAG's split → check_chunk →
+    merge_chunks, one after the other. Its verdict is written to the work folder."""
+    ref = {"path": str(path), "department_id": department_id, "watermark": watermark,
+           "delivered_at": delivered_at.isoformat() if delivered_at else None}
+    chunks = split_delivery(dataset_id, ref, home)
+    return merge_chunks(chunks, [check_chunk(c) for c in chunks], home)
+
+
+# A delivery is judged CHUNK_ROWS records at a time: the DAG maps one task per chunk, so
+# Celery workers on several machines share a large file; memory stays one chunk's.
+CHUNK_ROWS = int(os.environ.get("CREDITPIPE_CHUNK_ROWS", "200000"))
+
+
+def split_delivery(dataset_id: str, ref: dict, home=None) -> list[dict]:
+    """Read a delivery once, in chunks: each chunk to a Parquet part, the file's facts (its
+    hash, the records' fingerprint, the counts) to a manifest. Returns one reference per
+    chunk; an unreadable file is quarantined and returned as the only (unreadable) ref."""
+    from creditpipe.delivery import Fingerprint, iter_chunks
+    from creditpipe.quality import with_published
+
     catalog = load_catalog()
     dataset = catalog.dataset(dataset_id)
-    department_id = dataset.source_for(department_id or dataset.department).department
-    home_paths = settings.paths(home)
-    source = Path(path)
-    delivered_at = _local(delivered_at) if delivered_at else _delivered_at(source)
+    department_id = dataset.source_for(ref.get("department_id") or dataset.department).department
+    source = Path(ref["path"])
+    delivered_at = _local(dt.datetime.fromisoformat(ref["delivered_at"])) if ref.get("delivered_at") else _delivered_at(source)
     try:
-        delivery = read_delivery(source, dataset)
+        if not source.is_file():
+            raise DeliveryError(f"文件不存在：{source.name}")
+        sha256 = file_sha256(source)
+        folder = settings.paths(home).work / "split" / safe_name(f"{dataset.id}_{sha256[:16]}")
+        if folder.exists():
+            shutil.rmtree(folder)  # a re-run of the same file starts clean
+        folder.mkdir(parents=True)
+        fingerprint, parts, received = Fingerprint(), [], 0
+        for n, (frame, _share) in enumerate(iter_chunks(source, dataset, rows=CHUNK_ROWS)):
+            frame = with_published(frame, delivered_at.date())
+            fingerprint.update(frame)
+            part = folder / f"{n:05d}.parquet"
+            frame.to_parquet(part, index=False)
+            parts.append(str(part))
+            received += len(frame)
+        fmt, encoding = _format_of(source)
     except DeliveryError as exc:
-        return _quarantine(department_id, source, str(exc), delivered_at, home)
-    verdict = check_records(delivery.records, dataset.suite, delivered_at.date())
-    content_sha256 = delivery.content_sha256
-    batch_id = batch_id_for(dataset.id, content_sha256)
-    work_dir = home_paths.work / safe_name(batch_id)
+        return [_quarantine(department_id, source, str(exc), delivered_at, home)]
+    manifest = folder / "manifest.json"
+    manifest.write_text(json.dumps({
+        "dataset_id": dataset.id, "department_id": department_id, "file_name": source.name,
+        "file_sha256": sha256, "content_sha256": fingerprint.hexdigest(), "file_format": fmt,
+        "encoding": encoding, "delivered_at": delivered_at.isoformat(timespec="seconds"),
+        "watermark": ref.get("watermark"), "received": received, "parts": parts,
+    }, ensure_ascii=False, indent=2), encoding="utf-8")
+    return [{"status": "split", "manifest": str(manifest), "part": p, "index": i} for i, p in enumerate(parts)]
+
+
+def _format_of(source: Path) -> tuple[str, str | None]:
+    from creditpipe.delivery import csv_encoding
+
+    with open(source, "rb") as fh:
+        zipped = fh.read(2) == b"PK"
+    suffix = source.suffix.lower()
+    if zipped or suffix == ".xlsx":
+        return "xlsx", None
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl", "utf-8"
+    return "csv", csv_encoding(source)
+
+
+def check_chunk(chunk: dict) -> dict:
+    """Judge one chunk by the per-record rules; keep its issues (before de-duplication) and
+    the key columns the whole-delivery rules need, as Parquet beside the part."""
+    from creditpipe.quality import _compiled_rows, key_columns, per_record_rules
+
+    if chunk.get("status") != "split":
+        return chunk
+    manifest = json.loads(Path(chunk["manifest"]).read_text(encoding="utf-8"))
+    dataset = load_catalog().dataset(manifest["dataset_id"])
+    day = dt.datetime.fromisoformat(manifest["delivered_at"]).date()
+    frame = pd.read_parquet(chunk["part"])
+    frame = frame.astype({c: object for c in frame.columns if c != ROW_ID})
+    frame = frame.where(frame.notna(), None)
+    rows = _compiled_rows(frame, dataset.suite, day, per_record_rules(dataset.suite)) if len(frame) else []
+    stem = Path(chunk["part"]).with_suffix("")
+    issues_path, keys_path = f"{stem}.issues.parquet", f"{stem}.keys.parquet"
+    _raw_issues(rows).to_parquet(issues_path, index=False)
+    frame[key_columns(dataset.suite)].to_parquet(keys_path, index=False)
+    return {"status": "judged", "manifest": chunk["manifest"], "index": chunk["index"],
+            "issues": issues_path, "keys": keys_path, "records": len(frame)}
+
+
+def _raw_issues(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["_pair", *ISSUE_COLUMNS])
+    # A pair rule's fields travel as JSON (Parquet holds no tuples).
+    frame["_pair"] = [json.dumps(list(p), ensure_ascii=False) if p else None for p in frame["_pair"]]
+    return frame
+
+
+def merge_chunks(chunks: list[dict], judged: list[dict], home=None) -> dict:
+    """One delivery's chunks merged: the whole-delivery rules over every chunk's keys, each
+    problem said once; the batch written to the work folder as ``check_file`` always did.
+    ``judged`` may hold other deliveries' chunks (the DAG passes them all)."""
+    from creditpipe.quality import _compiled_rows, _finish, whole_delivery_rules
+
+    if not chunks or chunks[0].get("status") != "split":
+        return chunks[0] if chunks else {"status": "empty"}
+    manifest_path = chunks[0]["manifest"]
+    manifest = json.loads(Path(manifest_path).read_text(encoding="utf-8"))
+    mine = sorted((j for j in judged if j.get("manifest") == manifest_path), key=lambda j: j["index"])
+    if len(mine) != len(manifest["parts"]):
+        raise RuntimeError(f"{manifest['file_name']}：应有 {len(manifest['parts'])} 个分块的校验结果，收到 {len(mine)} 个")
+    dataset = load_catalog().dataset(manifest["dataset_id"])
+    day = dt.datetime.fromisoformat(manifest["delivered_at"]).date()
+    raw = [pd.read_parquet(j["issues"]).astype(object) for j in mine]
+    rows = [r for frame in raw for r in frame.where(frame.notna(), None).to_dict("records")]
+    for r in rows:
+        r["_pair"] = tuple(json.loads(r["_pair"])) if r.get("_pair") else None
+    keys = pd.concat([pd.read_parquet(j["keys"]) for j in mine], ignore_index=True)
+    keys = keys.astype({c: object for c in keys.columns if c != ROW_ID})
+    keys = keys.where(keys.notna(), None)
+    if len(keys):
+        rows += _compiled_rows(keys, dataset.suite, day, whole_delivery_rules(dataset.suite))
+    issues = _finish(rows)
+    records = pd.concat([pd.read_parquet(p) for p in manifest["parts"]], ignore_index=True)
+    verdict = Verdict(records, issues)
+    batch_id = batch_id_for(dataset.id, manifest["content_sha256"])
+    work_dir = settings.paths(home).work / safe_name(batch_id)
     work_dir.mkdir(parents=True, exist_ok=True)
-    verdict.records.to_parquet(work_dir / "records.parquet", index=False)
-    verdict.issues.to_parquet(work_dir / "issues.parquet", index=False)
+    records.to_parquet(work_dir / "records.parquet", index=False)
+    issues.to_parquet(work_dir / "issues.parquet", index=False)
+    delivered_at = dt.datetime.fromisoformat(manifest["delivered_at"])
     batch = {
         "batch_id": batch_id,
         "dataset_id": dataset.id,
-        "department_id": department_id,
-        "file_name": source.name,
-        "file_sha256": delivery.sha256,
-        "content_sha256": content_sha256,
-        "file_format": delivery.file_format,
-        "encoding": delivery.encoding,
-        "delivered_at": delivered_at.isoformat(timespec="seconds"),
+        "department_id": manifest["department_id"],
+        "file_name": manifest["file_name"],
+        "file_sha256": manifest["file_sha256"],
+        "content_sha256": manifest["content_sha256"],
+        "file_format": manifest["file_format"],
+        "encoding": manifest["encoding"],
+        "delivered_at": manifest["delivered_at"],
         "delivered_month": delivered_at.strftime("%Y-%m"),
         "processed_at": dt.datetime.now(TZ).isoformat(timespec="seconds"),
         "received": verdict.received,
@@ -180,21 +292,15 @@ def check_file(
         "rejected": verdict.rejected,
         "error_count": verdict.errors,
         "warning_count": verdict.warnings,
-        "watermark": watermark,
+        "watermark": manifest["watermark"],
     }
+    if batch["received"] != manifest["received"]:
+        raise RuntimeError(f"{manifest['file_name']}：分块合并后 {batch['received']} 条，读入时 {manifest['received']} 条")
     (work_dir / "batch.json").write_text(json.dumps(batch, ensure_ascii=False, indent=2), encoding="utf-8")
-    log.info(
-        "%s %s: received %d, accepted %d, refused %d", dataset.id, source.name,
-        verdict.received, verdict.accepted, verdict.rejected,
-    )
-    return {
-        "status": "checked",
-        "batch_id": batch_id,
-        "work_dir": str(work_dir),
-        "received": verdict.received,
-        "accepted": verdict.accepted,
-        "rejected": verdict.rejected,
-    }
+    log.info("%s %s: %d chunk(s), received %d, accepted %d, refused %d", dataset.id, manifest["file_name"],
+             len(mine), verdict.received, verdict.accepted, verdict.rejected)
+    return {"status": "checked", "batch_id": batch_id, "work_dir": str(work_dir),
+            "received": verdict.received, "accepted": verdict.accepted, "rejected": verdict.rejected}
 
 
 def _quarantine(department_id: str, source: Path, reason: str, delivered_at: dt.datetime, home) -> dict:

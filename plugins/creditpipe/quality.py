@@ -179,6 +179,22 @@ def with_published(records: pd.DataFrame, delivery_date: dt.date) -> pd.DataFram
 WHOLE_DELIVERY_RULES = {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}
 
 
+def per_record_rules(suite_name: str) -> list[dict]:
+    return [e for e in load_suite_document(suite_name)["expectations"] if e["type"] not in WHOLE_DELIVERY_RULES]
+
+
+def whole_delivery_rules(suite_name: str) -> list[dict]:
+    return [e for e in load_suite_document(suite_name)["expectations"] if e["type"] in WHOLE_DELIVERY_RULES]
+
+
+def key_columns(suite_name: str) -> list[str]:
+    """The columns the whole-delivery rules read (kept from every chunk)."""
+    whole = whole_delivery_rules(suite_name)
+    columns = {c for e in whole for c in expectation_columns(e)}
+    columns |= {c for e in whole for c in _condition_columns(e["kwargs"].get("row_condition"))}
+    return [ROW_ID, *sorted(columns)]
+
+
 class ChunkedCheck:
     """A suite's verdicts over a delivery given chunk by chunk, equal to one pass over the
     whole (tests/test_chunked_check.py): each chunk is judged on its own for the per-record
@@ -186,13 +202,10 @@ class ChunkedCheck:
     Memory holds one chunk, the key columns and the issues."""
 
     def __init__(self, suite_name: str, delivery_date: dt.date):
-        doc = load_suite_document(suite_name)
         self.suite_name, self.delivery_date = suite_name, delivery_date
-        self.per_record = [e for e in doc["expectations"] if e["type"] not in WHOLE_DELIVERY_RULES]
-        self.whole = [e for e in doc["expectations"] if e["type"] in WHOLE_DELIVERY_RULES]
-        key_columns = {c for e in self.whole for c in expectation_columns(e)}
-        key_columns |= {c for e in self.whole for c in _condition_columns(e["kwargs"].get("row_condition"))}
-        self.key_columns = [ROW_ID, *sorted(key_columns)]
+        self.per_record = per_record_rules(suite_name)
+        self.whole = whole_delivery_rules(suite_name)
+        self.key_columns = key_columns(suite_name)
         self.keys: list[pd.DataFrame] = []
         self.rows: list[dict] = []
         self.received = 0
