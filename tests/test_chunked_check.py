@@ -3,7 +3,9 @@ records (source rows included), the same issues, the same refused rows — inclu
 duplicates whose two copies lie in different chunks."""
 
 import datetime as dt
+import json
 import random
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -88,7 +90,8 @@ def test_the_dags_chunks_merge_to_the_single_pass_verdict(tmp_path, monkeypatch,
     issues = pd.read_parquet(f"{checked['work_dir']}/issues.parquet")
     pd.testing.assert_frame_equal(nulls_as_none(issues), nulls_as_none(whole.issues), check_dtype=False)
     assert (checked["received"], checked["rejected"]) == (whole.received, whole.rejected)
-    records = pd.read_parquet(f"{checked['work_dir']}/records.parquet")
+    batch = json.loads(Path(checked["work_dir"], "batch.json").read_text(encoding="utf-8"))
+    records = pd.concat([pd.read_parquet(p) for p in batch["parts"]], ignore_index=True)
     pd.testing.assert_frame_equal(nulls_as_none(records), nulls_as_none(whole.records), check_dtype=False)
 
 

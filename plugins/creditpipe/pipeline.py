@@ -32,7 +32,6 @@ from creditpipe.warehouse import (
     batch_id_for,
     connect,
     file_seen,
-    load_batch,
 )
 
 log = logging.getLogger(__name__)
@@ -267,12 +266,11 @@ def merge_chunks(chunks: list[dict], judged: list[dict], home=None) -> dict:
     if len(keys):
         rows += _compiled_rows(keys, dataset.suite, day, whole_delivery_rules(dataset.suite))
     issues = _finish(rows)
-    records = pd.concat([pd.read_parquet(p) for p in manifest["parts"]], ignore_index=True)
-    verdict = Verdict(records, issues)
+    # The records stay in the chunks' parts: the load streams them, part by part.
+    verdict = Verdict(pd.DataFrame(columns=[ROW_ID]), issues, total=manifest["received"])
     batch_id = batch_id_for(dataset.id, manifest["content_sha256"])
     work_dir = settings.paths(home).work / safe_name(batch_id)
     work_dir.mkdir(parents=True, exist_ok=True)
-    records.to_parquet(work_dir / "records.parquet", index=False)
     issues.to_parquet(work_dir / "issues.parquet", index=False)
     delivered_at = dt.datetime.fromisoformat(manifest["delivered_at"])
     batch = {
@@ -293,9 +291,11 @@ def merge_chunks(chunks: list[dict], judged: list[dict], home=None) -> dict:
         "error_count": verdict.errors,
         "warning_count": verdict.warnings,
         "watermark": manifest["watermark"],
+        "parts": manifest["parts"],
     }
-    if batch["received"] != manifest["received"]:
-        raise RuntimeError(f"{manifest['file_name']}：分块合并后 {batch['received']} 条，读入时 {manifest['received']} 条")
+    judged_records = sum(int(j["records"]) for j in mine)
+    if judged_records != manifest["received"]:
+        raise RuntimeError(f"{manifest['file_name']}：分块校验 {judged_records} 条，读入时 {manifest['received']} 条")
     (work_dir / "batch.json").write_text(json.dumps(batch, ensure_ascii=False, indent=2), encoding="utf-8")
     log.info("%s %s: %d chunk(s), received %d, accepted %d, refused %d", dataset.id, manifest["file_name"],
              len(mine), verdict.received, verdict.accepted, verdict.rejected)
@@ -316,27 +316,44 @@ def _quarantine(department_id: str, source: Path, reason: str, delivered_at: dt.
 
 
 def _read_verdict(work_dir: Path) -> tuple[dict, Verdict]:
+    """The batch and its verdict: every issue, and the records that have one (read from
+    the parts, so a large delivery is never whole in memory)."""
     batch = json.loads((work_dir / "batch.json").read_text(encoding="utf-8"))
-    records = pd.read_parquet(work_dir / "records.parquet")
     issues = pd.read_parquet(work_dir / "issues.parquet")
     if issues.empty:
         issues = pd.DataFrame(columns=ISSUE_COLUMNS)
-    records = records.astype({c: object for c in records.columns if c != ROW_ID})
-    records = records.where(records.notna(), None)
-    return batch, Verdict(records, issues)
+    wanted = set(issues[ROW_ID].astype(int))
+    kept = [part[part[ROW_ID].isin(wanted)] for part in _parts(batch)]
+    records = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=[ROW_ID])
+    return batch, Verdict(records, issues, total=batch["received"])
+
+
+def _parts(batch: dict):
+    for path in batch["parts"]:
+        part = pd.read_parquet(path)
+        part = part.astype({c: object for c in part.columns if c != ROW_ID})
+        yield part.where(part.notna(), None)
 
 
 def load_checked(checked: dict, home=None) -> dict:
-    """Load a judged delivery into the warehouse (a no-op if the batch is already there)."""
+    """Load a judged delivery into the warehouse (a no-op if the batch is already there),
+    streaming its parts into one transaction."""
+    from creditpipe.warehouse import load_batch_parts
+
     if checked.get("status") != "checked":
         return {**checked, "load": "skipped"}
     catalog = load_catalog()
     batch, verdict = _read_verdict(Path(checked["work_dir"]))
     dataset = catalog.dataset(batch["dataset_id"])
     engine = warehouse_engine(home)
-    result = load_batch(
-        engine, dataset, batch, verdict.accepted_records(), verdict.refused_records(), verdict.issues
-    )
+    refused_rows = verdict.refused_rows
+
+    def parts():
+        for part in _parts(batch):
+            refused = part[ROW_ID].isin(refused_rows)
+            yield part[~refused], part[refused]
+
+    result = load_batch_parts(engine, dataset, batch, parts, verdict.issues)
     verify_batch(engine, dataset.table, result.batch_id)
     log.info("%s: %s (%d accepted, %d refused)", result.batch_id, result.status, result.accepted, result.rejected)
     return {**checked, "load": result.status}

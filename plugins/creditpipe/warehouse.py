@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
@@ -167,19 +168,31 @@ def load_batch(
     refused: pd.DataFrame,
     issues: pd.DataFrame,
 ) -> LoadResult:
-    """Load one judged delivery in one transaction.
+    """Load one judged delivery in one transaction (see ``load_batch_parts``)."""
+    return load_batch_parts(engine, dataset, batch, lambda: iter([(accepted, refused)]), issues)
+
+
+def load_batch_parts(
+    engine: Engine,
+    dataset: Dataset,
+    batch: dict,
+    parts: Callable[[], Iterator[tuple[pd.DataFrame, pd.DataFrame]]],
+    issues: pd.DataFrame,
+) -> LoadResult:
+    """Load one judged delivery in one transaction, its records a part at a time (memory
+    holds one part: a large delivery streams through COPY).
 
     A batch whose records are already there (same content fingerprint) is not loaded
-    again; the file is logged as a duplicate of it. ``batch`` holds the delivery_batch columns; the frames carry source_row and the
-    dataset's Chinese field names. A pulled delivery's ``batch["watermark"]`` advances its
-    source's watermark in the same transaction."""
+    again; the file is logged as a duplicate of it. ``batch`` holds the delivery_batch
+    columns; ``parts()`` yields (accepted, refused) frames carrying source_row and the
+    dataset's Chinese field names, and may be called twice (refusals the delivery
+    corrects are matched in a second pass). A pulled delivery's ``batch["watermark"]``
+    advances its source's watermark in the same transaction."""
     if batch["received"] != batch["accepted"] + batch["rejected"]:
         raise WarehouseError(
             f"批次 {batch['batch_id']} 记录数不平：收到 {batch['received']}，"
             f"入库 {batch['accepted']} + 退回 {batch['rejected']}"
         )
-    if len(accepted) != batch["accepted"] or len(refused) != batch["rejected"]:
-        raise WarehouseError(f"批次 {batch['batch_id']} 的明细与计数不一致")
     try:
         with engine.begin() as conn:
             existing = find_batch(conn, batch["dataset_id"], batch["content_sha256"])
@@ -189,11 +202,18 @@ def load_batch(
                 return _already(existing)
             conn.execute(sa.text(statement("queries/insert_delivery_batch")), _batch_columns(batch))
             _record_file(conn, batch, batch["batch_id"], "loaded")
-            _insert_records(conn, dataset, batch["batch_id"], accepted)
-            _insert_refused(conn, dataset, batch["batch_id"], refused)
+            days: Counter[str] = Counter()
+            accepted_n = refused_n = 0
+            for accepted, refused in parts():
+                _insert_records(conn, dataset, batch["batch_id"], accepted)
+                _insert_refused(conn, dataset, batch["batch_id"], refused)
+                _count_delivery_days(days, batch, accepted, refused)
+                accepted_n, refused_n = accepted_n + len(accepted), refused_n + len(refused)
+            if accepted_n != batch["accepted"] or refused_n != batch["rejected"]:
+                raise WarehouseError(f"批次 {batch['batch_id']} 的明细与计数不一致")  # rolls it all back
             _insert_issues(conn, batch["batch_id"], issues)
-            _insert_delivery_days(conn, batch, accepted, refused)
-            _close_corrected_refusals(conn, dataset, batch, accepted)
+            _insert_delivery_days(conn, batch, days)
+            _close_corrected_refusals(conn, dataset, batch, (a for a, _ in parts()))
             _advance_watermark(conn, batch, batch["batch_id"])
     except sa.exc.IntegrityError:
         # Another run loaded the same records between our look and our insert.
@@ -354,10 +374,10 @@ def _insert_refused(conn, dataset: Dataset, batch_id: str, frame: pd.DataFrame) 
     _bulk_insert(conn, "refused_record", _REFUSED_COLUMNS, rows, statement("queries/insert_refused_record"))
 
 
-def _close_corrected_refusals(conn, dataset: Dataset, batch: dict, accepted: pd.DataFrame) -> int:
+def _close_corrected_refusals(conn, dataset: Dataset, batch: dict, accepted_parts: Iterable[pd.DataFrame]) -> int:
     """An accepted record whose business key matches an open refusal of the same dataset
     and department closes it (the department corrected and delivered it again)."""
-    if accepted.empty or not dataset.business_key:
+    if not dataset.business_key:
         return 0
     open_rows = conn.execute(
         sa.text(statement("queries/open_refusals_of_source")),
@@ -365,7 +385,11 @@ def _close_corrected_refusals(conn, dataset: Dataset, batch: dict, accepted: pd.
     ).mappings().all()
     if not open_rows:
         return 0
-    keys = set(_business_keys(dataset, accepted))
+    waiting = {r["business_key"] for r in open_rows}
+    keys: set = set()
+    for accepted in accepted_parts:
+        if not accepted.empty:
+            keys |= waiting.intersection(_business_keys(dataset, accepted))
     # Corrected when the department delivered the correction (not when we processed it):
     # a month's figures as of a day then do not depend on when the platform ran.
     closing = [
@@ -381,10 +405,9 @@ def _close_corrected_refusals(conn, dataset: Dataset, batch: dict, accepted: pd.
 _DAY_COLUMNS = ("batch_id", "delivery_day", "records")
 
 
-def _insert_delivery_days(conn, batch: dict, accepted: pd.DataFrame, refused: pd.DataFrame) -> None:
-    """The days the batch's records were made available (quality.PUBLISHED), for timeliness."""
+def _count_delivery_days(days: Counter, batch: dict, accepted: pd.DataFrame, refused: pd.DataFrame) -> None:
+    """The days the records were made available (quality.PUBLISHED), for timeliness."""
     fallback = str(batch["delivered_at"])[:10]
-    days: Counter[str] = Counter()
     for frame in (accepted, refused):
         if PUBLISHED not in frame.columns:
             days[fallback] += len(frame)
@@ -393,6 +416,9 @@ def _insert_delivery_days(conn, batch: dict, accepted: pd.DataFrame, refused: pd
         missing = pd.isna(values)
         days[fallback] += int(missing.sum())
         days.update(str(v)[:10] for v in values[~missing])
+
+
+def _insert_delivery_days(conn, batch: dict, days: Counter) -> None:
     rows = [(batch["batch_id"], d, n) for d, n in sorted(days.items()) if n]
     _bulk_insert(conn, "batch_delivery_day", _DAY_COLUMNS, rows, statement("queries/insert_batch_delivery_day"))
 
