@@ -387,8 +387,13 @@ def _no_fetch(url: str, *args, **kwargs):
 
 def write_pdf(html: str, path: Path) -> Path:
     cjk_font()  # never a PDF with tofu boxes
+    import logging
+
     import weasyprint  # imported late: it needs Pango, which only the PDF needs
 
+    # WeasyPrint reports every SVG presentation attribute it does not style (thousands per
+    # chart, all harmless); only its errors are worth a reader's attention.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
     weasyprint.HTML(string=html, url_fetcher=_no_fetch).write_pdf(path)
     return path
 
