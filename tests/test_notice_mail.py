@@ -101,3 +101,27 @@ def test_an_smtp_server_that_is_down_fails_clearly(home, monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_CREDITPIPE_SMTP", f"smtp://127.0.0.1:{free_port()}")
     with pytest.raises(MailError, match="邮件发送失败"):
         deliver(home, "market.admin_penalty", "market", 5, ["missing_facts"])
+
+
+def test_a_formula_in_a_delivered_cell_stays_text_in_the_notice(tmp_path, catalog):
+    """A department's cell holding =HYPERLINK(…) comes back to it as text, never as a live formula."""
+    import pandas as pd
+
+    from creditpipe.notice import write_rejection_notice
+    from creditpipe.quality import ROW_ID, check_records
+
+    dataset = catalog.dataset("market.admin_penalty")
+    rng = random.Random(5)
+    records, _ = make_delivery(dataset.id, "market", rng, [dt.date(2026, 10, 20)] * 3, dt.date(2026, 10, 28), [])
+    records[1]["违法事实"] = '=HYPERLINK("http://example.invalid","点击")'
+    records[1]["统一社会信用代码"] = "=1+1"
+    frame = pd.DataFrame(records).replace("", None)
+    frame[ROW_ID] = range(1, len(frame) + 1)
+    verdict = check_records(frame, dataset.suite, dt.date(2026, 10, 28))
+    assert verdict.rejected == 1
+    path = write_rejection_notice(verdict, dataset, catalog.departments["market"], "x.csv",
+                                  dt.datetime(2026, 10, 28), tmp_path)
+    book = openpyxl.load_workbook(path)
+    cells = [c for ws in book for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "=" in c.value[:2]]
+    assert cells and all(c.data_type == "s" for c in cells)
+    assert not [c for ws in book for row in ws.iter_rows() for c in row if c.data_type == "f"]

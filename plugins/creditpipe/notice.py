@@ -36,11 +36,17 @@ def _spreadsheet_text(value: object) -> object:
 
 def _append_row(sheet, values) -> None:
     """Append a row whose cells stay values: openpyxl would make a string that starts
-    with = a formula, so such cells are forced back to text."""
-    sheet.append(values)
-    for cell in sheet[sheet.max_row]:
-        if cell.data_type == "f":
-            cell.data_type = "s"
+    with = a formula, so such a cell goes in as text. (Fixing the row up after appending
+    looked the row up by ``max_row``, which scans the sheet: quadratic in its rows.)"""
+    from openpyxl.cell.cell import Cell
+
+    cells = []
+    for value in values:
+        if isinstance(value, str) and value.startswith("="):
+            value = Cell(sheet, value=value)
+            value.data_type = "s"
+        cells.append(value)
+    sheet.append(cells)
 
 
 def write_rejections_csv(verdict: Verdict, out_dir: Path) -> Path:
