@@ -104,12 +104,20 @@ def copies(monkeypatch):
         seen.append(sql.split(" (")[0])
         return real(conn, sql, rows)
 
+    real_arrow = wh._copy_arrow
+
+    def spy_arrow(conn, table, columns, arrays, **kw):
+        seen.append("COPY " + table)
+        return real_arrow(conn, table, columns, arrays, **kw)
+
     monkeypatch.setattr(wh, "_copy", spy)
+    monkeypatch.setattr(wh, "_copy_arrow", spy_arrow)
     return seen
 
 
+@pytest.mark.parametrize("arrow", [False, True], ids=["frame", "arrow"])  # the pipeline hands Arrow over
 @pytest.mark.parametrize("dataset_id", ["market.admin_penalty", "court.dishonest_debtor"])
-def test_awkward_values_come_back_exactly(warehouse, catalog, dataset_id, copies):
+def test_awkward_values_come_back_exactly(warehouse, catalog, dataset_id, copies, arrow):
     ds = catalog.dataset(dataset_id)
     accepted = _frame(ds, 60, first_row=11)
     accepted.loc[accepted.index[3], ds.fields[-1].name] = HUGE
@@ -123,7 +131,12 @@ def test_awkward_values_come_back_exactly(warehouse, catalog, dataset_id, copies
     issues.loc[0, "message"] = HUGE
     batch = _batch(ds, 70, 10)
 
-    result = load_batch(warehouse, ds, batch, accepted, refused, issues)
+    if arrow:
+        from creditpipe.delivery import _frame_table
+
+        result = load_batch(warehouse, ds, batch, _frame_table(accepted), refused, issues)
+    else:
+        result = load_batch(warehouse, ds, batch, accepted, refused, issues)
     assert (result.status, result.accepted, result.rejected) == ("loaded", 60, 10)
     if warehouse.dialect.name == "postgresql":
         assert copies == ["COPY " + ds.table, "COPY refused_record", "COPY record_issue", "COPY batch_delivery_day"]

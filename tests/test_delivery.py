@@ -60,7 +60,7 @@ def test_missing_required_column_is_a_clear_error(tmp_path, penalty):
         ("empty.csv", b"", "空文件"),
         ("latin.csv", "行政相对人名称\n".encode("utf-16"), "编码"),
         ("broken.xlsx", b"PK\x03\x04 not really a zip", "XLSX"),
-        ("notes.txt", b"hello", "格式不受支持"),
+        ("notes.txt", b"hello", r"格式（\.txt）不受支持"),
     ],
 )
 def test_unreadable_files(tmp_path, penalty, name, content, message):

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from creditpipe.catalog import load_catalog
+from creditpipe.delivery import _frame_table, text_frame
 from creditpipe.quality import ROW_ID, check_records, load_suite_document
 from creditpipe.simulators import error_plan, make_delivery, spread_days
 from creditpipe.verdicts import SUPPORTED
@@ -49,6 +50,10 @@ def same_verdicts(frame, suite):
     pd.testing.assert_frame_equal(ge.issues.reset_index(drop=True), fast.issues.reset_index(drop=True),
                                   check_dtype=False)
     assert ge.refused_rows == fast.refused_rows
+    # The pipeline's chunks reach the rules as Arrow-backed text (check_chunk): the same issues.
+    arrow = check_records(text_frame(_frame_table(frame)), suite, DELIVERED, engine="compiled")
+    pd.testing.assert_frame_equal(ge.issues.reset_index(drop=True), arrow.issues.reset_index(drop=True),
+                                  check_dtype=False)
     return ge
 
 

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from creditpipe import settings
+from creditpipe import TELEMETRY_OFF, settings
 
 
 class AirflowRunError(RuntimeError):
@@ -32,9 +32,7 @@ def airflow_env(home: Path, warehouse_url: str | None = None) -> dict[str, str]:
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{airflow_home / 'airflow.db'}",
             "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Shanghai",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
-            "GX_ANALYTICS_ENABLED": "False",
-            "SCARF_ANALYTICS": "false",
-            "DO_NOT_TRACK": "1",
+            **TELEMETRY_OFF,
             "CREDITPIPE_TASK_RETRIES": "0",
             settings.HOME_ENV: str(home),
             settings.PROJECT_DIR_ENV: str(project),

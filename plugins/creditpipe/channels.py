@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,32 @@ UPDATED_AT = "updated_at"  # the change-time key in API records and front-end ta
 
 class SourceError(RuntimeError):
     """A source could not be read after its retries; the message says which and why."""
+
+
+CHANNEL_NAMES = {"api": "接口", "database": "前置库"}
+
+
+def source_name(dataset: Dataset, source: Source) -> str:
+    """The source as a message names it: department, dataset, channel and connection (never
+    the credentials the connection holds)."""
+    from creditpipe.catalog import load_catalog
+
+    department = load_catalog().departments.get(source.department)
+    where = source.option("path") if source.channel == "api" else source.option("table")
+    return (f"{department.short_name if department else source.department}{dataset.title}"
+            f"{CHANNEL_NAMES.get(source.channel, source.channel)}（连接 {source.option('conn_id')}，{where}）")
+
+
+def _short_reason(text: str) -> str:
+    """The cause of a network or database failure without object reprs or hints: the OS
+    error (e.g. "Connection refused"), else the first line."""
+    found = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", text)
+    if found:
+        return found.group(1).strip()
+    for known in ("Connection refused", "timed out", "Read timed out", "Name or service not known"):
+        if known in text:
+            return known
+    return text.strip().splitlines()[0][:200] if text.strip() else "未知原因"
 
 
 @dataclass
@@ -91,7 +119,9 @@ def _api_records(dataset: Dataset, source: Source, since: str, until: str) -> li
     url = conn.base_url().rstrip("/") + source.option("path")
     page_size = int(source.option("page_size", 200))
     timeout = float(source.option("timeout_s", 30))
-    session = _http_session(int(source.option("retries", 5)), float(source.option("backoff_s", 0.5)))
+    retries = int(source.option("retries", 5))
+    session = _http_session(retries, float(source.option("backoff_s", 0.5)))
+    name, attempts = source_name(dataset, source), retries + 1
     headers = {"Authorization": f"Bearer {conn.token()}", "Accept": "application/json"}
     records: list[dict] = []
     page = 1
@@ -102,13 +132,18 @@ def _api_records(dataset: Dataset, source: Source, since: str, until: str) -> li
             resp.raise_for_status()
             body = resp.json()
         except requests.exceptions.RetryError as exc:
-            raise SourceError(f"{source.department} 接口 {url} 重试后仍返回错误（{_reason(exc)}）") from None
+            raise SourceError(
+                f"{name}：第 {page} 页共请求 {attempts} 次，重试后仍返回错误（{_reason(exc)}），本次未读取任何记录"
+            ) from None
         except requests.exceptions.HTTPError as exc:
-            raise SourceError(f"{source.department} 接口 {url} 返回 HTTP {exc.response.status_code}") from None
+            raise SourceError(f"{name}：{url} 返回 HTTP {exc.response.status_code}，本次未读取任何记录") from None
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-            raise SourceError(f"{source.department} 接口 {url} 无法连接或超时（{type(exc).__name__}）") from None
+            raise SourceError(
+                f"{name}：第 {page} 页共尝试 {attempts} 次，无法连接或超时（{type(exc).__name__}: "
+                f"{_short_reason(str(exc))}），本次未读取任何记录"
+            ) from None
         except ValueError:
-            raise SourceError(f"{source.department} 接口 {url} 第 {page} 页不是 JSON") from None
+            raise SourceError(f"{name}：{url} 第 {page} 页不是 JSON") from None
         batch = body.get("records")
         if not isinstance(batch, list):
             raise SourceError(f"{source.department} 接口 {url} 第 {page} 页缺少 records 列表")
@@ -124,18 +159,50 @@ def _api_records(dataset: Dataset, source: Source, since: str, until: str) -> li
 
 def _reason(exc) -> str:
     inner = getattr(exc.args[0], "reason", None) if exc.args else None
-    return str(inner or exc)[:200]
+    text = str(inner or exc)
+    found = re.search(r"too many (\d+) error responses", text)
+    return f"HTTP {found.group(1)}" if found else _short_reason(text)
 
 
 # --- front-end database ---------------------------------------------------------------
 
 def _database_records(dataset: Dataset, source: Source, since: str, until: str) -> list[dict]:
     """Rows of the front-end table changed in (since, until], oldest first, read in chunks.
-    The table's columns are the catalog's warehouse column names."""
+    The table's columns are the catalog's warehouse column names. A database that cannot be
+    reached (or drops the connection mid-read) is tried again with exponential back-off, the
+    whole read each time; after the last attempt the pull fails and nothing is staged."""
+    import sqlalchemy as sa
+
+    attempts = int(source.option("retries", 3)) + 1
+    backoff = float(source.option("backoff_s", 2.0))
+    name = source_name(dataset, source)
+    for attempt in range(1, attempts + 1):
+        try:
+            return _read_front_table(dataset, source, since, until)
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+            reason = _short_reason(str(getattr(exc, "orig", None) or exc))
+            if attempt == attempts:
+                raise SourceError(
+                    f"{name}：共连接 {attempts} 次均失败（{reason}），已放弃，本次未读取任何记录"
+                ) from None
+            delay = backoff * 2 ** (attempt - 1)
+            log.warning("%s：第 %d 次读取失败（%s），%.1f 秒后重试", name, attempt, reason, delay)
+            time.sleep(delay)
+        except sa.exc.SQLAlchemyError as exc:  # not transient (no table, no column, no rights)
+            raise SourceError(
+                f"{name} 前置库读取失败：{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+            ) from None
+    raise AssertionError("unreachable")
+
+
+def _read_front_table(dataset: Dataset, source: Source, since: str, until: str) -> list[dict]:
     import sqlalchemy as sa
 
     conn = get_conn(source.option("conn_id"))
-    engine = sa.create_engine(conn.sqlalchemy_url())
+    url = conn.sqlalchemy_url()
+    # A host that does not answer must not hang the task: the driver gives up in time.
+    connect_args = {"connect_timeout": int(float(source.option("timeout_s", 30)))} if url.startswith("postgresql") else {}
+    engine = sa.create_engine(url, connect_args=connect_args)
     table_name, wm = source.option("table"), source.option("watermark_column")
     try:
         with engine.connect() as db:
@@ -160,8 +227,6 @@ def _database_records(dataset: Dataset, source: Source, since: str, until: str) 
                 rec[UPDATED_AT] = watermark_text(row[wm])
                 records.append(rec)
             return records
-    except sa.exc.SQLAlchemyError as exc:
-        raise SourceError(f"{source.department} 前置库读取失败：{type(exc).__name__}: {str(exc).splitlines()[0][:200]}") from None
     finally:
         engine.dispose()
 

@@ -4,6 +4,7 @@
   creditpipe score conformity --rate-pct P          信息规范性 deduction for a rate
   creditpipe figures --month YYYY-MM                the month's figures from the warehouse
   creditpipe report --month YYYY-MM [--send]        rebuild a month's report from the warehouse
+  creditpipe log --month YYYY-MM [--csv]            the month's collection log (归集日志)
   creditpipe demo --month YYYY-MM [--months N]      county months end to end, through Airflow
   creditpipe init-warehouse                         create the warehouse tables from sql/
   creditpipe airflow -- ARGS                        airflow with this project's environment
@@ -63,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--send", action="store_true", help="同时通过 SMTP 连接 creditpipe_smtp 发送给信用办")
     r.add_argument("--format", action="append", choices=("html", "pdf", "xlsx"),
                    help="只生成指定形式（可重复；默认三种都生成）")
+
+    g = sub.add_parser("log", help="某月归集日志：每次报送（文件、接口、前置库）的来源、哈希、时间、状态与条数")
+    g.add_argument("--month", required=True, type=_month, help="YYYY-MM（按接收时间）")
+    g.add_argument("--home", help="数据目录（默认 $CREDITPIPE_HOME 或 var/）")
+    g.add_argument("--csv", action="store_true", help="输出 CSV（表头同上，供表格软件打开）")
 
     d = sub.add_parser("demo", help="生成模拟报送数据并经 Airflow 端到端运行（默认连续 3 个月）")
     d.add_argument("--month", required=True, type=_month, help="最后一个月 YYYY-MM")
@@ -215,6 +221,27 @@ def cmd_report(args) -> int:
     return EXIT_OK
 
 
+def cmd_log(args) -> int:
+    from creditpipe.catalog import load_catalog
+    from creditpipe.collection_log import as_csv, as_table, log_lines, summary, unbalanced
+    from creditpipe.pipeline import warehouse_engine
+    from creditpipe.warehouse import collection_log
+
+    catalog = load_catalog()
+    rows = collection_log(warehouse_engine(args.home), args.month)
+    lines = log_lines(rows, catalog)
+    if args.csv:
+        sys.stdout.write(as_csv(lines))
+    else:
+        print(as_table(lines) if lines else f"{args.month} 没有报送记录")
+        print(summary(rows, args.month))
+    wrong = unbalanced(rows)
+    for r in wrong:
+        print(f"creditpipe: 归集日志不平：{r['file_name']} 收到 {r['received']}，入库 {r['accepted']} + 退回 {r['rejected']}",
+              file=sys.stderr)
+    return EXIT_FAILED if wrong else EXIT_OK
+
+
 def cmd_demo(args) -> int:
     from creditpipe.demo import run_demo
 
@@ -252,6 +279,7 @@ _COMMANDS = {
     "score": cmd_score,
     "figures": cmd_figures,
     "report": cmd_report,
+    "log": cmd_log,
     "demo": cmd_demo,
     "init-warehouse": cmd_init_warehouse,
     "airflow": cmd_airflow,

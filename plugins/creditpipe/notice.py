@@ -42,11 +42,23 @@ def _append_row(sheet, values) -> None:
 
     cells = []
     for value in values:
+        if isinstance(value, str) and len(value) > EXCEL_CELL_CHARS:
+            value = _cut(value)
         if isinstance(value, str) and value.startswith("="):
             value = Cell(sheet, value=value)
             value.data_type = "s"
         cells.append(value)
     sheet.append(cells)
+
+
+# An Excel cell holds at most 32,767 characters; Excel "repairs" a workbook with a longer
+# one. A longer delivered value is cut in the workbook; rejections.json keeps it whole.
+EXCEL_CELL_CHARS = 32_767
+
+
+def _cut(value: str) -> str:
+    note = f"……（共 {len(value):,} 字，此处截断；完整内容见 {REJECTIONS_JSON}）"
+    return value[: EXCEL_CELL_CHARS - len(note)] + note
 
 
 def write_rejections_csv(verdict: Verdict, out_dir: Path) -> Path:
@@ -69,17 +81,19 @@ def write_rejections_json(verdict: Verdict, dataset: Dataset, department: Depart
     by_row: dict[int, list] = {}
     for rec in issues.to_dict("records"):
         by_row.setdefault(int(rec[ROW_ID]), []).append({k: rec[k] for k in ("field", "rule", "severity", "message", "fix")})
-    records = verdict.records.set_index(ROW_ID)
+    # Looked up once, not per record (refused_rows is computed on each call).
+    refused = verdict.refused_rows
+    fields = [f for f in dataset.field_names if f in verdict.records.columns]
+    records = {int(rec[ROW_ID]): {k: (None if v is None or (isinstance(v, float) and pd.isna(v)) else v)
+                                  for k, v in rec.items() if k != ROW_ID}
+               for rec in verdict.records[[ROW_ID, *fields]].to_dict("records")}
     body = {
         "dataset": dataset.id,
         "department": department.id,
         "file": file_name,
         **verdict.summary(),
         "records": [
-            {"source_row": row, "refused": row in verdict.refused_rows,
-             "record": {k: (None if v is None or (isinstance(v, float) and pd.isna(v)) else v)
-                        for k, v in records.loc[row].items() if k in dataset.field_names},
-             "issues": found}
+            {"source_row": row, "refused": row in refused, "record": records[row], "issues": found}
             for row, found in sorted(by_row.items())
         ],
     }
@@ -94,6 +108,7 @@ def write_rejection_notice(
     file_name: str,
     delivered_at: dt.datetime,
     out_dir: Path,
+    extra_columns: list[str] = (),
 ) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -125,6 +140,8 @@ def write_rejection_notice(
                    "“行号”是该记录在所报送文件中的数据行序号（表头之后第1行为1）。"),
         ("计分说明", "退回记录计入本部门当月及年度数据不合格率（信息规范性考核）；“提示”不计入。"),
     ]
+    if extra_columns:
+        lines.append(("非标准列", extra_columns_text(extra_columns)))
     for label, value in lines:
         _append_row(info, [label, value])
     info["A1"].font = Font(bold=True, size=14)
@@ -132,7 +149,7 @@ def write_rejection_notice(
         row[0].font = bold
     info.column_dimensions["A"].width = 18
     info.column_dimensions["B"].width = 90
-    for row in info.iter_rows(min_row=12, max_row=13, min_col=2, max_col=2):
+    for row in info.iter_rows(min_row=12, max_row=len(lines), min_col=2, max_col=2):
         row[0].alignment = wrap
 
     def table(title: str, frame: pd.DataFrame, widths: dict[str, int]) -> None:
@@ -166,3 +183,68 @@ def write_rejection_notice(
     table("退回记录", refused, {"退回原因": 60})
     book.save(path)
     return path
+
+
+def extra_columns_text(extra_columns: list[str]) -> str:
+    """What the notice says of columns that are not the standard's (their cells are not loaded)."""
+    from creditpipe.delivery import shown_name
+
+    names = "、".join(f"“{shown_name(c, 30)}”" for c in extra_columns)
+    return (f"文件中有 {len(extra_columns)} 列不是数据标准的字段：{names}。这些列的内容未入库，其余各列照常校验入库。"
+            "如其中有标准字段，请按标准表头命名后重新报送；如不需要，请在以后的报送中删除这些列。")
+
+
+UNREADABLE_TITLE = "数据退回通知（文件无法读取）"
+
+
+def write_unreadable_notice(
+    dataset: Dataset,
+    department: Department,
+    file_name: str,
+    delivered_at: dt.datetime,
+    reason: str,
+    out_dir: Path,
+) -> tuple[Path, Path]:
+    """The notice for a file that could not be read at all: no record of it was loaded or
+    counted; the whole file goes back with the reason. A workbook for the clerk and the
+    same as JSON for machines."""
+    import json
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    from creditpipe.delivery import shown_name
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    shown = shown_name(file_name, 120)
+    lines = [
+        (UNREADABLE_TITLE, ""),
+        ("报送部门", department.name),
+        ("数据集", f"{dataset.title}（{dataset.id}）"),
+        ("报送文件", shown),
+        ("报送时间", delivered_at.strftime("%Y-%m-%d %H:%M")),
+        ("处理结果", "整份文件无法读取，已退回：其中的记录均未入库，也不计入收到记录数。"),
+        ("原因", reason),
+        ("如何处理", "请按“原因”修正后，将整份文件重新报送到原落地目录；系统按内容识别，重新报送不会重复入库。"),
+    ]
+    book = Workbook()
+    info = book.active
+    info.title = "说明"
+    for label, value in lines:
+        _append_row(info, [label, value])
+    info["A1"].font = Font(bold=True, size=14)
+    for row in info.iter_rows(min_row=2, max_col=1):
+        row[0].font = Font(bold=True)
+    info.column_dimensions["A"].width = 18
+    info.column_dimensions["B"].width = 90
+    for row in info.iter_rows(min_row=2, max_row=len(lines), min_col=2, max_col=2):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    xlsx_path = out_dir / NOTICE_XLSX
+    book.save(xlsx_path)
+    json_path = out_dir / REJECTIONS_JSON
+    json_path.write_text(json.dumps({
+        "dataset": dataset.id, "department": department.id, "file": shown,
+        "delivered_at": delivered_at.isoformat(timespec="seconds"), "readable": False,
+        "received": 0, "accepted": 0, "rejected": 0, "reason": reason, "records": [],
+    }, ensure_ascii=False, indent=2), encoding="utf-8")
+    return xlsx_path, json_path

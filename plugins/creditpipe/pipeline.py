@@ -6,10 +6,12 @@ Frames travel between steps as Parquet files in the work folder, never through X
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
 import shutil
+import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,7 +20,7 @@ import sqlalchemy as sa
 
 from creditpipe import settings
 from creditpipe.catalog import load_catalog
-from creditpipe.delivery import SUPPORTED, DeliveryError, file_sha256
+from creditpipe.delivery import DeliveryError, file_sha256, shown_name
 from creditpipe.notice import (
     safe_name,
     write_rejection_notice,
@@ -58,16 +60,30 @@ def _local(moment: dt.datetime) -> dt.datetime:
 
 
 def _delivered_at(path: Path) -> dt.datetime:
-    """When the department dropped the file: its modification time, in county time."""
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, TZ)
+    """When the department dropped the file: its modification time, in county time (of a
+    link itself, never of what it points to)."""
+    return dt.datetime.fromtimestamp(path.lstat().st_mtime, TZ)
+
+
+# Pickup rule for landing folders: a file is a delivery once it has not changed for
+# SETTLE_SECONDS (an upload still being written keeps changing; its size and time are
+# checked again after it is hashed). Excel's lock files (~$…), hidden files and names of
+# uploads in progress are never deliveries. Any other file is: one we cannot read (an
+# .xls, a .txt) is quarantined with a notice to its department, never left unseen.
+SETTLE_SECONDS = int(os.environ.get("CREDITPIPE_SETTLE_SECONDS", "60"))
+PARTIAL_SUFFIXES = (".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".filepart", ".upload", ".swp")
 
 
 def _is_candidate(path: Path) -> bool:
     name = path.name
-    # Excel's lock files (~$…), hidden files and uploads still in progress are not deliveries.
-    if name.startswith(("~$", ".")) or name.endswith((".part", ".tmp", ".crdownload")):
+    if name.startswith(("~$", ".")) or name.lower().endswith(PARTIAL_SUFFIXES):
         return False
-    return path.is_file() and path.suffix.lower() in SUPPORTED
+    return path.is_symlink() or path.is_file()
+
+
+def _settled(path: Path, now: float) -> bool:
+    """Unchanged for SETTLE_SECONDS (a modification time ahead of the clock is not settled)."""
+    return now - path.lstat().st_mtime >= SETTLE_SECONDS
 
 
 def collect_new_files(dataset_id: str, until: dt.datetime, home=None, department_id: str | None = None) -> list[str]:
@@ -81,11 +97,29 @@ def collect_new_files(dataset_id: str, until: dt.datetime, home=None, department
     until = _local(until)
     engine = warehouse_engine(home)
     new: list[str] = []
+    hashes: dict[str, str] = {}
+    now = time.time()
     with engine.connect() as conn:
         for path in sorted(folder.iterdir()):
             if not _is_candidate(path) or _delivered_at(path) > until:
                 continue
-            if not file_seen(conn, dataset.id, file_sha256(path)):
+            if not _settled(path, now):
+                log.info("%s: %s 仍在写入（%d 秒内有改动），下次运行再读取", dataset.id, shown_name(path.name), SETTLE_SECONDS)
+                continue
+            if path.is_symlink():  # refused when split, without reading what it points to
+                new.append(str(path))
+                continue
+            before = path.stat()
+            sha256 = file_sha256(path)
+            after = path.stat()
+            if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+                log.info("%s: %s 在读取时被改动（仍在写入），下次运行再读取", dataset.id, shown_name(path.name))
+                continue
+            if sha256 in hashes:  # the same bytes under another name: one delivery
+                log.info("%s: %s 与 %s 内容完全相同，只读取一次", dataset.id, shown_name(path.name), shown_name(hashes[sha256]))
+                continue
+            hashes[sha256] = path.name
+            if not file_seen(conn, dataset.id, sha256):
                 new.append(str(path))
     log.info("%s: %d new file(s) in %s", dataset.id, len(new), folder)
     return new
@@ -162,8 +196,10 @@ def split_delivery(dataset_id: str, ref: dict, home=None) -> list[dict]:
     """Read a delivery once, in chunks: each chunk to a Parquet part, the file's facts (its
     hash, the records' fingerprint, the counts) to a manifest. Returns one reference per
     chunk; an unreadable file is quarantined and returned as the only (unreadable) ref."""
-    from creditpipe.delivery import Fingerprint, iter_chunks
-    from creditpipe.quality import with_published
+    import pyarrow.parquet as pq
+
+    from creditpipe.delivery import Fingerprint, extra_columns, iter_tables, sniff_file
+    from creditpipe.quality import with_published_table
 
     catalog = load_catalog()
     dataset = catalog.dataset(dataset_id)
@@ -171,30 +207,46 @@ def split_delivery(dataset_id: str, ref: dict, home=None) -> list[dict]:
     source = Path(ref["path"])
     delivered_at = _local(dt.datetime.fromisoformat(ref["delivered_at"])) if ref.get("delivered_at") else _delivered_at(source)
     try:
+        if source.is_symlink():  # what it points to is not the department's to send
+            raise DeliveryError(
+                f"{shown_name(source.name)} 是链接（快捷方式），不是文件本身；系统不读取链接指向的文件，请直接上传文件"
+            )
         if not source.is_file():
-            raise DeliveryError(f"文件不存在：{source.name}")
+            raise DeliveryError(f"文件不存在：{shown_name(source.name)}")
+        sniff_file(source)  # by its first bytes: empty, encrypted, .xls, a web page, UTF-16
         sha256 = file_sha256(source)
         folder = settings.paths(home).work / "split" / safe_name(f"{dataset.id}_{sha256[:16]}")
         if folder.exists():
             shutil.rmtree(folder)  # a re-run of the same file starts clean
         folder.mkdir(parents=True)
         fingerprint, parts, received = Fingerprint(), [], 0
-        for n, (frame, _share) in enumerate(iter_chunks(source, dataset, rows=CHUNK_ROWS)):
-            frame = with_published(frame, delivered_at.date())
-            fingerprint.update(frame)
+        # Chunks stay Arrow tables from the reader to the Parquet part (no Python objects).
+        for n, (table, _share) in enumerate(iter_tables(source, dataset, rows=CHUNK_ROWS)):
+            table = with_published_table(table, delivered_at.date())
+            fingerprint.update(table)
             part = folder / f"{n:05d}.parquet"
-            frame.to_parquet(part, index=False)
+            pq.write_table(table, part)
             parts.append(str(part))
-            received += len(frame)
+            received += table.num_rows
+        if received == 0:  # wholly blank rows are not records either
+            raise DeliveryError(
+                f"{shown_name(source.name)} 只有表头，没有数据记录；如本期确无数据，无需报送空表；"
+                "如有数据，请检查导出的范围后重新报送"
+            )
         fmt, encoding = _format_of(source)
+        extra = extra_columns(source, dataset, encoding)
     except DeliveryError as exc:
-        return [_quarantine(department_id, source, str(exc), delivered_at, home)]
+        quarantined = _quarantine(department_id, source, str(exc), delivered_at, home)
+        # What the collection log needs of a delivery that could not be read (load_checked).
+        return [{**quarantined, "dataset_id": dataset.id, "department_id": department_id,
+                 "delivered_at": delivered_at.isoformat(timespec="seconds")}]
     manifest = folder / "manifest.json"
     manifest.write_text(json.dumps({
         "dataset_id": dataset.id, "department_id": department_id, "file_name": source.name,
         "file_sha256": sha256, "content_sha256": fingerprint.hexdigest(), "file_format": fmt,
         "encoding": encoding, "delivered_at": delivered_at.isoformat(timespec="seconds"),
         "watermark": ref.get("watermark"), "received": received, "parts": parts,
+        "extra_columns": extra,
     }, ensure_ascii=False, indent=2), encoding="utf-8")
     return [{"status": "split", "manifest": str(manifest), "part": p, "index": i} for i, p in enumerate(parts)]
 
@@ -215,6 +267,9 @@ def _format_of(source: Path) -> tuple[str, str | None]:
 def check_chunk(chunk: dict) -> dict:
     """Judge one chunk by the per-record rules; keep its issues (before de-duplication) and
     the key columns the whole-delivery rules need, as Parquet beside the part."""
+    import pyarrow.parquet as pq
+
+    from creditpipe.delivery import text_frame
     from creditpipe.quality import _compiled_rows, key_columns, per_record_rules
 
     if chunk.get("status") != "split":
@@ -222,9 +277,8 @@ def check_chunk(chunk: dict) -> dict:
     manifest = json.loads(Path(chunk["manifest"]).read_text(encoding="utf-8"))
     dataset = load_catalog().dataset(manifest["dataset_id"])
     day = dt.datetime.fromisoformat(manifest["delivered_at"]).date()
-    frame = pd.read_parquet(chunk["part"])
-    frame = frame.astype({c: object for c in frame.columns if c != ROW_ID})
-    frame = frame.where(frame.notna(), None)
+    # Arrow-backed text columns straight from the part: no Python object per cell.
+    frame = text_frame(pq.read_table(chunk["part"]))
     rows = _compiled_rows(frame, dataset.suite, day, per_record_rules(dataset.suite)) if len(frame) else []
     stem = Path(chunk["part"]).with_suffix("")
     issues_path, keys_path = f"{stem}.issues.parquet", f"{stem}.keys.parquet"
@@ -269,7 +323,9 @@ def merge_chunks(chunks: list[dict], judged: list[dict], home=None) -> dict:
     # The records stay in the chunks' parts: the load streams them, part by part.
     verdict = Verdict(pd.DataFrame(columns=[ROW_ID]), issues, total=manifest["received"])
     batch_id = batch_id_for(dataset.id, manifest["content_sha256"])
-    work_dir = settings.paths(home).work / safe_name(batch_id)
+    # Per file: two files with the same records (re-exported, renamed) in one run are merged
+    # side by side; the load then keeps one batch and logs the other as a duplicate.
+    work_dir = settings.paths(home).work / safe_name(f"{batch_id}_{manifest['file_sha256'][:12]}")
     work_dir.mkdir(parents=True, exist_ok=True)
     issues.to_parquet(work_dir / "issues.parquet", index=False)
     delivered_at = dt.datetime.fromisoformat(manifest["delivered_at"])
@@ -292,6 +348,7 @@ def merge_chunks(chunks: list[dict], judged: list[dict], home=None) -> dict:
         "warning_count": verdict.warnings,
         "watermark": manifest["watermark"],
         "parts": manifest["parts"],
+        "extra_columns": manifest.get("extra_columns") or [],
     }
     judged_records = sum(int(j["records"]) for j in mine)
     if judged_records != manifest["received"]:
@@ -304,15 +361,28 @@ def merge_chunks(chunks: list[dict], judged: list[dict], home=None) -> dict:
 
 
 def _quarantine(department_id: str, source: Path, reason: str, delivered_at: dt.datetime, home) -> dict:
-    """A file that cannot be read is kept aside with the reason; the run goes on."""
+    """A file that cannot be read is kept aside with the reason; the run goes on. Its
+    stored name is built from the department, the month and its hash, never steered by the
+    delivered name (which only lends a cleaned, shortened stem), and two files never share one."""
     home_paths = settings.paths(home)
     target = home_paths.home / "quarantine" / department_id / delivered_at.strftime("%Y-%m")
     target.mkdir(parents=True, exist_ok=True)
-    stored = target / safe_name(source.name)
+    # A link is kept as the link (what it points to is never read); its hash is of its target's name.
+    sha256 = (hashlib.sha256(os.readlink(source).encode("utf-8", "surrogateescape")).hexdigest()
+              if source.is_symlink() else file_sha256(source))
+    stored = target / _stored_name(source.name, sha256)
     shutil.move(str(source), stored)
     (target / (stored.name + ".原因.txt")).write_text(reason + "\n", encoding="utf-8")
-    log.warning("%s: %s quarantined: %s", department_id, source.name, reason)
-    return {"status": "unreadable", "file": source.name, "quarantined": str(stored), "error": reason}
+    log.warning("%s: %s quarantined: %s", department_id, shown_name(source.name), reason)
+    return {"status": "unreadable", "file": shown_name(source.name, 120), "quarantined": str(stored),
+            "error": reason, "file_sha256": sha256}
+
+
+def _stored_name(file_name: str, sha256: str) -> str:
+    """``<cleaned stem, at most 40 characters>_<8 hex of the hash>.<suffix>``: within a
+    file system's 255 bytes even in Chinese, with no way out of its folder."""
+    suffix = "".join(ch for ch in Path(file_name).suffix.lower() if ch.isascii() and ch.isalnum())[:10]
+    return f"{safe_name(Path(file_name).stem)[:40]}_{sha256[:8]}" + (f".{suffix}" if suffix else "")
 
 
 def _read_verdict(work_dir: Path) -> tuple[dict, Verdict]:
@@ -322,17 +392,18 @@ def _read_verdict(work_dir: Path) -> tuple[dict, Verdict]:
     issues = pd.read_parquet(work_dir / "issues.parquet")
     if issues.empty:
         issues = pd.DataFrame(columns=ISSUE_COLUMNS)
-    wanted = set(issues[ROW_ID].astype(int))
-    kept = [part[part[ROW_ID].isin(wanted)] for part in _parts(batch)]
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from creditpipe.delivery import table_frame
+
+    # Filtered as Arrow: only the rows with an issue become Python objects.
+    wanted = pa.array(sorted(set(issues[ROW_ID].astype(int))), pa.int64())
+    kept = [table_frame(t.filter(pc.is_in(t.column(ROW_ID), value_set=wanted)))
+            for t in (pq.read_table(p) for p in batch["parts"])]
     records = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=[ROW_ID])
     return batch, Verdict(records, issues, total=batch["received"])
-
-
-def _parts(batch: dict):
-    for path in batch["parts"]:
-        part = pd.read_parquet(path)
-        part = part.astype({c: object for c in part.columns if c != ROW_ID})
-        yield part.where(part.notna(), None)
 
 
 def load_checked(checked: dict, home=None) -> dict:
@@ -340,6 +411,8 @@ def load_checked(checked: dict, home=None) -> dict:
     streaming its parts into one transaction."""
     from creditpipe.warehouse import load_batch_parts
 
+    if checked.get("status") == "unreadable":
+        _log_unreadable(checked, home)
     if checked.get("status") != "checked":
         return {**checked, "load": "skipped"}
     catalog = load_catalog()
@@ -348,57 +421,117 @@ def load_checked(checked: dict, home=None) -> dict:
     engine = warehouse_engine(home)
     refused_rows = verdict.refused_rows
 
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from creditpipe.delivery import table_frame
+
+    refused_ids = pa.array(sorted(refused_rows), pa.int64())
+
     def parts():
-        for part in _parts(batch):
-            refused = part[ROW_ID].isin(refused_rows)
-            yield part[~refused], part[refused]
+        # The accepted records stay Arrow (COPY is written from them column by column);
+        # the refused, a few, become the frame the refusal rows are built from.
+        for path in batch["parts"]:
+            part = pq.read_table(path)
+            refused = pc.is_in(part.column(ROW_ID), value_set=refused_ids)
+            yield part.filter(pc.invert(refused)), table_frame(part.filter(refused))
 
     result = load_batch_parts(engine, dataset, batch, parts, verdict.issues)
-    verify_batch(engine, dataset.table, result.batch_id)
+    verify_batch(engine, dataset.table, result.batch_id, batch["received"])
     log.info("%s: %s (%d accepted, %d refused)", result.batch_id, result.status, result.accepted, result.rejected)
     return {**checked, "load": result.status}
 
 
-def verify_batch(engine, table: str, batch_id: str) -> None:
-    """The run fails if the warehouse's rows for the batch do not add up to its counts."""
+def verify_batch(engine, table: str, batch_id: str, received: int | None = None) -> None:
+    """The run fails unless the warehouse's rows for the batch add up: the records the
+    delivery brought (``received``) = accepted rows stored + refused rows stored, each equal
+    to the batch's counts. The load checks the same before it commits; this checks what
+    committed (and a duplicate delivery against the batch it matched)."""
+    from creditpipe.warehouse import reconcile_batch
+
     with engine.connect() as conn:
-        batch = conn.execute(
-            sa.text("SELECT received, accepted, rejected FROM delivery_batch WHERE batch_id = :b"),
-            {"b": batch_id},
-        ).mappings().one()
-        stored = conn.execute(
-            sa.text(f"SELECT COUNT(*) FROM {table} WHERE batch_id = :b"), {"b": batch_id}
-        ).scalar_one()
-        refused = conn.execute(
-            sa.text("SELECT COUNT(*) FROM refused_record WHERE batch_id = :b"), {"b": batch_id}
-        ).scalar_one()
-    if batch["received"] != stored + refused or stored != batch["accepted"] or refused != batch["rejected"]:
-        raise WarehouseError(
-            f"批次 {batch_id} 对账不平：收到 {batch['received']}，入库表 {stored} 条，退回表 {refused} 条"
-        )
+        reconcile_batch(conn, table, batch_id, received)
+
+
+def _log_unreadable(checked: dict, home=None) -> None:
+    """A quarantined file goes into the collection log too: nothing delivered is unlogged."""
+    from creditpipe.warehouse import log_unreadable
+
+    stored = Path(checked["quarantined"])
+    dataset = load_catalog().dataset(checked["dataset_id"])
+    log_unreadable(warehouse_engine(home), dataset, {
+        "department_id": checked["department_id"],
+        "file_name": checked.get("file") or stored.name,
+        "file_sha256": checked.get("file_sha256") or file_sha256(stored),
+        "reason": checked.get("error") or "无法读取",
+        "delivered_at": checked["delivered_at"],
+        "recorded_at": dt.datetime.now(TZ).isoformat(timespec="seconds"),
+    })
 
 
 def write_notice(checked: dict, home=None) -> dict:
     """Put the rejection notice in the department's outbox (only its own records)."""
     catalog = load_catalog()
-    home_paths = settings.paths(home)
-    if checked.get("status") == "unreadable" or checked.get("load") != "loaded":
-        # Unreadable files are in quarantine; a duplicate delivery's notice went out already.
+    if checked.get("status") == "unreadable":
+        return {**checked, **_refuse_file(checked, home)}
+    if checked.get("load") != "loaded":
+        # A duplicate delivery's notice went out already.
         return {**checked, "notice": None}
     batch, verdict = _read_verdict(Path(checked["work_dir"]))
     dataset = catalog.dataset(batch["dataset_id"])
     department = catalog.departments[batch["department_id"]]
     delivered_at = dt.datetime.fromisoformat(batch["delivered_at"])
-    folder = (
-        home_paths.outbox / department.id / batch["delivered_month"]
-        / safe_name(f"{delivered_at:%Y%m%d}_{Path(batch['file_name']).stem}_{batch['file_sha256'][:8]}")
-    )
+    folder = _outbox_folder(department.id, delivered_at, batch["file_name"], batch["file_sha256"], home)
+    extra = batch.get("extra_columns") or []
     csv_path = write_rejections_csv(verdict, folder)
-    json_path = write_rejections_json(verdict, dataset, department, batch["file_name"], folder)
-    xlsx_path = write_rejection_notice(verdict, dataset, department, batch["file_name"], delivered_at, folder)
+    json_path = write_rejections_json(verdict, dataset, department, shown_name(batch["file_name"], 120), folder)
+    xlsx_path = write_rejection_notice(verdict, dataset, department, shown_name(batch["file_name"], 120),
+                                       delivered_at, folder, extra_columns=extra)
     mailed = mail_notice(dataset, department, batch, verdict, [xlsx_path, csv_path])
     return {**checked, "notice": str(xlsx_path), "rejections_csv": str(csv_path),
             "rejections_json": str(json_path), "mailed": mailed}
+
+
+def _outbox_folder(department_id: str, delivered_at: dt.datetime, file_name: str, sha256: str, home=None) -> Path:
+    """outbox/<department>/<month>/<day>_<cleaned stem, at most 40 characters>_<8 hex of the
+    file's hash>: the delivered name lends a stem and cannot steer the path."""
+    return (settings.paths(home).outbox / department_id / delivered_at.strftime("%Y-%m")
+            / f"{delivered_at:%Y%m%d}_{safe_name(Path(file_name).stem)[:40]}_{sha256[:8]}")
+
+
+def _refuse_file(refused: dict, home=None) -> dict:
+    """The notice for a file that could not be read: in the department's outbox, and by
+    e-mail to the department (the quarantine keeps the file and the reason)."""
+    from creditpipe.mailer import send_mail, smtp_connection
+    from creditpipe.notice import write_unreadable_notice
+
+    catalog = load_catalog()
+    dataset = catalog.dataset(refused["dataset_id"])
+    department = catalog.departments[refused["department_id"]]
+    delivered_at = _local(dt.datetime.fromisoformat(refused["delivered_at"]))
+    folder = _outbox_folder(department.id, delivered_at, refused["file"], refused.get("file_sha256") or "", home)
+    xlsx_path, json_path = write_unreadable_notice(
+        dataset, department, refused["file"], delivered_at, refused["error"], folder)
+    conn = smtp_connection()
+    mailed = False
+    if conn is None or not department.email:
+        log.warning("未配置 SMTP 连接或部门邮箱：%s 的文件退回通知仅写入退回箱", department.id)
+    else:
+        shown = shown_name(refused["file"])
+        body = (
+            f"{department.name}：\n\n"
+            f"贵单位于 {delivered_at:%Y-%m-%d %H:%M} 报送的 {dataset.title}（{shown}）无法读取，整份文件已退回，"
+            "其中的记录均未入库，也不计入收到记录数。\n\n"
+            f"原因：{refused['error']}\n\n"
+            "请按原因修正后，将整份文件重新报送到原落地目录；系统按内容识别，重新报送不会重复入库。"
+            "附件《rejection_notice.xlsx》为本通知。\n\n"
+            "本邮件由信用信息归集系统自动发送。"
+        )
+        send_mail([department.email], f"【数据退回通知】{dataset.title} {shown}：文件无法读取，整份退回",
+                  body, [xlsx_path], conn)
+        mailed = True
+    return {"notice": str(xlsx_path), "rejections_json": str(json_path), "mailed": mailed}
 
 
 def mail_notice(dataset, department, batch: dict, verdict: Verdict, attachments: list[Path]) -> bool:
@@ -410,16 +543,21 @@ def mail_notice(dataset, department, batch: dict, verdict: Verdict, attachments:
     if conn is None or not department.email:
         log.warning("未配置 SMTP 连接或部门邮箱：%s 的退回通知仅写入退回箱", department.id)
         return False
-    if verdict.rejected == 0 and verdict.warnings == 0:
+    extra = batch.get("extra_columns") or []
+    if verdict.rejected == 0 and verdict.warnings == 0 and not extra:
         return False  # nothing to send back
+    from creditpipe.notice import extra_columns_text
+
     summary = verdict.summary()
-    subject = f"【数据退回通知】{dataset.title} {batch['file_name']}：退回 {summary['rejected']} 条"
+    shown = shown_name(batch["file_name"])
+    subject = f"【数据退回通知】{dataset.title} {shown}：退回 {summary['rejected']} 条"
     body = (
         f"{department.name}：\n\n"
-        f"贵单位于 {batch['delivered_at'][:16].replace('T', ' ')} 报送的 {dataset.title}（{batch['file_name']}）"
+        f"贵单位于 {batch['delivered_at'][:16].replace('T', ' ')} 报送的 {dataset.title}（{shown}）"
         f"共 {summary['received']} 条，入库 {summary['accepted']} 条，退回 {summary['rejected']} 条，"
         f"提示 {summary['warnings']} 处，本批数据不合格率 {summary['nonconformity_rate_pct']:.2f}%。\n\n"
-        "附件《rejection_notice.xlsx》列出每条退回记录、问题字段、规则、原因和修改建议。"
+        + (extra_columns_text(extra) + "\n\n" if extra else "")
+        + "附件《rejection_notice.xlsx》列出每条退回记录、问题字段、规则、原因和修改建议。"
         "请修改后按原格式重新报送；更正后的记录（业务编号相同）报送入库后，该条退回即视为已处理。\n\n"
         "本邮件由信用信息归集系统自动发送。"
     )

@@ -175,6 +175,18 @@ def with_published(records: pd.DataFrame, delivery_date: dt.date) -> pd.DataFram
     return records.assign(**{PUBLISHED: day.fillna(delivery_date.isoformat()).astype(object)})
 
 
+def with_published_table(records, delivery_date: dt.date):
+    """``with_published`` for an Arrow records table (only that column goes through pandas)."""
+    import pyarrow as pa
+
+    if PUBLISHED not in records.column_names:
+        return records.append_column(PUBLISHED, pa.array([delivery_date.isoformat()] * records.num_rows, pa.string()))
+    stamps = pd.Series(records.column(PUBLISHED).to_numpy(zero_copy_only=False), dtype=object)
+    day = county_day(stamps).fillna(delivery_date.isoformat()).astype(object)
+    column = pa.array(day.to_numpy(dtype=object), pa.string(), from_pandas=True)
+    return records.set_column(records.column_names.index(PUBLISHED), PUBLISHED, column)
+
+
 # Rules over the whole delivery: a chunked check judges them once, over every chunk's keys.
 WHOLE_DELIVERY_RULES = {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}
 
@@ -373,7 +385,7 @@ def _issues_of(expectation: dict, unexpected: list[dict]) -> list[dict]:
     out = []
     for hit in unexpected:
         parts = [hit.get(c) for c in columns]
-        parts = [None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v) for v in parts]
+        parts = [None if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else str(v) for v in parts]
         value = None if all(v is None for v in parts) else " / ".join(v or "" for v in parts)
         fill = {
             "value": value or "",

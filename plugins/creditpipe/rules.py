@@ -74,12 +74,21 @@ def is_non_negative_number(values: pd.Series) -> pd.Series:
 
 def terms_in_set(values: pd.Series, allowed: list[str]) -> pd.Series:
     """Every term of the cell (split on ; , either width, blanks stripped) is allowed."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     text = values.map(str) if pd.api.types.infer_dtype(values, skipna=True) != "string" else values
-    text = text.astype("string").reset_index(drop=True)  # positions: the index may repeat
-    terms = text.str.split(TERM_SEPARATORS.pattern, regex=True).explode().str.strip()
-    ok = terms.isin(set(allowed)).fillna(False).astype(bool)
-    per_cell = ok.groupby(level=0, sort=False).all().reindex(range(len(text)), fill_value=False)
-    return pd.Series(per_cell.to_numpy(dtype=bool), index=values.index)
+    cells = pa.array(text.astype(object).to_numpy(), pa.string(), from_pandas=True) \
+        if not isinstance(text.dtype, pd.StringDtype) or text.dtype.storage != "pyarrow" \
+        else pa.array(text.array)
+    # Split, stripped and looked up by Arrow over all terms at once; a cell is allowed when
+    # none of its terms is not (a missing cell has no terms and is not allowed).
+    terms = pc.split_pattern_regex(cells, TERM_SEPARATORS.pattern)
+    flat = pc.utf8_trim_whitespace(pc.list_flatten(terms))
+    bad = ~pc.is_in(flat, value_set=pa.array(sorted(set(allowed)), pa.string())).to_numpy(zero_copy_only=False)
+    ok = ~np.asarray(pc.is_null(cells).to_numpy(zero_copy_only=False), dtype=bool)
+    ok[pc.list_parent_indices(terms).to_numpy()[bad]] = False
+    return pd.Series(ok, index=values.index)
 
 
 # What exports write for "nothing": in a required field they mean it was left empty.
@@ -233,29 +242,27 @@ def uscc_matches_category(codes: pd.Series, categories: pd.Series) -> pd.Series:
     return ~(known & wrong.fillna(False).astype(bool))
 
 
-def dates_in_order(earlier: pd.Series, later: pd.Series) -> pd.Series:
+def dates_in_order(earlier: pd.Series, later: pd.Series, parsed: tuple[pd.Series, pd.Series] | None = None) -> pd.Series:
     """The first date is not after the second; values that are no date are left to the date rule."""
-    a, b = parse_dates(earlier), parse_dates(later)
+    a, b = parsed if parsed is not None else (parse_dates(earlier), parse_dates(later))
     return (a.isna() | b.isna() | (a <= b)).astype(bool)
 
 
-def published_within(decided: pd.Series, published: pd.Series, working_days: int, calendar=None) -> pd.Series:
+def published_within(decided: pd.Series, published: pd.Series, working_days: int, calendar=None,
+                     parsed: tuple[pd.Series, pd.Series] | None = None) -> pd.Series:
     """Published no more than ``working_days`` working days after the decision (双公示: 7),
     counting the official holidays and make-up days. Values that are no date are left to
     the date rules."""
     from creditpipe.workdays import WorkingCalendar
 
     calendar = calendar or WorkingCalendar()
-    a, b = parse_dates(decided), parse_dates(published)
-    ok = a.isna() | b.isna()
-    lag = {}
-    for da, db in set(zip(a[~ok].dt.date, b[~ok].dt.date)):
-        lag[(da, db)] = calendar.working_days_between(da, db)
-    late = pd.Series(
-        [False if skip else lag[(x.date(), y.date())] > working_days for skip, x, y in zip(ok, a, b)],
-        index=decided.index,
-    )
-    return ~late
+    a, b = parsed if parsed is not None else (parse_dates(decided), parse_dates(published))
+    dated = (a.notna() & b.notna()).to_numpy()
+    late = np.zeros(len(a), dtype=bool)
+    if dated.any():
+        days = [s.to_numpy()[dated].astype("datetime64[D]").astype(np.int64) for s in (a, b)]
+        late[dated] = calendar.working_days_between_many(*days) > working_days
+    return pd.Series(~late, index=decided.index)
 
 
 # Words only an organisation's or a shop's name carries, never a natural person's.

@@ -47,7 +47,9 @@ def statement(name: str) -> str:
 
 
 def connect(url: str) -> Engine:
-    engine = sa.create_engine(url, future=True)
+    # Records name citizens: a failed statement's parameters never reach a log or a task's
+    # error (SQLAlchemy would print the first rows of an executemany).
+    engine = sa.create_engine(url, future=True, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         # SQLite leaves foreign keys off unless asked, and waits for no lock by default.
         @event.listens_for(engine, "connect")
@@ -123,18 +125,110 @@ def file_seen(conn, dataset_id: str, file_sha256: str) -> bool:
     return found is not None
 
 
-def _record_file(conn, batch: dict, batch_id: str, outcome: str) -> None:
+def source_of(dataset: Dataset, department_id: str) -> tuple[str, str]:
+    """The channel a department delivers the dataset through, and where: its landing folder,
+    or the Airflow connection and the API path or front-end table it names."""
+    source = dataset.source_for(department_id)
+    if source.channel == "landing":
+        return source.channel, f"landing/{source.department}/{dataset.name}/"
+    where = source.option("path") if source.channel == "api" else source.option("table")
+    return source.channel, f"{source.option('conn_id')}:{where}"
+
+
+def _pull_request(conn, batch: dict) -> str | None:
+    """A pull asked its source for the records changed after the watermark (as stored before
+    this load advances it) up to the run's moment, which is the delivery's time."""
+    from creditpipe.channels import EPOCH, watermark_text
+
+    since = conn.execute(
+        sa.text(statement("queries/find_source_watermark")),
+        {"dataset_id": batch["dataset_id"], "department_id": batch["department_id"]},
+    ).scalar_one_or_none()
+    return f"变更时间 ({since or EPOCH}, {watermark_text(batch['delivered_at'])}]"
+
+
+def _record_file(conn, dataset: Dataset, batch: dict, batch_id: str, outcome: str) -> None:
+    """The delivery into the collection log (归集日志), with its own counts."""
+    channel, source = source_of(dataset, batch["department_id"])
     conn.execute(
         sa.text(statement("queries/record_delivered_file")),
         {
             "dataset_id": batch["dataset_id"],
             "file_sha256": batch["file_sha256"],
             "file_name": batch["file_name"],
+            "department_id": batch["department_id"],
+            "channel": channel,
+            "source": source,
+            "request": _pull_request(conn, batch) if channel != "landing" else None,
+            "content_sha256": batch["content_sha256"],
             "batch_id": batch_id,
             "outcome": outcome,
+            "reason": None,
+            "delivered_at": batch["delivered_at"],
+            "delivered_month": batch["delivered_month"],
             "recorded_at": batch["processed_at"],
+            "received": batch["received"],
+            "accepted": batch["accepted"],
+            "rejected": batch["rejected"],
         },
     )
+
+
+def log_unreadable(engine: Engine, dataset: Dataset, entry: dict) -> None:
+    """An unreadable (quarantined) file into the collection log: its bytes, when and from
+    whom it came, and why it could not be read; no counts (no record could be read)."""
+    channel, source = source_of(dataset, entry["department_id"])
+    delivered_at = str(entry["delivered_at"])
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(statement("queries/record_delivered_file")),
+            {
+                "dataset_id": dataset.id,
+                "file_sha256": entry["file_sha256"],
+                "file_name": entry["file_name"],
+                "department_id": entry["department_id"],
+                "channel": channel,
+                "source": source,
+                "request": None,
+                "content_sha256": None,
+                "batch_id": None,
+                "outcome": "unreadable",
+                "reason": entry["reason"],
+                "delivered_at": delivered_at,
+                "delivered_month": delivered_at[:7],
+                "recorded_at": entry["recorded_at"],
+                "received": None,
+                "accepted": None,
+                "rejected": None,
+            },
+        )
+
+
+def collection_log(engine: Engine, month: str) -> list[dict]:
+    """The month's 归集日志: every delivery received in it, loaded, duplicate or unreadable."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(statement("queries/collection_log")), {"month": month}).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def reconcile_batch(conn, table: str, batch_id: str, received: int | None = None) -> None:
+    """Raise unless what the warehouse holds for the batch adds up: the records stored in the
+    dataset's table and in refused_record equal the batch's accepted and refused counts, and
+    together the records received (``received``: the delivery's own count, when given)."""
+    counts = conn.execute(sa.text(statement("queries/find_batch_counts")), {"batch_id": batch_id}).mappings().first()
+    if counts is None:
+        raise WarehouseError(f"批次 {batch_id} 对账失败：数据仓库中没有该批次")
+    # The table is the catalog's (plain identifiers only, see catalog.py).
+    stored = int(conn.execute(sa.text(f"SELECT COUNT(*) FROM {table} WHERE batch_id = :b"), {"b": batch_id}).scalar_one())
+    refused = int(counts["refused_stored"])
+    delivered = counts["received"] if received is None else received
+    if (delivered != stored + refused or counts["received"] != delivered
+            or stored != counts["accepted"] or refused != counts["rejected"]):
+        raise WarehouseError(
+            f"批次 {batch_id} 对账不平：报送 {delivered} 条，数据仓库中入库 {stored} 条、退回 {refused} 条"
+            f"（合计 {stored + refused} 条）；批次登记收到 {counts['received']}、入库 {counts['accepted']}、"
+            f"退回 {counts['rejected']}"
+        )
 
 
 def read_watermark(engine: Engine, dataset_id: str, department_id: str) -> str | None:
@@ -184,7 +278,8 @@ def load_batch_parts(
 
     A batch whose records are already there (same content fingerprint) is not loaded
     again; the file is logged as a duplicate of it. ``batch`` holds the delivery_batch
-    columns; ``parts()`` yields (accepted, refused) frames carrying source_row and the
+    columns; ``parts()`` yields (accepted, refused) frames (or Arrow tables: the
+    accepted are then COPYed from Arrow on PostgreSQL) carrying source_row and the
     dataset's Chinese field names, and may be called twice (refusals the delivery
     corrects are matched in a second pass). A pulled delivery's ``batch["watermark"]``
     advances its source's watermark in the same transaction."""
@@ -197,11 +292,13 @@ def load_batch_parts(
         with engine.begin() as conn:
             existing = find_batch(conn, batch["dataset_id"], batch["content_sha256"])
             if existing is not None:
-                _record_file(conn, batch, existing["batch_id"], "duplicate")
+                _record_file(conn, dataset, batch, existing["batch_id"], "duplicate")
+                # The same records: the batch they matched must hold as many as came now.
+                reconcile_batch(conn, dataset.table, existing["batch_id"], batch["received"])
                 _advance_watermark(conn, batch, existing["batch_id"])
                 return _already(existing)
             conn.execute(sa.text(statement("queries/insert_delivery_batch")), _batch_columns(batch))
-            _record_file(conn, batch, batch["batch_id"], "loaded")
+            _record_file(conn, dataset, batch, batch["batch_id"], "loaded")
             days: Counter[str] = Counter()
             accepted_n = refused_n = 0
             for accepted, refused in parts():
@@ -209,23 +306,45 @@ def load_batch_parts(
                 _insert_refused(conn, dataset, batch["batch_id"], refused)
                 _count_delivery_days(days, batch, accepted, refused)
                 accepted_n, refused_n = accepted_n + len(accepted), refused_n + len(refused)
-            if accepted_n != batch["accepted"] or refused_n != batch["rejected"]:
-                raise WarehouseError(f"批次 {batch['batch_id']} 的明细与计数不一致")  # rolls it all back
+            if accepted_n != batch["accepted"] or refused_n != batch["rejected"]:  # rolls it all back
+                raise WarehouseError(
+                    f"批次 {batch['batch_id']} 的明细与计数不一致：明细入库 {accepted_n}、退回 {refused_n}，"
+                    f"校验结果入库 {batch['accepted']}、退回 {batch['rejected']}"
+                )
+            # What the tables now hold for the batch, counted back before it commits.
+            reconcile_batch(conn, dataset.table, batch["batch_id"], batch["received"])
             _insert_issues(conn, batch["batch_id"], issues)
             _insert_delivery_days(conn, batch, days)
             _close_corrected_refusals(conn, dataset, batch, (a for a, _ in parts()))
             _advance_watermark(conn, batch, batch["batch_id"])
-    except sa.exc.IntegrityError:
+    except sa.exc.IntegrityError as exc:
         # Another run loaded the same records between our look and our insert.
         with engine.begin() as conn:
             existing = find_batch(conn, batch["dataset_id"], batch["content_sha256"])
             if existing is None:
-                raise
-            _record_file(conn, batch, existing["batch_id"], "duplicate")
+                raise without_values(exc) from None
+            _record_file(conn, dataset, batch, existing["batch_id"], "duplicate")
         return _already(existing)
+    except sa.exc.DBAPIError as exc:
+        raise without_values(exc) from None
     return LoadResult(
         batch["batch_id"], "loaded", batch["received"], batch["accepted"], batch["rejected"]
     )
+
+
+def without_values(exc: sa.exc.DBAPIError) -> sa.exc.DBAPIError:
+    """The same error (same class: an IntegrityError stays one) said without the record it
+    choked on: PostgreSQL adds the failing row and the COPY line (an ID number, a name) to
+    its message, which would land in the task's log. The first line names the column and
+    the constraint, which is what an operator needs."""
+    text = str(exc.orig if exc.orig is not None else exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    try:
+        orig = type(exc.orig)(first)
+    except Exception:  # a driver error class that will not take a message
+        orig = RuntimeError(first)
+    return type(exc)(exc.statement, None, orig, hide_parameters=True,
+                     connection_invalidated=exc.connection_invalidated)
 
 
 _BATCH_COLUMNS = (
@@ -346,10 +465,59 @@ def _copy(conn, sql: str, rows) -> None:
         raise sa.exc.DBAPIError.instance(sql, None, exc, dbapi.Error, dialect=conn.dialect) from exc
 
 
-def _insert_records(conn, dataset: Dataset, batch_id: str, frame: pd.DataFrame) -> None:
-    if frame.empty:
+def _is_arrow(records) -> bool:
+    return not isinstance(records, pd.DataFrame)
+
+
+def _frame_of(records) -> pd.DataFrame:
+    """A part as a frame (the load also takes Arrow tables: see ``load_batch_parts``)."""
+    if _is_arrow(records):
+        from creditpipe.delivery import table_frame
+
+        return table_frame(records)
+    return records
+
+
+def _copy_arrow(conn, table: str, columns: tuple[str, ...], arrays: list, rows_per_write: int = 50_000) -> None:
+    """COPY … FROM STDIN (FORMAT csv), the CSV written by Arrow's writer: every text is
+    quoted (quotes doubled, so tabs, line breaks and backslashes need nothing), a null is
+    an empty unquoted field, which is PostgreSQL's NULL in CSV, and "" stays an empty text.
+    Psycopg's ``write_row`` costs a Python call per row, several times what COPY costs."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    frame = pa.table({f"c{i}": a for i, a in enumerate(arrays)})
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
+    dbapi = conn.dialect.loaded_dbapi
+    raw_conn = conn.connection.driver_connection  # the psycopg connection, in the load's transaction
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    try:
+        with raw_conn.cursor() as cur, cur.copy(sql) as copy:
+            for start in range(0, frame.num_rows, rows_per_write):
+                buffer = io.BytesIO()
+                pacsv.write_csv(frame.slice(start, rows_per_write), buffer, options)
+                copy.write(buffer.getbuffer())
+    except dbapi.Error as exc:
+        raise sa.exc.DBAPIError.instance(sql, None, exc, dbapi.Error, dialect=conn.dialect) from exc
+
+
+def _insert_records(conn, dataset: Dataset, batch_id: str, frame) -> None:
+    if len(frame) == 0:
         return
     columns = ("batch_id", "source_row", *(f.column for f in dataset.fields))
+    if _is_arrow(frame) and _copies(conn):
+        import pyarrow as pa
+
+        n = len(frame)
+        names = set(frame.column_names)
+        arrays = [pa.array([batch_id] * n, pa.string()), frame.column(ROW_ID)]
+        arrays += [frame.column(f).cast(pa.string()) if f in names else pa.nulls(n, pa.string())
+                   for f in dataset.field_names]
+        _copy_arrow(conn, dataset.table, columns, arrays)
+        return
+    frame = _frame_of(frame)
     sql = (
         f"INSERT INTO {dataset.table} ({', '.join(columns)}) "
         f"VALUES ({', '.join(':' + c for c in columns)})"
@@ -388,7 +556,9 @@ def _close_corrected_refusals(conn, dataset: Dataset, batch: dict, accepted_part
     waiting = {r["business_key"] for r in open_rows}
     keys: set = set()
     for accepted in accepted_parts:
-        if not accepted.empty:
+        if len(accepted) and _is_arrow(accepted):
+            keys |= _waiting_keys_in(dataset, accepted, waiting)
+        elif len(accepted):
             keys |= waiting.intersection(_business_keys(dataset, accepted))
     # Corrected when the department delivered the correction (not when we processed it):
     # a month's figures as of a day then do not depend on when the platform ran.
@@ -402,6 +572,22 @@ def _close_corrected_refusals(conn, dataset: Dataset, batch: dict, accepted_part
     return len(closing)
 
 
+def _waiting_keys_in(dataset: Dataset, table, waiting: set) -> set:
+    """``business_key`` (parts stripped, joined by |, none when a part is blank) of an
+    Arrow part's records, kept only where an open refusal waits for it, by Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts = []
+    for f in dataset.business_key:
+        column = table.column(f) if f in table.column_names else pa.nulls(len(table), pa.string())
+        stripped = pc.utf8_trim_whitespace(column.cast(pa.string()))
+        parts.append(pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped))
+    keys = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "|")  # null if any is
+    hit = pc.is_in(keys, value_set=pa.array(sorted(waiting), pa.string()))
+    return set(pc.filter(keys, hit).to_pylist())
+
+
 _DAY_COLUMNS = ("batch_id", "delivery_day", "records")
 
 
@@ -409,6 +595,17 @@ def _count_delivery_days(days: Counter, batch: dict, accepted: pd.DataFrame, ref
     """The days the records were made available (quality.PUBLISHED), for timeliness."""
     fallback = str(batch["delivered_at"])[:10]
     for frame in (accepted, refused):
+        if _is_arrow(frame):  # counted by Arrow: a million records are a few dozen days
+            import pyarrow.compute as pc
+
+            if PUBLISHED not in frame.column_names:
+                days[fallback] += len(frame)
+                continue
+            column = frame.column(PUBLISHED)
+            days[fallback] += column.null_count
+            for entry in pc.value_counts(pc.utf8_slice_codeunits(column.drop_null(), 0, 10)).to_pylist():
+                days[entry["values"]] += entry["counts"]
+            continue
         if PUBLISHED not in frame.columns:
             days[fallback] += len(frame)
             continue

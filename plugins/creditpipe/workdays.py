@@ -36,6 +36,11 @@ class WorkingCalendar:
         return year in self.overrides or _library_knows(year)
 
     def is_working_day(self, day: dt.date) -> bool:
+        if not self.is_official(day.year):
+            self.assumed_years.add(day.year)
+        return self._working(day)
+
+    def _working(self, day: dt.date) -> bool:
         if day.year in self.overrides:
             o = self.overrides[day.year]
             if day in o["holidays"]:
@@ -45,8 +50,33 @@ class WorkingCalendar:
             return day.weekday() < 5
         if _library_knows(day.year):
             return _library_workday(day)
-        self.assumed_years.add(day.year)
         return day.weekday() < 5
+
+    def working_days_between_many(self, starts, ends):
+        """``working_days_between`` of many pairs at once: ``starts`` and ``ends`` are day
+        numbers (days since 1970-01-01, numpy int64); one pass over the days they span, and
+        a running count, instead of a walk per pair."""
+        import numpy as np
+
+        starts, ends = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+        out = np.zeros(len(starts), dtype=np.int64)
+        spans = ends > starts
+        if not spans.any():
+            return out
+        lo, hi = int(starts[spans].min()), int(ends[spans].max())
+        epoch = dt.date(1970, 1, 1)
+        first = epoch + dt.timedelta(days=lo + 1)
+        working = np.fromiter((self._working(first + dt.timedelta(days=k)) for k in range(hi - lo)),
+                              dtype=bool, count=hi - lo)
+        running = np.concatenate([[0], np.cumsum(working)])  # running[k]: working days in (lo, lo + k]
+        out[spans] = running[ends[spans] - lo] - running[starts[spans] - lo]
+        # The years a day-by-day count would have judged by weekends alone.
+        for year in range(first.year, (epoch + dt.timedelta(days=hi)).year + 1):
+            if not self.is_official(year):
+                y0, y1 = (dt.date(year, 1, 1) - epoch).days, (dt.date(year, 12, 31) - epoch).days
+                if (spans & (starts < y1) & (ends >= y0)).any():
+                    self.assumed_years.add(year)
+        return out
 
     def add_working_days(self, day: dt.date, n: int) -> dt.date:
         """The n-th working day after ``day``."""

@@ -1,6 +1,6 @@
 -- Accepted 失信被执行人信息 records (法院), values as delivered, with lineage.
 CREATE TABLE IF NOT EXISTS rec_court_dishonest_debtor (
-    batch_id            TEXT NOT NULL REFERENCES delivery_batch (batch_id),
+    batch_id            TEXT NOT NULL,  -- the batch (no FOREIGN KEY: see below)
     source_row          INTEGER NOT NULL,
     debtor_name         TEXT NOT NULL,
     case_no             TEXT NOT NULL,
@@ -21,3 +21,6 @@ CREATE TABLE IF NOT EXISTS rec_court_dishonest_debtor (
     published_date      TEXT NOT NULL,
     PRIMARY KEY (batch_id, source_row)
 )
+-- No FOREIGN KEY to delivery_batch: PostgreSQL checks one row by row, which halves the
+-- speed of a COPY; the batch row is written in the same transaction, and reconcile_batch
+-- counts the batch's rows back before it commits.

@@ -1,11 +1,33 @@
--- 归集日志 of files: every file seen, by its bytes, and the batch its records went to.
--- A file listed here is never collected again.
+-- 归集日志 (collection log): one row per delivery, whatever its channel — a file dropped in
+-- a landing folder, or a pull from an API or a front-end database (staged as a JSON-lines
+-- file) — and whatever became of it: loaded as a batch, a duplicate of records already
+-- loaded (the batch it matched), or unreadable (quarantined, the reason kept). Its counts are
+-- the delivery's own, and add up; an unreadable file has none. A file loaded or logged as a
+-- duplicate is known by its bytes and never collected again.
 CREATE TABLE IF NOT EXISTS delivered_file (
-    dataset_id   TEXT NOT NULL,
-    file_sha256  TEXT NOT NULL,
-    file_name    TEXT NOT NULL,
-    batch_id     TEXT NOT NULL REFERENCES delivery_batch (batch_id),
-    outcome      TEXT NOT NULL CHECK (outcome IN ('loaded', 'duplicate')),
-    recorded_at  TEXT NOT NULL,
-    PRIMARY KEY (dataset_id, file_sha256)
+    dataset_id       TEXT NOT NULL,
+    file_sha256      TEXT NOT NULL,
+    file_name        TEXT NOT NULL,
+    department_id    TEXT NOT NULL,
+    channel          TEXT NOT NULL CHECK (channel IN ('landing', 'api', 'database')),
+    source           TEXT NOT NULL,
+    request          TEXT,
+    content_sha256   TEXT,
+    batch_id         TEXT REFERENCES delivery_batch (batch_id),
+    outcome          TEXT NOT NULL CHECK (outcome IN ('loaded', 'duplicate', 'unreadable')),
+    reason           TEXT,
+    delivered_at     TEXT NOT NULL,
+    delivered_month  TEXT NOT NULL,
+    recorded_at      TEXT NOT NULL,
+    received         INTEGER,
+    accepted         INTEGER,
+    rejected         INTEGER,
+    PRIMARY KEY (dataset_id, file_sha256),
+    CONSTRAINT delivered_file_accounted CHECK (
+        (outcome = 'unreadable' AND batch_id IS NULL AND content_sha256 IS NULL
+         AND received IS NULL AND accepted IS NULL AND rejected IS NULL)
+        OR (outcome <> 'unreadable' AND batch_id IS NOT NULL AND content_sha256 IS NOT NULL
+            AND received IS NOT NULL AND accepted IS NOT NULL AND rejected IS NOT NULL
+            AND received = accepted + rejected)
+    )
 )
