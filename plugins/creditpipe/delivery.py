@@ -12,6 +12,7 @@ import json
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -459,6 +460,19 @@ def csv_encoding(path: Path) -> str:
     return _scan_csv(path).encoding
 
 
+def _scan_csv(path: Path) -> "_CsvScan":
+    """``_scan_of`` remembered for the file as it is now (split_delivery reads the file and
+    then asks its encoding: one pass over the bytes, not two)."""
+    path = Path(path)
+    stat = path.stat()
+    return _scan_cached(str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+@lru_cache(maxsize=8)
+def _scan_cached(path: str, size: int, mtime_ns: int, inode: int) -> "_CsvScan":
+    return _scan_of(Path(path))
+
+
 @dataclass
 class _CsvScan:
     encoding: str
@@ -489,7 +503,7 @@ def _stray_quotes(data: bytes) -> bool:
     return bool(loose.any())
 
 
-def _scan_csv(path: Path) -> _CsvScan:
+def _scan_of(path: Path) -> _CsvScan:
     """One pass over the bytes: the encoding (UTF-8 checked by Arrow's validator block by
     block, cut after a line feed — never inside a UTF-8 or GB18030 character — else the
     first of ENCODINGS Python decodes the whole file in) and whether the quotes balance."""
