@@ -45,7 +45,9 @@ def _append_row(sheet, values) -> None:
         if isinstance(value, str) and len(value) > EXCEL_CELL_CHARS:
             value = _cut(value)
         if isinstance(value, str) and value.startswith("="):
-            value = Cell(sheet, value=value)
+            # Placed (row 1, column 1) only so that openpyxl's write-only sheets, which try
+            # a Cell as a value first and name it in the error, can; append places it.
+            value = Cell(sheet, row=1, column=1, value=value)
             value.data_type = "s"
         cells.append(value)
     sheet.append(cells)
@@ -110,20 +112,22 @@ def write_rejection_notice(
     out_dir: Path,
     extra_columns: list[str] = (),
 ) -> Path:
+    """The notice workbook, written row by row (openpyxl's write-only mode): a delivery
+    with a hundred thousand refusals would otherwise hold millions of cell objects."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / NOTICE_XLSX
-    book = Workbook()
+    book = Workbook(write_only=True)
     summary = verdict.summary()
     bold = Font(bold=True)
     head_fill = PatternFill("solid", fgColor="DDEBF7")
     wrap = Alignment(wrap_text=True, vertical="top")
 
-    info = book.active
-    info.title = "说明"
+    info = book.create_sheet("说明")
     lines = [
         ("数据退回通知", ""),
         ("报送部门", department.name),
@@ -142,28 +146,32 @@ def write_rejection_notice(
     ]
     if extra_columns:
         lines.append(("非标准列", extra_columns_text(extra_columns)))
-    for label, value in lines:
-        _append_row(info, [label, value])
-    info["A1"].font = Font(bold=True, size=14)
-    for row in info.iter_rows(min_row=2, max_col=1):
-        row[0].font = bold
     info.column_dimensions["A"].width = 18
     info.column_dimensions["B"].width = 90
-    for row in info.iter_rows(min_row=12, max_row=len(lines), min_col=2, max_col=2):
-        row[0].alignment = wrap
+    for n, (label, value) in enumerate(lines, start=1):
+        head = WriteOnlyCell(info, value=label)
+        head.font = Font(bold=True, size=14) if n == 1 else bold
+        text = _cell(info, value)
+        if n >= 12:
+            text.alignment = wrap
+        info.append([head, text])
 
     def table(title: str, frame: pd.DataFrame, widths: dict[str, int]) -> None:
         sheet = book.create_sheet(title)
-        sheet.append(list(frame.columns))
-        for cell in sheet[1]:
-            cell.font, cell.fill = bold, head_fill
-        for rec in frame.itertuples(index=False):
-            _append_row(sheet, [None if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in rec])
         for i, name in enumerate(frame.columns, start=1):
             sheet.column_dimensions[get_column_letter(i)].width = widths.get(name, 16)
         sheet.freeze_panes = "B2"
+        header = []
+        for name in frame.columns:
+            cell = WriteOnlyCell(sheet, value=name)
+            cell.font, cell.fill = bold, head_fill
+            header.append(cell)
+        sheet.append(header)
+        for rec in frame.itertuples(index=False):
+            _append_row(sheet, [None if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else v
+                                for v in rec])
         if len(frame):
-            sheet.auto_filter.ref = sheet.dimensions
+            sheet.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{len(frame) + 1}"
 
     issues = verdict.issues.rename(
         columns={ROW_ID: "行号", "field": "字段", "rule": "规则", "severity": "级别",
@@ -183,6 +191,18 @@ def write_rejection_notice(
     table("退回记录", refused, {"退回原因": 60})
     book.save(path)
     return path
+
+
+def _cell(sheet, value):
+    """One cell as ``_append_row`` writes it (text that looks like a formula stays text)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if isinstance(value, str) and len(value) > EXCEL_CELL_CHARS:
+        value = _cut(value)
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    return cell
 
 
 def extra_columns_text(extra_columns: list[str]) -> str:
