@@ -29,7 +29,6 @@ from creditpipe.notice import (
 )
 from creditpipe.quality import ISSUE_COLUMNS, ROW_ID, Verdict
 from creditpipe.warehouse import (
-    WarehouseError,
     apply_schema,
     batch_id_for,
     connect,
@@ -299,6 +298,10 @@ def merge_chunks(chunks: list[dict], judged: list[dict], home=None) -> dict:
     """One delivery's chunks merged: the whole-delivery rules over every chunk's keys, each
     problem said once; the batch written to the work folder as ``check_file`` always did.
     ``judged`` may hold other deliveries' chunks (the DAG passes them all)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from creditpipe.delivery import text_frame
     from creditpipe.quality import _compiled_rows, _finish, whole_delivery_rules
 
     if not chunks or chunks[0].get("status") != "split":
@@ -314,9 +317,9 @@ def merge_chunks(chunks: list[dict], judged: list[dict], home=None) -> dict:
     rows = [r for frame in raw for r in frame.where(frame.notna(), None).to_dict("records")]
     for r in rows:
         r["_pair"] = tuple(json.loads(r["_pair"])) if r.get("_pair") else None
-    keys = pd.concat([pd.read_parquet(j["keys"]) for j in mine], ignore_index=True)
-    keys = keys.astype({c: object for c in keys.columns if c != ROW_ID})
-    keys = keys.where(keys.notna(), None)
+    # Every chunk's key columns as Arrow-backed text (no Python object per key: ten million
+    # keys as objects were gigabytes).
+    keys = text_frame(pa.concat_tables([pq.read_table(j["keys"]) for j in mine]))
     if len(keys):
         rows += _compiled_rows(keys, dataset.suite, day, whole_delivery_rules(dataset.suite))
     issues = _finish(rows)
