@@ -69,11 +69,15 @@ def test_progress_reaches_the_end_and_an_empty_file_is_refused(tmp_path):
         list(iter_chunks(empty, dataset))
 
 
+@pytest.mark.parametrize("keys_per_bucket", [500_000, 7], ids=["one bucket", "13 buckets"])
 @pytest.mark.parametrize("dataset_id,department", [("market.admin_penalty", "market"), ("court.dishonest_debtor", "court")])
-def test_the_dags_chunks_merge_to_the_single_pass_verdict(tmp_path, monkeypatch, dataset_id, department):
+def test_the_dags_chunks_merge_to_the_single_pass_verdict(tmp_path, monkeypatch, dataset_id, department, keys_per_bucket):
     """What the ingest DAG's mapped tasks do (split → check_chunk per chunk → merge_chunks),
-    with chunks judged in any order, equals one pass over the file."""
-    from creditpipe import pipeline
+    with chunks judged in any order, equals one pass over the file — also when the keys are
+    judged a hash bucket at a time (a duplicate's two copies lie in different chunks)."""
+    from creditpipe import pipeline, quality
+
+    monkeypatch.setattr(quality, "KEYS_PER_BUCKET", keys_per_bucket)
 
     dataset = load_catalog().dataset(dataset_id)
     path, _ = delivery_file(tmp_path, dataset_id, department)

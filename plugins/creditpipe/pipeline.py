@@ -269,7 +269,9 @@ def check_chunk(chunk: dict) -> dict:
     import pyarrow.parquet as pq
 
     from creditpipe.delivery import text_frame
-    from creditpipe.quality import _compiled_rows, key_columns, per_record_rules
+    from creditpipe.quality import (
+        _compiled_rows, key_bucket, key_buckets, per_record_rules, rule_columns, whole_delivery_rules,
+    )
 
     if chunk.get("status") != "split":
         return chunk
@@ -280,11 +282,21 @@ def check_chunk(chunk: dict) -> dict:
     frame = text_frame(pq.read_table(chunk["part"]))
     rows = _compiled_rows(frame, dataset.suite, day, per_record_rules(dataset.suite)) if len(frame) else []
     stem = Path(chunk["part"]).with_suffix("")
-    issues_path, keys_path = f"{stem}.issues.parquet", f"{stem}.keys.parquet"
+    issues_path, keys_path = f"{stem}.issues.parquet", Path(f"{stem}.keys")
     _raw_issues(rows).to_parquet(issues_path, index=False)
-    frame[key_columns(dataset.suite)].to_parquet(keys_path, index=False)
+    # Each whole-delivery rule's columns, split by a hash of its key into buckets: equal
+    # keys share a bucket, so the merge judges a bucket at a time (memory: one bucket's).
+    if keys_path.exists():
+        shutil.rmtree(keys_path)
+    keys_path.mkdir()
+    buckets = key_buckets(manifest["received"])
+    for n, rule in enumerate(whole_delivery_rules(dataset.suite)):
+        columns = rule_columns(rule)
+        bucket = key_bucket(frame, rule, buckets)
+        for b in range(buckets):
+            frame.loc[bucket == b, columns].to_parquet(keys_path / f"r{n}_b{b}.parquet", index=False)
     return {"status": "judged", "manifest": chunk["manifest"], "index": chunk["index"],
-            "issues": issues_path, "keys": keys_path, "records": len(frame)}
+            "issues": issues_path, "keys": str(keys_path), "records": len(frame)}
 
 
 def _raw_issues(rows: list[dict]) -> pd.DataFrame:
@@ -302,7 +314,7 @@ def merge_chunks(chunks: list[dict], judged: list[dict], home=None) -> dict:
     import pyarrow.parquet as pq
 
     from creditpipe.delivery import text_frame
-    from creditpipe.quality import _compiled_rows, _finish, whole_delivery_rules
+    from creditpipe.quality import _compiled_rows, _finish, key_buckets, whole_delivery_rules
 
     if not chunks or chunks[0].get("status") != "split":
         return chunks[0] if chunks else {"status": "empty"}
@@ -317,11 +329,13 @@ def merge_chunks(chunks: list[dict], judged: list[dict], home=None) -> dict:
     rows = [r for frame in raw for r in frame.where(frame.notna(), None).to_dict("records")]
     for r in rows:
         r["_pair"] = tuple(json.loads(r["_pair"])) if r.get("_pair") else None
-    # Every chunk's key columns as Arrow-backed text (no Python object per key: ten million
-    # keys as objects were gigabytes).
-    keys = text_frame(pa.concat_tables([pq.read_table(j["keys"]) for j in mine]))
-    if len(keys):
-        rows += _compiled_rows(keys, dataset.suite, day, whole_delivery_rules(dataset.suite))
+    # Each whole-delivery rule over every chunk's keys, a bucket at a time (check_chunk),
+    # as Arrow-backed text: ten million keys at once were gigabytes.
+    for n, rule in enumerate(whole_delivery_rules(dataset.suite)):
+        for b in range(key_buckets(manifest["received"])):
+            keys = text_frame(pa.concat_tables([pq.read_table(Path(j["keys"]) / f"r{n}_b{b}.parquet") for j in mine]))
+            if len(keys):
+                rows += _compiled_rows(keys, dataset.suite, day, [rule])
     issues = _finish(rows)
     # The records stay in the chunks' parts: the load streams them, part by part.
     verdict = Verdict(pd.DataFrame(columns=[ROW_ID]), issues, total=manifest["received"])

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from creditpipe.identifiers import (
@@ -197,6 +198,31 @@ def per_record_rules(suite_name: str) -> list[dict]:
 
 def whole_delivery_rules(suite_name: str) -> list[dict]:
     return [e for e in load_suite_document(suite_name)["expectations"] if e["type"] in WHOLE_DELIVERY_RULES]
+
+
+# Keys per bucket when a delivery's uniqueness rules are judged a bucket at a time.
+KEYS_PER_BUCKET = 500_000
+
+
+def key_buckets(received: int) -> int:
+    return max(1, -(-int(received) // KEYS_PER_BUCKET))
+
+
+def rule_columns(expectation: dict) -> list[str]:
+    """What a whole-delivery rule reads: the row id, its columns, its condition's columns."""
+    columns = [*expectation_columns(expectation)]
+    columns += sorted(_condition_columns(expectation["kwargs"].get("row_condition")) - set(columns))
+    return [ROW_ID, *columns]
+
+
+def key_bucket(records: pd.DataFrame, expectation: dict, buckets: int) -> np.ndarray:
+    """Each record's bucket for the rule: a hash of the rule's columns, so equal keys (and
+    equal missing keys) always share one, whichever chunk they are in."""
+    columns = expectation_columns(expectation)
+    if buckets == 1 or records.empty:
+        return np.zeros(len(records), dtype=np.int64)
+    hashed = pd.util.hash_pandas_object(records[columns].astype(object), index=False).to_numpy()
+    return (hashed % np.uint64(buckets)).astype(np.int64)
 
 
 def key_columns(suite_name: str) -> list[str]:
