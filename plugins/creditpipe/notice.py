@@ -89,17 +89,15 @@ def write_rejections_json(verdict: Verdict, dataset: Dataset, department: Depart
     records = {int(rec[ROW_ID]): {k: (None if v is None or (isinstance(v, float) and pd.isna(v)) else v)
                                   for k, v in rec.items() if k != ROW_ID}
                for rec in verdict.records[[ROW_ID, *fields]].to_dict("records")}
-    body = {
-        "dataset": dataset.id,
-        "department": department.id,
-        "file": file_name,
-        **verdict.summary(),
-        "records": [
-            {"source_row": row, "refused": row in refused, "record": records[row], "issues": found}
-            for row, found in sorted(by_row.items())
-        ],
-    }
-    path.write_text(json.dumps(body, ensure_ascii=False, indent=2), encoding="utf-8")
+    head = {"dataset": dataset.id, "department": department.id, "file": file_name, **verdict.summary()}
+    # Written record by record: the whole document as one string was the run's peak of
+    # memory for a delivery with a hundred thousand refusals.
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(json.dumps(head, ensure_ascii=False, indent=2)[:-2] + ',\n  "records": [')
+        for n, (row, found) in enumerate(sorted(by_row.items())):
+            entry = {"source_row": row, "refused": row in refused, "record": records[row], "issues": found}
+            out.write(("," if n else "") + "\n    " + json.dumps(entry, ensure_ascii=False))
+        out.write("\n  ]\n}\n")
     return path
 
 
