@@ -102,8 +102,11 @@ def test_column_kernels_equal_the_value_checks(values, as_of):
         is_valid_uscc,
     )
 
-    series = pd.Series(values, dtype=object)
-    assert rules.is_uscc(series).tolist() == [is_valid_uscc(v) for v in values]
-    assert rules.is_uscc_structure(series).tolist() == [has_valid_uscc_structure(v) for v in values]
-    assert rules.is_uscc_org_code(series).tolist() == [has_valid_embedded_org_code(v) for v in values]
-    assert rules.is_resident_id(series, as_of).tolist() == [is_valid_resident_id(v, as_of) for v in values]
+    # As object cells (Great Expectations' frames) and as Arrow-backed text (the pipeline's,
+    # whose bytes the kernels read from Arrow's buffer), sliced so the buffer has an offset.
+    arrow = pd.Series(["x", *values], dtype=pd.StringDtype("pyarrow")).iloc[1:].reset_index(drop=True)
+    for series in (pd.Series(values, dtype=object), arrow):
+        assert rules.is_uscc(series).tolist() == [is_valid_uscc(v) for v in values]
+        assert rules.is_uscc_structure(series).tolist() == [has_valid_uscc_structure(v) for v in values]
+        assert rules.is_uscc_org_code(series).tolist() == [has_valid_embedded_org_code(v) for v in values]
+        assert rules.is_resident_id(series, as_of).tolist() == [is_valid_resident_id(v, as_of) for v in values]

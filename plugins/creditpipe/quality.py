@@ -307,7 +307,8 @@ def _compiled_rows(records: pd.DataFrame, suite_name: str, delivery_date: dt.dat
         if len(positions) == 0:
             continue
         columns = expectation_columns(expectation)
-        hits = frame.iloc[positions][[ROW_ID, *columns]].to_dict("records")
+        # The columns first: taking rows of all thirty columns per rule cost seconds.
+        hits = frame[[ROW_ID, *columns]].iloc[positions].to_dict("records")
         rows.extend(_issues_of(_resolved(expectation, parameters), hits))
     return rows
 

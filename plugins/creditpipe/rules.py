@@ -28,13 +28,48 @@ DATE_SHAPES = (
 )
 # Several categories in one cell are separated by a semicolon or a comma (either width).
 TERM_SEPARATORS = re.compile(r"[;；,，]")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")  # ASCII digits: pandas reads no others as numbers
 
 
 def parse_dates(values: pd.Series) -> pd.Series:
-    """Dates that exist, as Timestamps; NaT for anything else."""
+    """Dates that exist, as Timestamps; NaT for anything else.
+
+    Cells of the canonical shape YYYY-MM-DD (nearly all of them) are read by numpy from
+    their bytes; the rest by shape through pandas (``_parse_dates_by_shape``). The two
+    agree on every canonical cell (tests/test_rules.py holds them to it)."""
     text = values.astype("string").str.strip()
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
+    lengths = _byte_lengths(text)
+    canonical = lengths == 10
+    if canonical.any():
+        b = _fixed_bytes(_arrow_text(text[canonical] if not canonical.all() else text), 10).astype(np.int64)
+        digits = (b >= 48) & (b <= 57)
+        shaped = digits[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1) & (b[:, 4] == 45) & (b[:, 7] == 45)
+        d = b - 48
+        year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
+        month, day = d[:, 5] * 10 + d[:, 6], d[:, 8] * 10 + d[:, 9]
+        real = shaped & _day_exists(year, month, day)  # pandas reads year 0000 too
+        months = (year - 1970) * 12 + np.clip(month, 1, 12) - 1
+        dates = (months.astype("datetime64[M]").astype("datetime64[D]") + (np.clip(day, 1, 31) - 1)).astype("datetime64[us]")
+        where = np.flatnonzero(canonical)
+        out[where[real]] = dates[real]
+        canonical[where[~shaped]] = False  # ten bytes of another shape (2026/10/22): by shape below
+    rest = ~canonical & text.notna().to_numpy()
+    if rest.any():
+        out[rest] = _parse_dates_by_shape(text[rest]).to_numpy()
+    return pd.Series(out, index=values.index)
+
+
+def _day_exists(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)]
+    month_days = month_days + ((month == 2) & leap)
+    return (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
+
+
+def _parse_dates_by_shape(text: pd.Series) -> pd.Series:
+    """Stripped text read by the first of ``DATE_SHAPES`` it has (pandas, any shape)."""
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
     for shape, fmt in DATE_SHAPES:
         hit = text.str.match(shape.pattern).fillna(False).astype(bool)
         if hit.any():
@@ -66,10 +101,16 @@ def is_not_after(values: pd.Series, limit: str | dt.date) -> pd.Series:
 
 
 def is_non_negative_number(values: pd.Series) -> pd.Series:
+    """A decimal number (sign, digits, one point) that is not below zero. Shaped text is
+    a number, so no conversion is needed: it is negative when it starts with a minus and
+    has a digit other than 0 (-0 and -0.00 are zero)."""
     text = values.astype("string").str.strip()
-    shaped = text.str.match(_NUMBER.pattern).fillna(False).astype(bool)
-    numbers = pd.to_numeric(text.where(shaped), errors="coerce")
-    return shaped & (numbers >= 0).fillna(False).astype(bool)
+    shaped = text.str.match(_NUMBER.pattern).fillna(False).to_numpy(dtype=bool)
+    negative = shaped & text.str.startswith("-").fillna(False).to_numpy(dtype=bool)
+    if negative.any():
+        zero = text[negative].str.fullmatch(r"-[0.]*").fillna(False).to_numpy(dtype=bool)
+        negative[np.flatnonzero(negative)[zero]] = False
+    return pd.Series(shaped & ~negative, index=values.index)
 
 
 def terms_in_set(values: pd.Series, allowed: list[str]) -> pd.Series:
@@ -105,27 +146,99 @@ WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
 
 
 def is_trimmed_single_line(values: pd.Series) -> pd.Series:
-    """No blank or full-width blank at either end, no line break inside. (Stripping is
-    pyarrow's and exact; a regex with ``$`` or ``\\s`` would fall back to Python per value.)"""
-    text = values.astype("string")
-    padded = text != text.str.strip(WHITESPACE)
-    broken = text.str.contains("[\r\n]", regex=True)
-    return ~(padded | broken).fillna(False).astype(bool)
+    """No blank or full-width blank at either end, no line break inside. Read from the
+    cells' UTF-8 bytes (``_padded_or_broken``); what is not Arrow text goes through
+    pandas' strip (a regex with ``$`` or ``\\s`` would fall back to Python per value)."""
+    if pd.api.types.infer_dtype(values, skipna=True) != "string":  # numbers in a test frame
+        text = values.astype("string")
+        padded = text != text.str.strip(WHITESPACE)
+        broken = text.str.contains("[\r\n]", regex=True)
+        return ~(padded | broken).fillna(False).astype(bool)
+    return pd.Series(~_padded_or_broken(_arrow_text(values)), index=values.index)
+
+
+_BLANK = np.zeros(0x3001, dtype=bool)  # code point → is it one of WHITESPACE
+_BLANK[[ord(c) for c in WHITESPACE]] = True
+# Bytes that begin, and bytes that end, a blank's UTF-8 (a cheap first look per cell).
+_BLANK_LEAD = np.zeros(256, dtype=bool)
+_BLANK_END = np.zeros(256, dtype=bool)
+for _c in WHITESPACE:
+    _BLANK_LEAD[_c.encode()[0]] = _BLANK_END[_c.encode()[-1]] = True
+
+
+def _padded_or_broken(cells) -> np.ndarray:
+    """Per cell of a valid UTF-8 Arrow string array: its first or last character is a
+    blank, or it holds a line break (missing cells: False). Every blank is at most three
+    bytes (U+3000), and 0x0A and 0x0D never occur inside a longer character, so the first
+    and last characters are decoded from at most three bytes each, and line breaks are
+    found by one pass over the bytes."""
+    import pyarrow as pa
+
+    n = len(cells)
+    out = np.zeros(n, dtype=bool)
+    if n == 0:
+        return out
+    wide = pa.types.is_large_string(cells.type)
+    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int64 if wide else np.int32, count=n + 1,
+                            offset=cells.offset * (8 if wide else 4)).astype(np.int64)
+    if offsets[n] == offsets[0]:
+        return out
+    data = np.frombuffer(cells.buffers()[2], dtype=np.uint8, count=int(offsets[n]))
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = np.flatnonzero(ends > starts)  # a missing cell has no bytes either
+    first, last = starts[filled], ends[filled] - 1
+
+    def at(i):
+        return data.take(i, mode="clip").astype(np.int32)
+
+    def blank(cp):
+        known = (cp >= 0) & (cp < len(_BLANK))
+        return known & _BLANK[np.where(known, cp, 0)]
+
+    # The first character, decoded from its lead byte where that byte can begin a blank.
+    maybe = _BLANK_LEAD[data.take(first)]
+    if maybe.any():
+        at0 = first[maybe]
+        b0, b1, b2 = at(at0), at(at0 + 1), at(at0 + 2)
+        lead = np.where(b0 < 0x80, b0,
+                        np.where(b0 >= 0xE0, ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F),
+                                 ((b0 & 0x1F) << 6) | (b1 & 0x3F)))  # no blank has four bytes
+        out[filled[maybe]] = blank(lead)
+    # The last character, back from the last byte (where it can end a blank) to its lead.
+    maybe = _BLANK_END[data.take(last)]
+    if maybe.any():
+        at0 = last[maybe]
+        z0, z1, z2 = at(at0), at(at0 - 1), at(at0 - 2)
+        tail = np.where(z0 < 0x80, z0,
+                        np.where(z1 >= 0xC0, ((z1 & 0x1F) << 6) | (z0 & 0x3F),
+                                 np.where((z2 >= 0xE0) & (z2 < 0xF0),
+                                          ((z2 & 0x0F) << 12) | ((z1 & 0x3F) << 6) | (z0 & 0x3F), -1)))
+        out[filled[maybe]] |= blank(tail)
+    body = data[offsets[0]:]
+    low = np.flatnonzero(body <= 0x0D)  # one pass; line breaks are among the few control bytes
+    breaks = low[(body[low] == 0x0A) | (body[low] == 0x0D)] + offsets[0]
+    if len(breaks):
+        out[np.searchsorted(offsets, breaks, side="right") - 1] = True
+    return out
 
 
 # The identifier checks run over whole columns as numpy arrays: a column of 18-character
-# codes becomes an (n, 18) array of code points, and a check character is a matrix product.
+# codes becomes an (n, 18) array of their bytes (read straight from Arrow's buffer), and a
+# check character is a weighted sum of looked-up byte values, a column at a time.
 # identifiers.py keeps the same checks one value at a time (for messages and the tests,
 # which hold the two to the same answers).
-_USCC_LUT = np.full(65536, -1, dtype=np.int64)  # code points of the BMP
+_USCC_LUT = np.full(256, -1, dtype=np.int64)  # byte → its index in the alphabet (ASCII only)
 for _i, _c in enumerate(USCC_ALPHABET):
     _USCC_LUT[ord(_c)] = _i
-_USCC_W = np.array(USCC_WEIGHTS, dtype=np.int64)
-_ORG_W = np.array(ORG_CODE_WEIGHTS, dtype=np.int64)
-_ID_W = np.array(ID_WEIGHTS, dtype=np.int64)
-_ID_CHECK = np.array([ord(c) for c in ID_CHECK], dtype=np.uint32)
-_ORG_CHECK = np.array([ord(c) for c in "0123456789X0"], dtype=np.uint32)  # 11 − Σ mod 11: 10 → X, 11 → 0
-_USCC_PAIRS = {a + k for a, kinds in USCC_ENTITY_TYPES.items() for k in kinds}
+_USCC_LUT_OK = _USCC_LUT >= 0
+# GB 11714's value of a character: 0–9, then A = 10 … Z = 35 (the alphabet has no others).
+_ORG_VALUE = np.array([b - 48 if 48 <= b <= 57 else b - 55 for b in range(256)], dtype=np.int64)
+_DIGIT_VALUE = np.arange(256, dtype=np.int64) - 48
+_ID_CHECK = np.array([ord(c) for c in ID_CHECK], dtype=np.int64)
+_ORG_CHECK = np.array([ord(c) for c in "0123456789X0"], dtype=np.int64)  # 11 − Σ mod 11: 10 → X, 11 → 0
+_USCC_PAIRS = np.array(sorted(ord(a) * 256 + ord(k) for a, kinds in USCC_ENTITY_TYPES.items() for k in kinds))
+_PROVINCE_NUMBERS = np.array(sorted(int(p) for p in PROVINCES))
+_RESIDENT_PROVINCES = np.array(sorted(int(p) for p in PROVINCES - {"10"}))
 
 
 def _text(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -137,58 +250,93 @@ def _text(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return values.astype("string"), is_text
 
 
-def _codepoints(text: pd.Series, width: int) -> np.ndarray:
-    """(n, width) code points of strings already known to be ``width`` long (BMP only)."""
-    if text.empty:
-        return np.zeros((0, width), dtype=np.uint32)
-    arr = np.array(text.tolist(), dtype=f"<U{width}")
-    return arr.view(np.uint32).reshape(len(arr), width)
+def _arrow_text(text: pd.Series):
+    """The Arrow string array behind Arrow-backed text (one chunk)."""
+    import pyarrow as pa
+
+    if not (isinstance(text.dtype, pd.StringDtype) and text.dtype.storage == "pyarrow"):
+        text = text.astype(pd.StringDtype("pyarrow"))
+    cells = pa.array(text.array)
+    return cells.combine_chunks() if isinstance(cells, pa.ChunkedArray) else cells
 
 
-def _shaped(values: pd.Series, pattern: str) -> tuple[pd.Series, np.ndarray]:
+def _byte_lengths(text: pd.Series) -> np.ndarray:
+    """Each cell's length in UTF-8 bytes (0 for a missing cell)."""
+    import pyarrow.compute as pc
+
+    return pc.binary_length(_arrow_text(text)).fill_null(0).to_numpy(zero_copy_only=False)
+
+
+def _fixed_bytes(cells, width: int) -> np.ndarray:
+    """(n, width) bytes of an Arrow string array whose every cell is ``width`` bytes: its
+    data buffer is then one run of n × width bytes, read as it is."""
+    import pyarrow as pa
+
+    n = len(cells)
+    if n == 0:
+        return np.zeros((0, width), dtype=np.uint8)
+    wide = pa.types.is_large_string(cells.type)
+    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int64 if wide else np.int32, count=n + 1,
+                            offset=cells.offset * (8 if wide else 4))
+    if cells.null_count or offsets[n] - offsets[0] != n * width:
+        raise ValueError(f"not {n} cells of {width} bytes")
+    return np.frombuffer(cells.buffers()[2], dtype=np.uint8, count=n * width, offset=int(offsets[0])).reshape(n, width)
+
+
+def _width_bytes(values: pd.Series, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the text cells that are ``width`` bytes long, and their bytes. A code
+    of ``width`` ASCII characters is among them; anything with a non-ASCII character has
+    a byte above 127, which no code alphabet holds."""
+    import pyarrow as pa
+
     text, is_text = _text(values)
-    shaped = is_text & text.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
-    return text, shaped
+    hit = is_text & (_byte_lengths(text) == width)
+    cells = _arrow_text(text)
+    if not hit.all():
+        cells = cells.filter(pa.array(hit))
+    return np.flatnonzero(hit), _fixed_bytes(cells, width)
 
 
-_USCC_PATTERN = "[0-9ABCDEFGHJKLMNPQRTUWXY]{18}"
+def uscc_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Where each value is 18 characters of the credit-code alphabet (a mask over the
+    values), and those codes' bytes as an (m, 18) array. The three credit-code rules
+    share it: the verdict engine computes it once per column."""
+    where, b = _width_bytes(values, 18)
+    good = _USCC_LUT_OK[b].all(axis=1) if len(b) else np.zeros(0, dtype=bool)
+    shaped = np.zeros(len(values), dtype=bool)
+    shaped[where[good]] = True
+    return shaped, b[good]
 
 
-def is_uscc(values: pd.Series) -> pd.Series:
-    text, shaped = _shaped(values, _USCC_PATTERN)
+def is_uscc(values: pd.Series, codes: tuple[np.ndarray, np.ndarray] | None = None) -> pd.Series:
+    shaped, b = codes if codes is not None else uscc_codes(values)
     ok = np.zeros(len(values), dtype=bool)
-    if shaped.any():
-        cp = _codepoints(text[shaped], 18)
-        total = _USCC_LUT[cp[:, :17]] @ _USCC_W
-        ok[shaped] = _USCC_LUT[cp[:, 17]] == (31 - total % 31) % 31
+    if len(b):
+        total = _weighted(_USCC_LUT, b[:, :17], USCC_WEIGHTS)
+        ok[shaped] = _USCC_LUT[b[:, 17]] == (31 - total % 31) % 31
     return pd.Series(ok, index=values.index)
 
 
-def is_uscc_structure(values: pd.Series) -> pd.Series:
+def is_uscc_structure(values: pd.Series, codes: tuple[np.ndarray, np.ndarray] | None = None) -> pd.Series:
     """Authority, entity type and division; codes of another shape are the check's to report."""
-    text, shaped = _shaped(values, _USCC_PATTERN)
+    shaped, b = codes if codes is not None else uscc_codes(values)
     ok = np.ones(len(values), dtype=bool)
-    if shaped.any():
-        t = text[shaped]
-        pair_ok = t.str.slice(0, 2).isin(_USCC_PAIRS).to_numpy(dtype=bool)
-        division = t.str.slice(2, 8)
-        division_ok = (division.str.fullmatch("[0-9]{6}").fillna(False)
-                       & division.str.slice(0, 2).isin(PROVINCES)).to_numpy(dtype=bool)
+    if len(b):
+        pair_ok = np.isin(b[:, 0].astype(np.int64) * 256 + b[:, 1], _USCC_PAIRS)
+        division = b[:, 2:8]
+        division_ok = ((division >= 48) & (division <= 57)).all(axis=1) & \
+            np.isin((b[:, 2].astype(np.int64) - 48) * 10 + (b[:, 3] - 48), _PROVINCE_NUMBERS)
         ok[shaped] = pair_ok & division_ok
     return pd.Series(ok, index=values.index)
 
 
-def is_uscc_org_code(values: pd.Series) -> pd.Series:
+def is_uscc_org_code(values: pd.Series, codes: tuple[np.ndarray, np.ndarray] | None = None) -> pd.Series:
     """The GB 11714 check of positions 9–17; codes of another shape pass (not this rule's)."""
-    text, shaped = _shaped(values, _USCC_PATTERN)
+    shaped, b = codes if codes is not None else uscc_codes(values)
     ok = np.ones(len(values), dtype=bool)
-    if shaped.any():
-        cp = _codepoints(text[shaped], 18).astype(np.int64)
-        body = cp[:, 8:16]
-        digit = (body >= 48) & (body <= 57)
-        vals = np.where(digit, body - 48, body - 55)  # A = 10 … Z = 35 (the alphabet has no others)
-        check = 11 - (vals @ _ORG_W) % 11
-        ok[shaped] = _ORG_CHECK[check] == cp[:, 16]
+    if len(b):
+        check = 11 - _weighted(_ORG_VALUE, b[:, 8:16], ORG_CODE_WEIGHTS) % 11
+        ok[shaped] = _ORG_CHECK[check] == b[:, 16]
     return pd.Series(ok, index=values.index)
 
 
@@ -196,29 +344,39 @@ def is_resident_id(values: pd.Series, as_of: str | dt.date | None = None) -> pd.
     """18 characters (a lowercase x is X), a province, a birth date that exists, is not
     before 1880 nor after ``as_of``, and the right check character."""
     limit = _as_date(as_of)
-    text, is_text = _text(values)
-    text = text.str.upper()
-    shaped = is_text & text.str.fullmatch("[0-9]{17}[0-9X]").fillna(False).to_numpy(dtype=bool)
+    where, b = _width_bytes(values, 18)
+    last = np.where(b[:, 17] == ord("x"), ord("X"), b[:, 17]).astype(np.uint8)
+    digits_ok = ((b[:, :17] - 48) < 10).all(axis=1)  # uint8: a byte below "0" wraps round
+    shaped = digits_ok & (((last - 48) < 10) | (last == ord("X")))
     ok = np.zeros(len(values), dtype=bool)
     if shaped.any():
-        t = text[shaped]
-        cp = _codepoints(t, 18).astype(np.int64)
-        digits = cp[:, :17] - 48
-        province = t.str.slice(0, 2).isin(PROVINCES - {"10"}).to_numpy(dtype=bool)
-        year = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
-        month = digits[:, 10] * 10 + digits[:, 11]
-        day = digits[:, 12] * 10 + digits[:, 13]
-        leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
-        month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)]
-        month_days = month_days + ((month == 2) & leap)
-        real = (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days) & (year >= 1)
+        b, last = b[shaped], last[shaped]
+
+        def number(first: int, width: int) -> np.ndarray:
+            out = np.zeros(len(b), dtype=np.int32)
+            for j in range(first, first + width):
+                out = out * 10 + (b[:, j].astype(np.int32) - 48)
+            return out
+
+        province = np.isin(number(0, 2), _RESIDENT_PROVINCES)
+        year, month, day = number(6, 4), number(10, 2), number(12, 2)
+        real = _day_exists(year, month, day) & (year >= 1)
         ymd = year * 10000 + month * 100 + day
         born_ok = real & (ymd >= 18800101)
         if limit is not None:
             born_ok &= ymd <= limit.year * 10000 + limit.month * 100 + limit.day
-        check_ok = _ID_CHECK[(digits @ _ID_W) % 11] == cp[:, 17]
-        ok[shaped] = province & born_ok & check_ok
+        check_ok = _ID_CHECK[_weighted(_DIGIT_VALUE, b[:, :17], ID_WEIGHTS) % 11] == last
+        ok[where[shaped]] = province & born_ok & check_ok
     return pd.Series(ok, index=values.index)
+
+
+def _weighted(values_of: np.ndarray, b: np.ndarray, weights) -> np.ndarray:
+    """Σ weight × value of each row's bytes, a column at a time (no (n, 18) array of
+    wide integers: the bytes stay bytes until each column is looked up)."""
+    total = np.zeros(len(b), dtype=np.int64)
+    for j, weight in enumerate(weights):
+        total += values_of[b[:, j]] * weight
+    return total
 
 
 def _as_date(value: str | dt.date | None) -> dt.date | None:

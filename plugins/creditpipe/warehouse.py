@@ -479,28 +479,75 @@ def _frame_of(records) -> pd.DataFrame:
 
 
 def _copy_arrow(conn, table: str, columns: tuple[str, ...], arrays: list, rows_per_write: int = 50_000) -> None:
-    """COPY … FROM STDIN (FORMAT csv), the CSV written by Arrow's writer: every text is
-    quoted (quotes doubled, so tabs, line breaks and backslashes need nothing), a null is
-    an empty unquoted field, which is PostgreSQL's NULL in CSV, and "" stays an empty text.
-    Psycopg's ``write_row`` costs a Python call per row, several times what COPY costs."""
-    import io
+    """COPY … FROM STDIN (FORMAT binary) from Arrow arrays: text columns from string
+    arrays, INTEGER columns from integer arrays (a record table's source_row).
 
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    frame = pa.table({f"c{i}": a for i, a in enumerate(arrays)})
-    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
+    Binary, because this machine's PostgreSQL spends a third of a CSV COPY parsing the
+    CSV (1 M penalty records: 12.1 s as CSV, 8.2 s as binary, server side alone); and
+    built by Arrow, because psycopg's ``write_row`` costs a Python call per row, several
+    times what COPY itself costs. See ``copy_binary_rows``."""
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT binary)"
     dbapi = conn.dialect.loaded_dbapi
     raw_conn = conn.connection.driver_connection  # the psycopg connection, in the load's transaction
-    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    n = len(arrays[0]) if arrays else 0
     try:
         with raw_conn.cursor() as cur, cur.copy(sql) as copy:
-            for start in range(0, frame.num_rows, rows_per_write):
-                buffer = io.BytesIO()
-                pacsv.write_csv(frame.slice(start, rows_per_write), buffer, options)
-                copy.write(buffer.getbuffer())
+            copy.write(COPY_BINARY_HEADER)
+            for start in range(0, n, rows_per_write):
+                copy.write(copy_binary_rows([a.slice(start, rows_per_write) for a in arrays]))
+            copy.write(COPY_BINARY_TRAILER)
     except dbapi.Error as exc:
         raise sa.exc.DBAPIError.instance(sql, None, exc, dbapi.Error, dialect=conn.dialect) from exc
+
+
+# PostgreSQL's binary COPY: a signature, 32-bit flags and header-extension length; each
+# tuple a 16-bit field count, then per field a 32-bit length (-1: NULL) and its bytes, all
+# big-endian; a 16-bit -1 ends the data.
+COPY_BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+COPY_BINARY_TRAILER = b"\xff\xff"
+
+
+def copy_binary_rows(arrays: list):
+    """The tuples of binary COPY for equal-length Arrow arrays, as one buffer: a string
+    array is sent as text (its UTF-8 bytes; a null as length -1), an integer array as
+    int4. Every row is joined by Arrow (``binary_join_element_wise``) from fixed-width
+    prefixes numpy builds and the arrays' own bytes, so no Python object per value."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(arrays[0])
+    if n == 0:
+        return b""
+
+    def fixed(values: np.ndarray, width: int):
+        """Each row's ``width`` big-endian bytes as a binary array."""
+        raw = pa.py_buffer(np.ascontiguousarray(values).tobytes())
+        return pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), n, [None, raw]).cast(pa.binary())
+
+    parts = [fixed(np.full(n, len(arrays), dtype=">i2"), 2)]
+    for array in arrays:
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        if pa.types.is_integer(array.type):
+            if array.null_count:
+                raise ValueError("binary COPY: an integer column holds nulls")
+            values = array.to_numpy()
+            if len(values) and (values.min() < -(2**31) or values.max() >= 2**31):
+                raise ValueError("binary COPY: an integer does not fit an INTEGER column")
+            pairs = np.empty((n, 2), dtype=">i4")
+            pairs[:, 0], pairs[:, 1] = 4, values
+            parts.append(fixed(pairs, 8))
+            continue
+        if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+            array = array.cast(pa.string())
+        data = array.cast(pa.binary()) if pa.types.is_string(array.type) else array.cast(pa.large_binary()).cast(pa.binary())
+        lengths = pc.binary_length(data).fill_null(-1).to_numpy().astype(">i4")
+        parts.append(fixed(lengths, 4))
+        parts.append(data.fill_null(b"") if data.null_count else data)
+    rows = pc.binary_join_element_wise(*parts, b"")
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32, count=n + 1, offset=rows.offset * 4)
+    return rows.buffers()[2][int(offsets[0]):int(offsets[n])]
 
 
 def _insert_records(conn, dataset: Dataset, batch_id: str, frame) -> None:
