@@ -16,8 +16,14 @@ from creditpipe.verdicts import re2_friendly
 
 
 def _arrow_text(values):
-    """Arrow-backed text as the pipeline has it, sliced so the buffers start at an offset."""
-    return pd.Series(["前置", *values], dtype=pd.StringDtype("pyarrow")).iloc[1:].reset_index(drop=True)
+    """Arrow-backed text as the pipeline has it: in two chunks (as read), the first at an
+    offset into its buffers."""
+    cells = pa.array(["前置", *values], pa.large_string()).slice(1)
+    half = len(values) // 2
+    chunked = pa.chunked_array([cells.slice(0, half), cells.slice(half)], pa.large_string())
+    series = pd.Series(pd.arrays.ArrowStringArray(chunked))
+    assert series.dtype == pd.StringDtype("pyarrow") and len(pa.array(series.array).chunks) == 2
+    return series
 
 
 _DATE_TEXT = st.one_of(
@@ -99,3 +105,35 @@ def test_patterns_made_re2_friendly_match_what_python_matches(pattern, text):
     assert bool(re.search(friendly, text)) == bool(re.search(pattern, text))
     # And pandas runs the friendly one in Arrow to the same answer.
     assert pd.Series([text], dtype=pd.StringDtype("pyarrow")).str.contains(friendly).tolist() == [bool(re.search(pattern, text))]
+
+
+_PLACEHOLDER_TEXT = st.one_of(
+    st.builds(lambda a, p, b: a + p + b, st.text(alphabet=_BLANKS + ["\u200b", "\ufeff", "\u180e"], max_size=3),
+              st.sampled_from(rules.PLACEHOLDERS), st.text(alphabet=_BLANKS + ["\u200b", "\ufeff"], max_size=3)),
+    st.text(max_size=10),
+    st.sampled_from(["NULL" + " " * 40, "　" * 10 + "无", "无效", "暂无信息", "N/A。", "--" * 5]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PLACEHOLDER_TEXT, min_size=1, max_size=30))
+def test_placeholders_found_by_length_and_edges_equal_stripping_every_cell(values):
+    expected = (~pd.Series(values, dtype="string").str.strip().isin(set(rules.PLACEHOLDERS))).tolist()
+    assert rules.is_not_placeholder(_arrow_text(values)).tolist() == expected
+    assert rules.is_not_placeholder(pd.Series(values, dtype=object)).tolist() == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), _DATE_TEXT,
+                          st.sampled_from(["2026-10-08T20:00:00Z", "2026-10-09T10:00:00", "2026-10-09 10:00:00+08:00",
+                                           "2026-10-8Z", " 2026-10-09 "])), min_size=1, max_size=20))
+def test_county_day_keeps_days_as_they_are(values):
+    from creditpipe.quality import county_day
+
+    day = county_day(pd.Series(values, dtype=object))
+    for value, got in zip(values, day):
+        if value is not None and rules.canonical_date_cells(pd.Series([value.strip()], dtype="string"))[0]:
+            assert got == value.strip()
+    # The general path over the same cells gives the same days.
+    mixed = county_day(pd.Series([*values, "2026-10-08T20:00:00Z"], dtype=object)).iloc[:-1]
+    assert [None if pd.isna(v) else v for v in mixed] == [None if pd.isna(v) else v for v in day]

@@ -25,6 +25,7 @@ from creditpipe.identifiers import (
     resident_id_check_char,
     uscc_check_char,
 )
+from creditpipe.rules import canonical_date_cells
 from creditpipe.settings import project_dir
 
 log = logging.getLogger(__name__)
@@ -278,6 +279,8 @@ def county_day(stamps: pd.Series) -> pd.Series:
     """A change time's day in county time: 2026-10-09T10:00:00 (county time, as the
     front-end databases give it) is the 9th; 2026-10-08T20:00:00Z is the 9th too."""
     text = stamps.astype("string").str.strip()
+    if (canonical_date_cells(text) | text.isna().to_numpy()).all():  # days already (the usual case)
+        return text
     day = text.str.slice(0, 10)
     zoned = text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).fillna(False).astype(bool)
     if zoned.any():

@@ -39,25 +39,41 @@ def parse_dates(values: pd.Series) -> pd.Series:
     agree on every canonical cell (tests/test_rules.py holds them to it)."""
     text = values.astype("string").str.strip()
     out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
-    lengths = _byte_lengths(text)
-    canonical = lengths == 10
-    if canonical.any():
-        b = _fixed_bytes(_arrow_text(text[canonical] if not canonical.all() else text), 10).astype(np.int64)
-        digits = (b >= 48) & (b <= 57)
-        shaped = digits[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1) & (b[:, 4] == 45) & (b[:, 7] == 45)
-        d = b - 48
-        year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
-        month, day = d[:, 5] * 10 + d[:, 6], d[:, 8] * 10 + d[:, 9]
-        real = shaped & _day_exists(year, month, day)  # pandas reads year 0000 too
-        months = (year - 1970) * 12 + np.clip(month, 1, 12) - 1
-        dates = (months.astype("datetime64[M]").astype("datetime64[D]") + (np.clip(day, 1, 31) - 1)).astype("datetime64[us]")
-        where = np.flatnonzero(canonical)
-        out[where[real]] = dates[real]
-        canonical[where[~shaped]] = False  # ten bytes of another shape (2026/10/22): by shape below
-    rest = ~canonical & text.notna().to_numpy()
+    where, year, month, day = _canonical_dates(text)
+    real = _day_exists(year, month, day)  # pandas reads year 0000 too
+    months = (year - 1970) * 12 + np.clip(month, 1, 12) - 1
+    dates = (months.astype("datetime64[M]").astype("datetime64[D]") + (np.clip(day, 1, 31) - 1)).astype("datetime64[us]")
+    out[where[real]] = dates[real]
+    rest = text.notna().to_numpy().copy()
+    rest[where] = False
     if rest.any():
         out[rest] = _parse_dates_by_shape(text[rest]).to_numpy()
     return pd.Series(out, index=values.index)
+
+
+def _canonical_dates(text: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Positions of the cells shaped YYYY-MM-DD (ten ASCII bytes) and their year, month
+    and day as numbers, read from the bytes a column at a time."""
+    where, b = _width_bytes(text, 10)
+    shaped = (b[:, 4] == 45) & (b[:, 7] == 45)
+    for j in (0, 1, 2, 3, 5, 6, 8, 9):
+        shaped &= (b[:, j] - 48) < 10  # uint8: a byte below "0" wraps round
+    b = b[shaped]
+
+    def number(*columns: int) -> np.ndarray:
+        out = np.zeros(len(b), dtype=np.int32)
+        for j in columns:
+            out = out * 10 + (b[:, j].astype(np.int32) - 48)
+        return out
+
+    return where[shaped], number(0, 1, 2, 3), number(5, 6), number(8, 9)
+
+
+def canonical_date_cells(values: pd.Series) -> np.ndarray:
+    """Where a cell (as it is, unstripped) is shaped YYYY-MM-DD."""
+    out = np.zeros(len(values), dtype=bool)
+    out[_canonical_dates(values)[0]] = True
+    return out
 
 
 def _day_exists(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -138,7 +154,18 @@ PLACEHOLDERS = ("NULL", "null", "Null", "None", "NONE", "nan", "NaN", "N/A", "n/
 
 
 def is_not_placeholder(values: pd.Series, placeholders=PLACEHOLDERS) -> pd.Series:
-    return ~values.astype("string").str.strip().isin(set(placeholders)).fillna(False).astype(bool)
+    """Not one of ``placeholders`` once stripped. Only a cell short enough, or with a blank
+    at an end, can be one: the others (most, in a text field) are not stripped at all."""
+    if pd.api.types.infer_dtype(values, skipna=True) != "string":
+        return ~values.astype("string").str.strip().isin(set(placeholders)).fillna(False).astype(bool)
+    cells = _arrow_text(values)
+    longest = max(len(p.encode()) for p in placeholders)
+    maybe = (_byte_lengths(values) <= longest) | _per_chunk(_edge_blank, cells)
+    hit = np.zeros(len(values), dtype=bool)
+    if maybe.any():
+        some = values[maybe] if not maybe.all() else values
+        hit[maybe] = some.str.strip().isin(set(placeholders)).fillna(False).to_numpy(dtype=bool)
+    return pd.Series(~hit, index=values.index)
 
 
 # Every character Python counts as whitespace (str.isspace), the full-width blank included.
@@ -154,7 +181,7 @@ def is_trimmed_single_line(values: pd.Series) -> pd.Series:
         padded = text != text.str.strip(WHITESPACE)
         broken = text.str.contains("[\r\n]", regex=True)
         return ~(padded | broken).fillna(False).astype(bool)
-    return pd.Series(~_padded_or_broken(_arrow_text(values)), index=values.index)
+    return pd.Series(~_per_chunk(_padded_or_broken, _arrow_text(values)), index=values.index)
 
 
 _BLANK = np.zeros(0x3001, dtype=bool)  # code point → is it one of WHITESPACE
@@ -168,22 +195,44 @@ for _c in WHITESPACE:
 
 def _padded_or_broken(cells) -> np.ndarray:
     """Per cell of a valid UTF-8 Arrow string array: its first or last character is a
-    blank, or it holds a line break (missing cells: False). Every blank is at most three
-    bytes (U+3000), and 0x0A and 0x0D never occur inside a longer character, so the first
-    and last characters are decoded from at most three bytes each, and line breaks are
-    found by one pass over the bytes."""
+    blank, or it holds a line break (missing cells: False). 0x0A and 0x0D never occur
+    inside a longer character, so line breaks are found by one pass over the bytes."""
+    out = _edge_blank(cells)
+    offsets, data = _offsets_and_data(cells)
+    if len(data) > offsets[0]:
+        body = data[offsets[0]:]
+        low = np.flatnonzero(body <= 0x0D)  # one pass; line breaks are among the few control bytes
+        breaks = low[(body[low] == 0x0A) | (body[low] == 0x0D)] + offsets[0]
+        if len(breaks):
+            out[np.searchsorted(offsets, breaks, side="right") - 1] = True
+    return out
+
+
+def _offsets_and_data(cells) -> tuple[np.ndarray, np.ndarray]:
+    """An Arrow string array's n + 1 offsets (int64) and its data bytes."""
     import pyarrow as pa
 
+    n = len(cells)
+    wide = pa.types.is_large_string(cells.type)
+    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int64 if wide else np.int32, count=n + 1,
+                            offset=cells.offset * (8 if wide else 4)).astype(np.int64)
+    data = cells.buffers()[2]
+    return offsets, (np.frombuffer(data, dtype=np.uint8, count=int(offsets[n])) if data is not None and offsets[n]
+                     else np.zeros(0, dtype=np.uint8))
+
+
+def _edge_blank(cells) -> np.ndarray:
+    """Per cell of a valid UTF-8 Arrow string array: its first or last character is a blank
+    (missing and empty cells: False). Every blank is at most three bytes (U+3000): the
+    first and last characters are decoded from at most three bytes each, and only where
+    their first or last byte can belong to a blank."""
     n = len(cells)
     out = np.zeros(n, dtype=bool)
     if n == 0:
         return out
-    wide = pa.types.is_large_string(cells.type)
-    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int64 if wide else np.int32, count=n + 1,
-                            offset=cells.offset * (8 if wide else 4)).astype(np.int64)
+    offsets, data = _offsets_and_data(cells)
     if offsets[n] == offsets[0]:
         return out
-    data = np.frombuffer(cells.buffers()[2], dtype=np.uint8, count=int(offsets[n]))
     starts, ends = offsets[:-1], offsets[1:]
     filled = np.flatnonzero(ends > starts)  # a missing cell has no bytes either
     first, last = starts[filled], ends[filled] - 1
@@ -214,11 +263,6 @@ def _padded_or_broken(cells) -> np.ndarray:
                                  np.where((z2 >= 0xE0) & (z2 < 0xF0),
                                           ((z2 & 0x0F) << 12) | ((z1 & 0x3F) << 6) | (z0 & 0x3F), -1)))
         out[filled[maybe]] |= blank(tail)
-    body = data[offsets[0]:]
-    low = np.flatnonzero(body <= 0x0D)  # one pass; line breaks are among the few control bytes
-    breaks = low[(body[low] == 0x0A) | (body[low] == 0x0D)] + offsets[0]
-    if len(breaks):
-        out[np.searchsorted(offsets, breaks, side="right") - 1] = True
     return out
 
 
@@ -251,13 +295,20 @@ def _text(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 
 def _arrow_text(text: pd.Series):
-    """The Arrow string array behind Arrow-backed text (one chunk)."""
+    """The Arrow string data behind Arrow-backed text, as it is (a chunked array: joining
+    the chunks would copy every column once per rule)."""
     import pyarrow as pa
 
     if not (isinstance(text.dtype, pd.StringDtype) and text.dtype.storage == "pyarrow"):
         text = text.astype(pd.StringDtype("pyarrow"))
     cells = pa.array(text.array)
-    return cells.combine_chunks() if isinstance(cells, pa.ChunkedArray) else cells
+    return cells if isinstance(cells, pa.ChunkedArray) else pa.chunked_array([cells], cells.type)
+
+
+def _per_chunk(kernel, cells, *args) -> np.ndarray:
+    """A kernel of one Arrow array run over each chunk, its results joined in order."""
+    parts = [kernel(chunk, *args) for chunk in cells.chunks]
+    return np.concatenate(parts) if parts else kernel(cells.combine_chunks(), *args)
 
 
 def _byte_lengths(text: pd.Series) -> np.ndarray:
@@ -294,7 +345,7 @@ def _width_bytes(values: pd.Series, width: int) -> tuple[np.ndarray, np.ndarray]
     cells = _arrow_text(text)
     if not hit.all():
         cells = cells.filter(pa.array(hit))
-    return np.flatnonzero(hit), _fixed_bytes(cells, width)
+    return np.flatnonzero(hit), _per_chunk(_fixed_bytes, cells, width).reshape(-1, width)
 
 
 def uscc_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -373,9 +424,10 @@ def is_resident_id(values: pd.Series, as_of: str | dt.date | None = None) -> pd.
 def _weighted(values_of: np.ndarray, b: np.ndarray, weights) -> np.ndarray:
     """Σ weight × value of each row's bytes, a column at a time (no (n, 18) array of
     wide integers: the bytes stay bytes until each column is looked up)."""
+    columns = np.ascontiguousarray(b.T)  # each character position contiguous
     total = np.zeros(len(b), dtype=np.int64)
     for j, weight in enumerate(weights):
-        total += values_of[b[:, j]] * weight
+        total += values_of[columns[j]] * weight
     return total
 
 

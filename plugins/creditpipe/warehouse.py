@@ -6,6 +6,7 @@ batch's rows go in with COPY, inside the same transaction as the rest of the loa
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from collections import Counter
@@ -489,12 +490,23 @@ def _copy_arrow(conn, table: str, columns: tuple[str, ...], arrays: list, rows_p
     sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT binary)"
     dbapi = conn.dialect.loaded_dbapi
     raw_conn = conn.connection.driver_connection  # the psycopg connection, in the load's transaction
+    from concurrent.futures import ThreadPoolExecutor
+
     n = len(arrays[0]) if arrays else 0
+
+    def encoded(start: int):
+        return copy_binary_rows([a.slice(start, rows_per_write) for a in arrays])
+
     try:
-        with raw_conn.cursor() as cur, cur.copy(sql) as copy:
+        # The next slice is encoded (Arrow, without the GIL) while PostgreSQL reads this one.
+        with raw_conn.cursor() as cur, cur.copy(sql) as copy, ThreadPoolExecutor(1) as encoder:
             copy.write(COPY_BINARY_HEADER)
-            for start in range(0, n, rows_per_write):
-                copy.write(copy_binary_rows([a.slice(start, rows_per_write) for a in arrays]))
+            starts = iter(range(0, n, rows_per_write))
+            pending = [encoder.submit(encoded, start) for start in itertools.islice(starts, 1)]
+            while pending:
+                data = pending.pop().result()
+                pending += [encoder.submit(encoded, start) for start in itertools.islice(starts, 1)]
+                copy.write(data)
             copy.write(COPY_BINARY_TRAILER)
     except dbapi.Error as exc:
         raise sa.exc.DBAPIError.instance(sql, None, exc, dbapi.Error, dialect=conn.dialect) from exc
