@@ -210,6 +210,29 @@ def test_rows_lost_on_the_way_fail_the_load_and_leave_nothing(warehouse, home, l
     assert totals(warehouse)["received"] == checked["received"]
 
 
+def test_accepted_rows_lost_in_the_copy_fail_the_load_and_leave_nothing(warehouse, home, landing, monkeypatch):
+    """On PostgreSQL the load takes the stored count from the server's own report of its
+    COPYs ("COPY n"): a COPY that stores one row fewer than it was meant to fails the load,
+    naming the numbers, and rolls it back."""
+    if warehouse.dialect.name != "postgresql":
+        pytest.skip("COPY is PostgreSQL's; on SQLite the stored rows are counted")
+    real = wh._copy_arrow
+
+    def drops_one(conn, table, columns, arrays, **kw):
+        return real(conn, table, columns, [a.slice(0, len(a) - 1) for a in arrays], **kw)
+
+    monkeypatch.setattr(wh, "_copy_arrow", drops_one)
+    path = sorted(landing.glob("*.csv"))[0]
+    checked = pipeline.check_file(PENALTY, str(path), home)
+    with pytest.raises(WarehouseError, match=f"对账不平：报送 {checked['received']} 条，数据仓库中入库 "
+                                             f"{checked['accepted'] - 1} 条"):
+        pipeline.load_checked(checked, home)
+    assert totals(warehouse)["batches"] == 0 and collection_log(warehouse, MONTH) == []
+    monkeypatch.setattr(wh, "_copy_arrow", real)
+    assert pipeline.load_checked(checked, home)["load"] == "loaded"
+    pipeline.verify_batch(warehouse, "rec_market_admin_penalty", checked["batch_id"], checked["received"])
+
+
 def test_a_batch_altered_after_its_load_fails_the_next_delivery_of_it(warehouse, home, landing):
     """What committed is counted back too: a refused record missing from a loaded batch is
     found when the same records come again, and the run fails saying so."""

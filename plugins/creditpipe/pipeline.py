@@ -183,7 +183,23 @@ def check_file(
     ref = {"path": str(path), "department_id": department_id, "watermark": watermark,
            "delivered_at": delivered_at.isoformat() if delivered_at else None}
     chunks = split_delivery(dataset_id, ref, home)
-    return merge_chunks(chunks, [check_chunk(c) for c in chunks], home)
+    return merge_chunks(chunks, _check_chunks(chunks), home)
+
+
+# Chunks judged at once by check_file (the DAG maps them to tasks instead). Threads: the
+# rules spend their time in Arrow and numpy, which let go of the GIL, and memory stays
+# one process's (a chunk per thread).
+CHECK_THREADS = int(os.environ.get("CREDITPIPE_CHECK_THREADS", "0")) or min(2, os.cpu_count() or 1)
+
+
+def _check_chunks(chunks: list[dict]) -> list[dict]:
+    workers = min(len(chunks), CHECK_THREADS)
+    if workers <= 1:
+        return [check_chunk(c) for c in chunks]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(workers, thread_name_prefix="check_chunk") as pool:
+        return list(pool.map(check_chunk, chunks))  # in the chunks' order
 
 
 # A delivery is judged CHUNK_ROWS records at a time: the DAG maps one task per chunk, so
@@ -446,18 +462,34 @@ def load_checked(checked: dict, home=None) -> dict:
 
     refused_ids = pa.array(sorted(refused_rows), pa.int64())
 
-    def parts():
+    def split(path):
         # The accepted records stay Arrow (COPY is written from them column by column);
         # the refused, a few, become the frame the refusal rows are built from.
-        for path in batch["parts"]:
-            part = pq.read_table(path)
-            refused = pc.is_in(part.column(ROW_ID), value_set=refused_ids)
-            yield part.filter(pc.invert(refused)), table_frame(part.filter(refused))
+        part = pq.read_table(path)
+        refused = pc.is_in(part.column(ROW_ID), value_set=refused_ids)
+        return part.filter(pc.invert(refused)), table_frame(part.filter(refused))
+
+    def parts():
+        return _read_ahead(split, batch["parts"])
 
     result = load_batch_parts(engine, dataset, batch, parts, verdict.issues)
     verify_batch(engine, dataset.table, result.batch_id, batch["received"])
     log.info("%s: %s (%d accepted, %d refused)", result.batch_id, result.status, result.accepted, result.rejected)
     return {**checked, "load": result.status}
+
+
+def _read_ahead(read, items):
+    """``read`` of each item in order, the next one read in a thread while the caller
+    works on this one (PostgreSQL takes a part's COPY while the next part is read)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    items = list(items)
+    with ThreadPoolExecutor(1, thread_name_prefix="read_ahead") as pool:
+        pending = pool.submit(read, items[0]) if items else None
+        for following in [*items[1:], None]:
+            current = pending.result()
+            pending = pool.submit(read, following) if following is not None else None
+            yield current
 
 
 def verify_batch(engine, table: str, batch_id: str, received: int | None = None) -> None:
