@@ -12,6 +12,8 @@ import logging
 import os
 import shutil
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -196,8 +198,6 @@ def _check_chunks(chunks: list[dict]) -> list[dict]:
     workers = min(len(chunks), CHECK_THREADS)
     if workers <= 1:
         return [check_chunk(c) for c in chunks]
-    from concurrent.futures import ThreadPoolExecutor
-
     with ThreadPoolExecutor(workers, thread_name_prefix="check_chunk") as pool:
         return list(pool.map(check_chunk, chunks))  # in the chunks' order
 
@@ -229,20 +229,42 @@ def split_delivery(dataset_id: str, ref: dict, home=None) -> list[dict]:
         if not source.is_file():
             raise DeliveryError(f"文件不存在：{shown_name(source.name)}")
         sniff_file(source)  # by its first bytes: empty, encrypted, .xls, a web page, UTF-16
-        sha256 = file_sha256(source)
-        folder = settings.paths(home).work / "split" / safe_name(f"{dataset.id}_{sha256[:16]}")
+        # The file's hash, and each chunk's fingerprint and Parquet part, are made in threads
+        # while the reader reads on (hashing, Arrow and Parquet let go of the GIL). The
+        # parts go to a folder of this run's own, named for the hash once it is known.
+        split_root = settings.paths(home).work / "split"
+        building = split_root / f".{safe_name(dataset.id)}_{uuid.uuid4().hex[:12]}"
+        building.mkdir(parents=True)
+        fingerprint, parts, received = Fingerprint(), [], 0
+
+        def store(table, part: Path) -> None:
+            fingerprint.update(table)  # in the chunks' order: one writer thread
+            pq.write_table(table, part)
+
+        try:
+            with ThreadPoolExecutor(1, thread_name_prefix="file_sha256") as hasher, \
+                    ThreadPoolExecutor(1, thread_name_prefix="split_store") as writer:
+                hashed = hasher.submit(file_sha256, source)
+                stored: list = []
+                # Chunks stay Arrow tables from the reader to the Parquet part (no Python objects).
+                for n, (table, _share) in enumerate(iter_tables(source, dataset, rows=CHUNK_ROWS)):
+                    table = with_published_table(table, delivered_at.date())
+                    stored.append(writer.submit(store, table, building / f"{n:05d}.parquet"))
+                    parts.append(f"{n:05d}.parquet")
+                    received += table.num_rows
+                    while len(stored) > 1:  # at most one chunk waits to be stored: memory stays flat
+                        stored.pop(0).result()
+                for done in stored:
+                    done.result()
+                sha256 = hashed.result()
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
+        folder = split_root / safe_name(f"{dataset.id}_{sha256[:16]}")
         if folder.exists():
             shutil.rmtree(folder)  # a re-run of the same file starts clean
-        folder.mkdir(parents=True)
-        fingerprint, parts, received = Fingerprint(), [], 0
-        # Chunks stay Arrow tables from the reader to the Parquet part (no Python objects).
-        for n, (table, _share) in enumerate(iter_tables(source, dataset, rows=CHUNK_ROWS)):
-            table = with_published_table(table, delivered_at.date())
-            fingerprint.update(table)
-            part = folder / f"{n:05d}.parquet"
-            pq.write_table(table, part)
-            parts.append(str(part))
-            received += table.num_rows
+        building.rename(folder)
+        parts = [str(folder / name) for name in parts]
         if received == 0:  # wholly blank rows are not records either
             raise DeliveryError(
                 f"{shown_name(source.name)} 只有表头，没有数据记录；如本期确无数据，无需报送空表；"
