@@ -108,3 +108,42 @@ def test_a_missing_chunk_result_fails_the_merge(tmp_path, monkeypatch):
     judged = [pipeline.check_chunk(c) for c in chunks[:-1]]
     with pytest.raises(RuntimeError, match="应有 4 个分块的校验结果，收到 3 个"):
         pipeline.merge_chunks(chunks, judged, tmp_path / "home")
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_check_file_on_threads_gives_the_single_pass_verdict(tmp_path, monkeypatch, threads):
+    """check_file judges its chunks on threads (CREDITPIPE_CHECK_THREADS): the verdict is
+    the one pass's, whatever the number, and no split folder of a run is left behind."""
+    from creditpipe import pipeline
+
+    dataset = load_catalog().dataset("market.admin_penalty")
+    path, _ = delivery_file(tmp_path, dataset.id, "market")
+    whole = check_records(read_delivery(path, dataset).records, dataset.suite, DELIVERED)
+    monkeypatch.setattr(pipeline, "CHUNK_ROWS", 9)
+    monkeypatch.setattr(pipeline, "CHECK_THREADS", threads)
+    home = tmp_path / "home"
+    when = dt.datetime(2026, 10, 28, 16, tzinfo=pipeline.TZ)
+    checked = pipeline.check_file(dataset.id, str(path), home, delivered_at=when, department_id="market")
+    issues = pd.read_parquet(f"{checked['work_dir']}/issues.parquet")
+    pd.testing.assert_frame_equal(nulls_as_none(issues), nulls_as_none(whole.issues), check_dtype=False)
+    assert (checked["received"], checked["rejected"]) == (whole.received, whole.rejected)
+    split = [p.name for p in (home / "work" / "split").iterdir()] if (home / "work" / "split").exists() else None
+    assert split is None or not [name for name in split if name.startswith(".")]
+
+
+def test_read_ahead_yields_every_item_in_order_and_says_what_failed():
+    from creditpipe.pipeline import _read_ahead
+
+    assert list(_read_ahead(lambda x: x * 2, range(7))) == [0, 2, 4, 6, 8, 10, 12]
+    assert list(_read_ahead(lambda x: x, [])) == []
+
+    def read(x):
+        if x == 3:
+            raise ValueError("第 3 个分块无法读取")
+        return x
+
+    got = []
+    with pytest.raises(ValueError, match="第 3 个分块"):
+        for x in _read_ahead(read, range(6)):
+            got.append(x)
+    assert got == [0, 1, 2]

@@ -506,8 +506,10 @@ def _read_ahead(read, items):
     from concurrent.futures import ThreadPoolExecutor
 
     items = list(items)
+    if not items:
+        return
     with ThreadPoolExecutor(1, thread_name_prefix="read_ahead") as pool:
-        pending = pool.submit(read, items[0]) if items else None
+        pending = pool.submit(read, items[0])
         for following in [*items[1:], None]:
             current = pending.result()
             pending = pool.submit(read, following) if following is not None else None
