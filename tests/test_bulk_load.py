@@ -244,3 +244,26 @@ def test_a_row_the_database_refuses_mid_copy_leaves_nothing(warehouse, penalty):
     accepted.loc[accepted.index[150], "行政相对人名称"] = "江阴市某某商行"
     assert load_batch(warehouse, penalty, batch, accepted, refused, _issues([], range(1, 11))).status == "loaded"
     assert table_count(warehouse, penalty.table) == 200
+
+
+def test_a_copy_in_many_slices_stores_every_row_once_in_order(warehouse, catalog, monkeypatch):
+    """The binary COPY is sent a slice at a time, the next encoded while PostgreSQL takes
+    this one: with slices of 7 rows (and a last short one), every row arrives once, as it was."""
+    if warehouse.dialect.name != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    from creditpipe.delivery import _frame_table
+
+    real = wh._copy_arrow
+    slices = []
+
+    def in_sevens(conn, table, columns, arrays, **kw):
+        slices.append(len(arrays[0]))
+        return real(conn, table, columns, arrays, rows_per_write=7)
+
+    monkeypatch.setattr(wh, "_copy_arrow", in_sevens)
+    ds = catalog.dataset("market.admin_penalty")
+    accepted = _frame(ds, 60, first_row=11, seed=3)
+    batch = _batch(ds, 60, 0)
+    result = load_batch(warehouse, ds, batch, _frame_table(accepted), accepted.iloc[:0], _issues([], []))
+    assert (result.status, result.accepted, slices) == ("loaded", 60, [60])
+    assert _stored_records(warehouse, ds, batch["batch_id"]) == _expected_records(ds, accepted)

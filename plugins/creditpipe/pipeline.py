@@ -503,8 +503,6 @@ def load_checked(checked: dict, home=None) -> dict:
 def _read_ahead(read, items):
     """``read`` of each item in order, the next one read in a thread while the caller
     works on this one (PostgreSQL takes a part's COPY while the next part is read)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     items = list(items)
     if not items:
         return

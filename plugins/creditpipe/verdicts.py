@@ -131,15 +131,15 @@ def row_condition(frame: pd.DataFrame, condition: dict | None) -> pd.Series:
     return hit.fillna(False).astype(bool)
 
 
-class _Dates:
-    """Each column's cells parsed as dates once per frame (five date rules read the same
-    columns); the rules are given the rows they judge, by position. Likewise the credit
-    codes' shape and bytes, which three rules read per column."""
+class _Parsed:
+    """Each column's cells parsed once per frame, for the rules that read the same column:
+    as dates (five date rules; given the rows they judge, by position), and as credit
+    codes' shape and bytes (three rules)."""
 
     def __init__(self, frame: pd.DataFrame):
-        self.frame, self.parsed, self.codes = frame, {}, {}
+        self.frame, self.dates, self.codes = frame, {}, {}
 
-    def uscc(self, values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    def codes_of(self, values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         """``rules.uscc_codes`` of the values, computed once for a column's non-null
         cells (the domain of the credit-code rules without a row condition)."""
         name = values.name
@@ -149,11 +149,11 @@ class _Dates:
             self.codes[name] = rules.uscc_codes(values)
         return self.codes[name]
 
-    def of(self, values: pd.Series) -> pd.Series:
+    def dates_of(self, values: pd.Series) -> pd.Series:
         name = values.name
-        if name not in self.parsed:
-            self.parsed[name] = rules.parse_dates(self.frame[name])
-        whole = self.parsed[name]
+        if name not in self.dates:
+            self.dates[name] = rules.parse_dates(self.frame[name])
+        whole = self.dates[name]
         if len(values) == len(whole):  # the whole column (no nulls, no row condition)
             return whole
         return pd.Series(whole.to_numpy()[values.index.to_numpy()], index=values.index)
@@ -178,7 +178,7 @@ DATED_PAIR_RULES = {
 }
 
 
-def unexpected_rows(frame: pd.DataFrame, expectation: dict, parameters: dict, dates: _Dates | None = None) -> np.ndarray:
+def unexpected_rows(frame: pd.DataFrame, expectation: dict, parameters: dict, parsed: _Parsed | None = None) -> np.ndarray:
     """Positions (0-based, in ``frame``) of the rows the expectation reports as unexpected."""
     kind = expectation["type"]
     kw = resolve(expectation["kwargs"], parameters)
@@ -192,10 +192,10 @@ def unexpected_rows(frame: pd.DataFrame, expectation: dict, parameters: dict, da
         values = col if keep.all() else col[keep]
         if values.empty:
             return np.empty(0, dtype=np.int64)
-        if dates is not None and kind in DATED_COLUMN_RULES:
-            ok = DATED_COLUMN_RULES[kind](dates.of(values), kw).to_numpy(dtype=bool)
-        elif dates is not None and kind in USCC_COLUMN_RULES and not kw.get("row_condition"):
-            ok = USCC_COLUMN_RULES[kind](values, codes=dates.uscc(values)).to_numpy(dtype=bool)
+        if parsed is not None and kind in DATED_COLUMN_RULES:
+            ok = DATED_COLUMN_RULES[kind](parsed.dates_of(values), kw).to_numpy(dtype=bool)
+        elif parsed is not None and kind in USCC_COLUMN_RULES and not kw.get("row_condition"):
+            ok = USCC_COLUMN_RULES[kind](values, codes=parsed.codes_of(values)).to_numpy(dtype=bool)
         else:
             ok = COLUMN_RULES[kind](values, kw).to_numpy(dtype=bool)
         return np.flatnonzero(keep)[~ok]
@@ -208,8 +208,8 @@ def unexpected_rows(frame: pd.DataFrame, expectation: dict, parameters: dict, da
             return np.empty(0, dtype=np.int64)
         if not keep.all():
             a, b = a[keep], b[keep]
-        if dates is not None and kind in DATED_PAIR_RULES:
-            ok = DATED_PAIR_RULES[kind](a, b, dates.of(a), dates.of(b), kw).to_numpy(dtype=bool)
+        if parsed is not None and kind in DATED_PAIR_RULES:
+            ok = DATED_PAIR_RULES[kind](a, b, parsed.dates_of(a), parsed.dates_of(b), kw).to_numpy(dtype=bool)
         else:
             ok = PAIR_RULES[kind](a, b, kw).to_numpy(dtype=bool)
         return np.flatnonzero(keep)[~ok]
@@ -243,5 +243,5 @@ def evaluate(frame: pd.DataFrame, expectations: list[dict], delivery_date: dt.da
     """Every expectation with its unexpected row positions (empty when it passed)."""
     parameters = {"delivery_date": delivery_date.isoformat()}
     frame = as_text_columns(frame.reset_index(drop=True))
-    dates = _Dates(frame)
-    return [(e, unexpected_rows(frame, e, parameters, dates)) for e in expectations]
+    parsed = _Parsed(frame)
+    return [(e, unexpected_rows(frame, e, parameters, parsed)) for e in expectations]

@@ -6,7 +6,6 @@ batch's rows go in with COPY, inside the same transaction as the rest of the loa
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 from collections import Counter
@@ -508,11 +507,11 @@ def _copy_arrow(conn, table: str, columns: tuple[str, ...], arrays: list, rows_p
         with raw_conn.cursor() as cur:
             with cur.copy(sql) as copy, ThreadPoolExecutor(1) as encoder:
                 copy.write(COPY_BINARY_HEADER)
-                starts = iter(range(0, n, rows_per_write))
-                pending = [encoder.submit(encoded, start) for start in itertools.islice(starts, 1)]
-                while pending:
-                    data = pending.pop().result()
-                    pending += [encoder.submit(encoded, start) for start in itertools.islice(starts, 1)]
+                pending = encoder.submit(encoded, 0) if n else None
+                for start in range(0, n, rows_per_write):
+                    data = pending.result()
+                    following = start + rows_per_write  # one slice ahead, no more: memory stays flat
+                    pending = encoder.submit(encoded, following) if following < n else None
                     copy.write(data)
                 copy.write(COPY_BINARY_TRAILER)
             stored = cur.rowcount  # the server's own count of the rows it stored ("COPY n")
