@@ -74,6 +74,7 @@ def test_a_draft_of_another_check_is_not_sent(home, tmp_path):
     (draft / "drafted_for.json").write_text(json.dumps({**stamp, "processed_at": "2026-10-01T00:00:00+08:00"}), "utf-8")
     (draft / "rejections.csv").write_text("stale\n", encoding="utf-8")
     noticed = pipeline.write_notice(loaded, home)
+    assert not draft.exists()  # dropped, not left to be sent later
     outbox = Path(noticed["notice"]).parent
     assert (outbox / "rejections.csv").read_bytes() == written_afterwards(checked, tmp_path / "plain")["rejections.csv"].read_bytes()
 
@@ -89,7 +90,8 @@ def test_a_failed_draft_leaves_the_load_and_the_notice_whole(home, tmp_path, mon
     with caplog.at_level(logging.WARNING, logger="creditpipe.pipeline"):
         loaded = pipeline.load_checked(checked, home)
     assert loaded["load"] == "loaded"
-    assert any("退回通知草稿未写成" in r.getMessage() and "磁盘已满" in r.getMessage() for r in caplog.records)
+    said = [r.getMessage() for r in caplog.records if "退回通知草稿未写成" in r.getMessage()]
+    assert said and "OSError" in said[0] and "磁盘已满" not in said[0]  # the class, not the text
     noticed = pipeline.write_notice(loaded, home)
     csv_text = Path(noticed["rejections_csv"]).read_text("utf-8-sig")
     assert {int(line.split(",")[0]) for line in csv_text.splitlines()[1:]} == {e.source_row for e in expected}

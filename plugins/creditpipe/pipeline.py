@@ -510,7 +510,8 @@ def load_checked(checked: dict, home=None) -> dict:
             try:
                 drafting.result()
             except Exception as exc:  # the notice is then written when it is sent
-                log.warning("%s: 退回通知草稿未写成，发送时重写：%s: %s", result.batch_id, type(exc).__name__, exc)
+                # The error's class only: a workbook's error can quote the cell (a record's value).
+                log.warning("%s: 退回通知草稿未写成（%s），发送时重写", result.batch_id, type(exc).__name__)
                 shutil.rmtree(work_dir / NOTICE_DRAFT, ignore_errors=True)
     log.info("%s: %s (%d accepted, %d refused)", result.batch_id, result.status, result.accepted, result.rejected)
     return {**checked, "load": result.status}
@@ -634,9 +635,10 @@ def _published_draft(work_dir: Path, batch: dict, folder: Path) -> tuple[Path, P
         drafted = json.loads((draft / _DRAFTED_FOR).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if drafted.get("processed_at") != batch["processed_at"] or len(drafted.get("files") or []) != 3:
-        return None
-    if not all((draft / name).is_file() for name in drafted["files"]):
+    files = drafted.get("files") or []
+    if (drafted.get("processed_at") != batch["processed_at"] or len(files) != 3
+            or not all((draft / name).is_file() for name in files)):
+        shutil.rmtree(draft, ignore_errors=True)  # another check's: never sent
         return None
     folder.mkdir(parents=True, exist_ok=True)
     moved = tuple(Path(shutil.move(str(draft / name), str(folder / name))) for name in drafted["files"])
