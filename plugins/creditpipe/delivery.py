@@ -732,17 +732,23 @@ def _table(raw, layout: _Layout, dataset: Dataset, before: int):
     cells = []
     filled = np.zeros(n, dtype=bool)
     for column in raw.columns:
-        blank = pc.equal(pc.utf8_trim_whitespace(column), "")
-        cells.append(pc.if_else(blank, pa.scalar(None, pa.string()), column))
-        filled |= ~blank.to_numpy(zero_copy_only=False)
-    keep = pa.array(filled)
+        # Blank: empty, or whitespace only (what trimming leaves empty), found without
+        # copying the text; a column with no blank cell is kept as it is.
+        blank = pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column))
+        blank_cells = blank.to_numpy(zero_copy_only=False)
+        cells.append(pc.if_else(blank, pa.scalar(None, pa.string()), column) if blank_cells.any() else column)
+        filled |= ~blank_cells
+    keep = None if filled.all() else pa.array(filled)
     out = {ROW_ID: pa.array(np.arange(before + 1, before + n + 1, dtype=np.int64)[filled])}
     wanted = [(f, layout.positions.get(f)) for f in dataset.field_names]
     if layout.stamp is not None:
         wanted.append((PUBLISHED, layout.stamp))
     kept = int(filled.sum())
     for name, i in wanted:
-        out[name] = pc.filter(cells[i], keep) if i is not None else pa.nulls(kept, pa.string())
+        if i is None:
+            out[name] = pa.nulls(kept, pa.string())
+        else:
+            out[name] = cells[i] if keep is None else pc.filter(cells[i], keep)
     return pa.table(out)
 
 

@@ -497,6 +497,12 @@ def load_checked(checked: dict, home=None) -> dict:
     def parts():
         return _read_ahead(split, batch["parts"])
 
+    def accepted_keys():
+        # The second pass (refusals this delivery corrects) needs the business key only.
+        for path in batch["parts"]:
+            part = pq.read_table(path, columns=[ROW_ID, *dataset.business_key])
+            yield part.filter(pc.invert(pc.is_in(part.column(ROW_ID), value_set=refused_ids)))
+
     work_dir = Path(checked["work_dir"])
     # While PostgreSQL takes the COPY this process mostly waits: the notice is drafted
     # then, in a thread (openpyxl holds the interpreter; Arrow and the socket do not).
@@ -504,7 +510,7 @@ def load_checked(checked: dict, home=None) -> dict:
     # loaded gets no notice, so none is drafted for it.
     with ThreadPoolExecutor(1, thread_name_prefix="notice_draft") as drafter:
         drafting = None if _already_loaded(engine, batch) else drafter.submit(_draft_notice, work_dir, batch, verdict)
-        result = load_batch_parts(engine, dataset, batch, parts, verdict.issues)
+        result = load_batch_parts(engine, dataset, batch, parts, verdict.issues, accepted_keys)
         verify_batch(engine, dataset.table, result.batch_id, batch["received"])
         if drafting is not None:
             try:

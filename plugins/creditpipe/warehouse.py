@@ -276,6 +276,7 @@ def load_batch_parts(
     batch: dict,
     parts: Callable[[], Iterator[tuple[pd.DataFrame, pd.DataFrame]]],
     issues: pd.DataFrame,
+    accepted_keys: Callable[[], Iterator] | None = None,
 ) -> LoadResult:
     """Load one judged delivery in one transaction, its records a part at a time (memory
     holds one part: a large delivery streams through COPY).
@@ -285,8 +286,10 @@ def load_batch_parts(
     columns; ``parts()`` yields (accepted, refused) frames (or Arrow tables: the
     accepted are then COPYed from Arrow on PostgreSQL) carrying source_row and the
     dataset's Chinese field names, and may be called twice (refusals the delivery
-    corrects are matched in a second pass). A pulled delivery's ``batch["watermark"]``
-    advances its source's watermark in the same transaction."""
+    corrects are matched in a second pass; ``accepted_keys()``, when given, yields the
+    accepted records again with only their business-key columns, for that pass to read
+    less). A pulled delivery's ``batch["watermark"]`` advances its source's watermark in
+    the same transaction."""
     if batch["received"] != batch["accepted"] + batch["rejected"]:
         raise WarehouseError(
             f"批次 {batch['batch_id']} 记录数不平：收到 {batch['received']}，"
@@ -321,7 +324,8 @@ def load_batch_parts(
             reconcile_batch(conn, dataset.table, batch["batch_id"], batch["received"], stored=copied)
             _insert_issues(conn, batch["batch_id"], issues)
             _insert_delivery_days(conn, batch, days)
-            _close_corrected_refusals(conn, dataset, batch, (a for a, _ in parts()))
+            _close_corrected_refusals(conn, dataset, batch,
+                                      accepted_keys() if accepted_keys else (a for a, _ in parts()))
             _advance_watermark(conn, batch, batch["batch_id"])
     except sa.exc.IntegrityError as exc:
         # Another run loaded the same records between our look and our insert.
