@@ -194,3 +194,42 @@ def test_quoted_line_breaks_are_found_across_blocks(pieces, cut):
     first, second = data[:cut], data[cut:]
     found = _line_break_in_quotes(first, 0) or _line_break_in_quotes(second, first.count(b'"'))
     assert found == _breaks_in_quotes_walk(data)
+
+
+def _stray_quote_walk(data: bytes) -> bool:
+    """The plain definition: a quote with neither neighbour a comma, line break or quote."""
+    edge = b',\r\n"'
+    return any(data[i] == 0x22 and data[i - 1] not in edge and data[i + 1] not in edge
+               for i in range(1, len(data) - 1))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from([b'"', b'""', b"\n", b"\r", b"\r\n", b",", b'","', b"a", "名".encode()]),
+                max_size=60),
+       st.integers(min_value=1, max_value=24))
+def test_the_scan_in_line_aligned_units_equals_the_walk(tmp_path_factory, pieces, block):
+    """The whole scan, in blocks as small as a few bytes (each cut after a line feed, the
+    RE2 pre-check deciding which need the exact walk), says what walking the file says:
+    whether a line break is quoted, whether a quote is stray, whether the quotes balance."""
+    from creditpipe import delivery
+
+    data = b"".join(pieces)
+    path = tmp_path_factory.mktemp("scan") / "d.csv"
+    path.write_bytes(data or b"\n")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(delivery, "SCAN_BLOCK", block)
+        scan = delivery._scan_of(path)
+    whole = (data or b"\n")
+    assert scan.quotes_balanced == (whole.count(b'"') % 2 == 0)
+    if scan.quotes_balanced:  # with the quotes left open a file is refused whatever the rest
+        assert scan.quoted_line_break == _breaks_in_quotes_walk(whole)
+    assert scan.stray_quote == _stray_quote_walk(b"\n" + whole + b"\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b'"', b"\n", b"\r", b",", b"a", "名".encode()]), max_size=40))
+def test_the_pre_check_gives_the_walks_facts_for_a_line_aligned_block(pieces):
+    from creditpipe.delivery import _block_facts
+
+    unit = b"".join(pieces) + b"\n"
+    assert _block_facts(b"\n\n", unit, unit, line_aligned=True) == _block_facts(b"\n\n", unit, unit)
