@@ -1,7 +1,8 @@
 """The steps the DAGs run, as plain functions of paths and counts (what XCom carries).
 
 collect → check → load → notice for a dataset's deliveries; the month's figures.
-Frames travel between steps as Parquet files in the work folder, never through XCom."""
+Records travel between steps as files in the work folder (a chunk's records and keys in
+Arrow's IPC format, issues as Parquet), never through XCom."""
 
 from __future__ import annotations
 
@@ -237,7 +238,7 @@ def read_part(path, columns: list[str] | None = None):
 
 
 def split_delivery(dataset_id: str, ref: dict, home=None) -> list[dict]:
-    """Read a delivery once, in chunks: each chunk to a Parquet part, the file's facts (its
+    """Read a delivery once, in chunks: each chunk to a part (Arrow IPC), the file's facts (its
     hash, the records' fingerprint, the counts) to a manifest. Returns one reference per
     chunk; an unreadable file is quarantined and returned as the only (unreadable) ref."""
     from creditpipe.delivery import Fingerprint, extra_columns, iter_tables, sniff_file
@@ -256,8 +257,8 @@ def split_delivery(dataset_id: str, ref: dict, home=None) -> list[dict]:
         if not source.is_file():
             raise DeliveryError(f"文件不存在：{shown_name(source.name)}")
         sniff_file(source)  # by its first bytes: empty, encrypted, .xls, a web page, UTF-16
-        # The file's hash, and each chunk's fingerprint and Parquet part, are made in threads
-        # while the reader reads on (hashing, Arrow and Parquet let go of the GIL). The
+        # The file's hash, and each chunk's fingerprint and part, are made in threads
+        # while the reader reads on (hashing and Arrow let go of the GIL). The
         # parts go to a folder of this run's own, named for the hash once it is known.
         split_root = settings.paths(home).work / "split"
         building = split_root / f".{safe_name(dataset.id)}_{uuid.uuid4().hex[:12]}"
@@ -273,7 +274,7 @@ def split_delivery(dataset_id: str, ref: dict, home=None) -> list[dict]:
                     ThreadPoolExecutor(1, thread_name_prefix="split_store") as writer:
                 hashed = hasher.submit(file_sha256, source)
                 stored: list = []
-                # Chunks stay Arrow tables from the reader to the Parquet part (no Python objects).
+                # Chunks stay Arrow tables from the reader to the part (no Python objects).
                 for n, (table, _share) in enumerate(iter_tables(source, dataset, rows=CHUNK_ROWS)):
                     table = with_published_table(table, delivered_at.date())
                     stored.append(writer.submit(store, table, building / f"{n:05d}{PART_SUFFIX}"))
@@ -332,7 +333,7 @@ def _format_of(source: Path) -> tuple[str, str | None]:
 
 def check_chunk(chunk: dict) -> dict:
     """Judge one chunk by the per-record rules; keep its issues (before de-duplication) and
-    the key columns the whole-delivery rules need, as Parquet beside the part."""
+    the key columns the whole-delivery rules need, as files beside the part."""
     import pyarrow.compute as pc
 
     from creditpipe.delivery import text_frame
