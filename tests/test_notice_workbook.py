@@ -221,6 +221,49 @@ def test_columns_not_all_text_are_written_cell_by_cell_as_before(catalog, tmp_pa
     assert parts(new)["xl/worksheets/sheet3.xml"] == parts(old)["xl/worksheets/sheet3.xml"]
 
 
+def test_odd_columns_and_rows_are_written_as_the_per_cell_writer_wrote_them(catalog, tmp_path, monkeypatch):
+    """Integers past 2**53 (XlsxWriter writes them as floats), bytes (as their str()), and
+    a row with no cell at all (no <row>, and the sheet's range ends before it)."""
+    import pyarrow as pa  # noqa: F401  (the writer's own dependency)
+
+    records, issues = records_and_issues(catalog, n=6)
+    records["备注"] = pd.Series([b"abc", "x", None, b"", "y", None], dtype=object)
+    records["处罚机关"] = pd.Series([2**53, 2**53 + 1, 9_999_999_999_999_999, -(2**60), 7, None], dtype=object)
+    issues["severity"] = "error"
+    verdict = Verdict(records, issues)
+    new = write(catalog, verdict, tmp_path / "new")
+    old = per_cell(monkeypatch, catalog, verdict, tmp_path / "old")
+    assert parts(new)["xl/worksheets/sheet3.xml"] == parts(old)["xl/worksheets/sheet3.xml"]
+
+    from xlsxwriter import Workbook
+
+    for frame in (pd.DataFrame({"行号": pd.array([1, None], dtype="Int64"), "值": ["a", None]}),
+                  pd.DataFrame({"行号": [1, None, 3], "值": ["a", None, "c"]}, dtype=object)):
+        xml = []
+        for build in ("per cell", "by Arrow"):
+            path = tmp_path / f"{build}.xlsx"
+            book = Workbook(str(path), {"constant_memory": True})
+            member = notice._table_sheet(book, "表", frame, {}, book.add_format({"bold": True}))
+            if build == "per cell":
+                for r, row in enumerate(frame.itertuples(index=False)):
+                    for i, value in enumerate(row):
+                        notice._write_cell(book.worksheets()[-1], r + 1, i, value)
+            book.close()
+            if build == "by Arrow":
+                notice._add_rows(path, {member: frame})
+            xml.append(parts(path)[member])
+        assert xml[0] == xml[1]
+
+
+def test_an_infinite_number_is_refused_as_xlsxwriter_refuses_it(catalog, tmp_path):
+    records, issues = records_and_issues(catalog, n=2)
+    records["备注"] = pd.Series([1.5, float("inf")], dtype=object)
+    issues["severity"] = "error"
+    with pytest.raises(TypeError, match="NAN/INF"):
+        write(catalog, Verdict(records, issues), tmp_path)
+    assert not (tmp_path / notice.NOTICE_XLSX).exists()  # no workbook with its headers only is left
+
+
 def test_text_like_rich_text_xml_stays_text(catalog, tmp_path):
     """XlsxWriter writes a string that starts with <r> and ends with </r> as rich-text XML,
     unescaped (so "<r>x</r>" came back empty); the notice keeps the department's text."""

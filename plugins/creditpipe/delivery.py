@@ -515,7 +515,7 @@ _NEEDS_WALK = (r'[^,\r\n"]"[^,\r\n"]'
 
 def _block_facts(context: bytes, block: bytes, utf8_part: bytes, line_aligned: bool = False) -> _BlockFacts:
     """One block's facts, from its quotes found once. ``context`` is the two bytes before
-    the block; ``utf8_part`` is what to validate as UTF-8 (cut after a line feed, with the
+    the block; ``utf8_part`` is what to validate as UTF-8 (cut after a line break, with the
     previous block's rest in front). Numpy and Arrow let go of the interpreter, so blocks
     are judged on several threads. A ``line_aligned`` block starts after a line break and
     ends with one: when RE2 finds no line with an odd number of quotes and no stray quote
@@ -532,7 +532,7 @@ def _block_facts(context: bytes, block: bytes, utf8_part: bytes, line_aligned: b
         utf8 = True
     except pa.ArrowInvalid:
         utf8 = False
-    # The block alone: the byte before a line-aligned block is a line feed, which neither
+    # The block alone: the byte before a line-aligned block is a line break, which neither
     # part of the pattern needs to see (a quote right after it is not stray; a line starts).
     if line_aligned and not pc.match_substring_regex(as_array(block), _NEEDS_WALK)[0].as_py():
         return _BlockFacts(int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == 0x22)), False,
@@ -575,8 +575,8 @@ SCAN_BLOCK = 1 << 24
 
 def _scan_blocks(path: Path):
     """(two bytes before, unit) for each unit of the file: about SCAN_BLOCK bytes cut
-    after a line feed (never inside a UTF-8 or GB18030 character, and each unit starts a
-    line), the rest carried to the next; last the bytes after the last line feed with a
+    after a line break (never inside a UTF-8 or GB18030 character, and each unit starts a
+    line), the rest carried to the next; last the bytes after the last line break with a
     line feed put after them (the last byte's context for the stray-quote test; that
     break is never inside quotes unless the quotes are left open, which is refused)."""
     context, carry = b"\n\n", b""  # the file's start is a line's
@@ -584,7 +584,10 @@ def _scan_blocks(path: Path):
         for n, block in enumerate(iter(lambda: fh.read(SCAN_BLOCK), b"")):
             if n == 0 and block.startswith(b"\xef\xbb\xbf"):
                 block = block[3:]
-            cut = block.rfind(b"\n") + 1
+            # After the last line break, a line feed or a carriage return (a file saved as
+            # "CSV (Macintosh)" has only the latter): neither byte is ever part of a UTF-8
+            # or GB18030 character, and a file of either kind is read a block at a time.
+            cut = max(block.rfind(b"\n"), block.rfind(b"\r")) + 1
             if not cut:  # no line ends in this block: it all waits for the next
                 carry += block
                 continue
@@ -597,10 +600,11 @@ def _scan_blocks(path: Path):
 
 def _scan_of(path: Path) -> _CsvScan:
     """One pass over the bytes: the encoding (UTF-8 checked by Arrow's validator block by
-    block, cut after a line feed — never inside a UTF-8 or GB18030 character — else the
+    block, cut after a line break — never inside a UTF-8 or GB18030 character — else the
     first of ENCODINGS Python decodes the whole file in), whether the quotes balance, and
     whether a quote is stray or a line break quoted. Blocks are judged on two threads,
-    at most four blocks in memory."""
+    at most four blocks in memory (a block grows only to end a line: a file without any
+    line break is one block)."""
     import codecs
     from collections import deque
     from concurrent.futures import ThreadPoolExecutor

@@ -245,8 +245,11 @@ def _table_sheet(book, title: str, frame: pd.DataFrame, widths: dict[str, int], 
 # string is never a formula, whatever it starts with (=, +, -, @). The few cells that need
 # more (a control character or literal _xHHHH_ text, which XlsxWriter writes as _xHHHH_
 # escapes; text that may pass Excel's 32,767 characters) go through XlsxWriter's own
-# functions one by one. One deliberate difference: XlsxWriter writes text that starts
-# with <r> and ends with </r> unescaped, as rich-text XML; here it stays the text it is.
+# functions one by one; a column that is not all text or all integers, cell by cell as
+# _write_cell writes it; a row without a cell is left out, as XlsxWriter leaves it.
+# Deliberate differences: XlsxWriter writes text that starts with <r> and ends with </r>
+# unescaped, as rich-text XML, where here it stays the text it is; and pandas' NaT in a
+# text column is no cell here, "NaT" there (no delivered cell is either).
 
 # Rows built at a time: bounds the memory the Arrow columns of one chunk take.
 _ROWS_PER_CHUNK = 10_000
@@ -271,6 +274,8 @@ def _add_rows(path: Path, tables: dict[str, pd.DataFrame]) -> None:
     import zipfile
     from concurrent.futures import ThreadPoolExecutor
 
+    import numpy as np
+
     from xlsxwriter.utility import xl_rowcol_to_cell
 
     if not any(len(frame) for frame in tables.values()):
@@ -288,10 +293,12 @@ def _add_rows(path: Path, tables: dict[str, pd.DataFrame]) -> None:
                 head, end, tail = source.read(member).decode("utf-8").partition("</sheetData>")
                 if not end or end in tail or not re.search(r'<row r="1"[ >]', head):
                     raise RuntimeError(f"{member.filename}: not the table sheet XlsxWriter wrote")
-                # XlsxWriter drops cells past Excel's last row (1,048,576): so do we. Every
-                # row has a cell (its 行号): the range ends at the last row, last column.
+                # XlsxWriter drops cells past Excel's last row (1,048,576): so do we. The
+                # range ends at the last row with a cell (every row has one, its 行号, in a
+                # notice) and the last column (the header row has them all).
                 frame = frame.iloc[: _EXCEL_ROWS - 1]
-                last = xl_rowcol_to_cell(len(frame), len(frame.columns) - 1)
+                filled = np.flatnonzero(frame.notna().to_numpy().any(axis=1))
+                last = xl_rowcol_to_cell(int(filled[-1]) + 1 if len(filled) else 0, len(frame.columns) - 1)
                 head = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', head, count=1)
                 with target.open(member.filename, "w") as out, ThreadPoolExecutor(1) as deflate:
                     out.write(head.encode("utf-8"))
@@ -320,9 +327,15 @@ def _sheet_rows(frame: pd.DataFrame, first_row: int) -> memoryview:
 
     numbers = pa.array(np.arange(first_row, first_row + len(frame)), pa.int64()).cast(pa.large_string())
     cells = [_column_cells(frame[name], xl_col_to_name(i), numbers) for i, name in enumerate(frame.columns)]
-    # A missing cell (null) is left out of its row.
+    # A missing cell (null) is left out of its row, and a row without a cell (XlsxWriter
+    # writes none) out of the sheet.
     rows = pc.binary_join_element_wise(_xml('<row r="'), numbers, _xml('">'), *cells, _xml("</row>"), _xml(""),
                                        null_handling="replace", null_replacement="")
+    filled = cells[0].is_valid()
+    for column in cells[1:]:
+        filled = pc.or_(filled, column.is_valid())
+    if not pc.all(filled).as_py():
+        rows = rows.filter(filled)
     # The values of a large_string array are one buffer: the rows as they are, no copy.
     offsets = np.frombuffer(rows.buffers()[1], np.int64)[rows.offset: rows.offset + len(rows) + 1]
     return memoryview(rows.buffers()[2])[offsets[0]:offsets[-1]]
@@ -342,8 +355,14 @@ def _column_cells(column: pd.Series, letter: str, numbers):
     values = None
     try:
         if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
-            # As text (None, NA and NaN are nulls); a column of other things raises.
-            values = pa.array(column, type=pa.large_string(), from_pandas=True)
+            # As text (None, NA and NaN are nulls) only when Arrow sees text and nulls
+            # alone: bytes, numbers and the like go cell by cell, below, as _write_cell
+            # writes them (str()). (NaT, which pandas calls missing, is no cell here
+            # where _write_cell wrote "NaT": no delivered cell is one.)
+            inferred = pa.array(column)
+            inferred = inferred.type if not isinstance(inferred, pa.ChunkedArray) else inferred.type
+            if pa.types.is_string(inferred) or pa.types.is_large_string(inferred) or pa.types.is_null(inferred):
+                values = pa.array(column, type=pa.large_string(), from_pandas=True)
         elif pd.api.types.is_integer_dtype(column.dtype):
             values = pa.array(column, from_pandas=True)
         if isinstance(values, pa.ChunkedArray):
@@ -352,8 +371,9 @@ def _column_cells(column: pd.Series, letter: str, numbers):
         values = None  # mixed types: below, cell by cell
     if values is not None and pa.types.is_integer(values.type):
         least, most = (pc.min_max(values)[k].as_py() for k in ("min", "max"))
-        if least is None or -(10**16) < least and most < 10**16:
-            # Under 10**16 XlsxWriter's "{:.16G}" is the plain digits.
+        if least is None or -(2**53) <= least and most <= 2**53:
+            # XlsxWriter's "{:.16G}" formats the integer as a float: its plain digits
+            # while the float holds it exactly (to 2**53), as a 行号 always is.
             return pc.binary_join_element_wise(_xml('<c r="' + letter), numbers, _xml('"><v>'),
                                                values.cast(pa.large_string()), _xml("</v></c>"), _xml(""))
     elif values is not None:
@@ -412,6 +432,7 @@ def _inline_text(text: str) -> tuple[bool, str]:
 def _cell_xml(ref: str, value) -> str | None:
     """One cell as _write_cell has XlsxWriter write it, for a column not all text or all
     integers; None for a missing value."""
+    import math
     import numbers
 
     if _missing(value):
@@ -421,6 +442,8 @@ def _cell_xml(ref: str, value) -> str | None:
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
     if isinstance(value, numbers.Number):
+        if isinstance(value, float) and math.isinf(value):  # as XlsxWriter's write_number refuses it
+            raise TypeError("NAN/INF not supported in write_number() without 'nan_inf_to_errors' Workbook() option")
         return f'<c r="{ref}"><v>{value:.16G}</v></c>'
     return _text_cell_xml(ref, str(value))
 

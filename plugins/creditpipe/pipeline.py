@@ -224,7 +224,8 @@ def write_part(table, path) -> None:
 
 
 def read_part(path, columns: list[str] | None = None):
-    """A part as an Arrow table (only ``columns``, when given: the others are not read)."""
+    """A part as an Arrow table; with ``columns``, only those are read, and they come in
+    the part's own order (select by name)."""
     import pyarrow as pa
     import pyarrow.ipc as ipc
 
@@ -234,7 +235,7 @@ def read_part(path, columns: list[str] | None = None):
             names = reader.schema.names
             reader = ipc.open_file(source, options=ipc.IpcReadOptions(
                 included_fields=[names.index(c) for c in columns]))
-        return reader.read_all()  # decompressed into memory: nothing refers to the map after
+        return reader.read_all()  # Arrow keeps the mapping alive for any buffer that points into it
 
 
 def split_delivery(dataset_id: str, ref: dict, home=None) -> list[dict]:

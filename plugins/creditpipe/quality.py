@@ -235,7 +235,7 @@ _HASH_BASE = np.uint64(0x9E3779B97F4A7C15)
 
 def text_hash(values) -> np.ndarray:
     """A 64-bit hash of each text value of an Arrow array (chunked or not): its UTF-8
-    bytes as a polynomial (Σ byte × B^position, wrapping at 2^64, by one running sum over
+    bytes as a polynomial (Σ byte × B^(position + 1), wrapping at 2^64, by one running sum over
     the column's bytes), with its length, then mixed (splitmix64's finaliser) so that a
     bucket is the hash modulo their count; a missing value hashes alike everywhere."""
     import pyarrow as pa
