@@ -528,7 +528,7 @@ def _block_facts(context: bytes, block: bytes, utf8_part: bytes, line_aligned: b
         return pa.BinaryArray.from_buffers(pa.binary(), 1, [None, offsets, pa.py_buffer(raw)])
 
     try:
-        (as_array(block) if utf8_part is block else as_array(utf8_part)).cast(pa.string())
+        as_array(utf8_part).cast(pa.string())
         utf8 = True
     except pa.ArrowInvalid:
         utf8 = False
