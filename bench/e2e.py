@@ -17,7 +17,12 @@ import sys
 import time
 
 import_started = time.perf_counter()
-from creditpipe import delivery, pipeline  # noqa: E402
+from creditpipe.core.handoffs import CheckedBatch  # noqa: E402
+from creditpipe.ingest import split as splitting  # noqa: E402
+from creditpipe.notice import drafts  # noqa: E402
+from creditpipe.orchestration import steps as pipeline  # noqa: E402
+from creditpipe.quality import chunks  # noqa: E402
+from creditpipe.warehouse import load as loading  # noqa: E402
 
 DATASET = "market.admin_penalty"
 steps: dict[str, dict] = {}  # name → calls, seconds in all, memory when it last ended
@@ -63,12 +68,14 @@ def watch(module, name: str) -> None:
     setattr(module, name, timed)
 
 
-# Old and new names alike (the pipeline is being reworked): whichever exist are timed.
-for name in ("read_delivery", "check_records", "split_delivery", "check_chunk", "merge_chunks",
-             "load_batch", "verify_batch", "_read_verdict",
-             "write_rejections_csv", "write_rejections_json", "write_rejection_notice"):
-    watch(pipeline, name)
-watch(delivery, "records_fingerprint")  # the content_sha256 property calls it by that name
+# The inner steps, by the module-level names the steps call them by.
+watch(splitting, "split_delivery")
+for name in ("check_part", "merge_parts", "read_verdict"):
+    watch(chunks, name)
+for name in ("load_checked_batch", "verify_batch"):
+    watch(loading, name)
+for name in ("write_rejections_csv", "write_rejections_json", "write_rejection_notice"):
+    watch(drafts, name)
 
 
 def main(path: str) -> dict:
@@ -76,26 +83,26 @@ def main(path: str) -> dict:
     started = time.perf_counter()
     checked = pipeline.check_file(DATASET, path)
     t_check = time.perf_counter()
-    if checked.get("status") != "checked":
+    if not isinstance(checked, CheckedBatch):
         raise SystemExit(f"not checked: {checked}")
-    loaded = pipeline.load_checked(checked)
+    loaded = pipeline.load(checked)
     t_load = time.perf_counter()
-    if loaded.get("load") != "loaded":
+    if loaded.status != "loaded":
         raise SystemExit(f"not loaded: {loaded}")
-    noticed = pipeline.write_notice(loaded)
+    noticed = pipeline.send_rejection_notice(loaded)
     t_notice = time.perf_counter()
-    if not noticed.get("notice"):
+    if not noticed.notice:
         raise SystemExit(f"no notice written: {noticed}")
     return {
-        "received": checked["received"],
-        "accepted": checked["accepted"],
-        "rejected": checked["rejected"],
+        "received": checked.received,
+        "accepted": checked.accepted,
+        "rejected": checked.rejected,
         "import_s": round(imported, 3),
         "check_s": round(t_check - started, 3),
         "load_s": round(t_load - t_check, 3),
         "notice_s": round(t_notice - t_load, 3),
         "total_s": round(t_notice - started, 3),
-        "rows_per_s": round(checked["received"] / (t_notice - started)),
+        "rows_per_s": round(checked.received / (t_notice - started)),
         "steps": list(steps.values()),
         "peak_rss_mb": round(peak_mb()),
         # This process's CPU (all its threads; PostgreSQL's own is not in it): on 2 cores,

@@ -58,7 +58,7 @@ def rows_of(millions: str | float) -> int:
 
 def _base() -> tuple[pa.Table, list[dict]]:
     """BASE_ROWS records as strings ("" when empty) and their injected errors."""
-    from creditpipe.simulators import error_plan, make_delivery, spread_days
+    from creditpipe.devtools.simulators import error_plan, make_delivery, spread_days
 
     rng = random.Random(SEED)
     records, injected = [], []

@@ -123,7 +123,9 @@ def ge_verdict(records: pd.DataFrame, delivered: dt.date):
     """Great Expectations as its documentation shows it: ephemeral context, pandas
     dataframe asset, whole-dataframe batch definition, the suite, a ValidationDefinition
     run with COMPLETE results. Returns (issues as creditpipe words them, setup s, run s)."""
-    from creditpipe.quality import ROW_ID, SuiteError, _finish, _issues_of, load_suite_document
+    from creditpipe.core.records import ROW_ID
+    from creditpipe.quality.judge import finish_issues as _finish, issue_rows as _issues_of
+    from creditpipe.quality.suites import SuiteError, load_suite_document
 
     started = time.perf_counter()
     with warnings.catch_warnings():
@@ -131,7 +133,7 @@ def ge_verdict(records: pd.DataFrame, delivered: dt.date):
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
-        import creditpipe.custom_expectations  # noqa: F401  registers the suite's own expectations
+        import creditpipe.quality.ge_expectations  # noqa: F401  registers the suite's own expectations
 
         context = gx.get_context(mode="ephemeral")
         # tqdm bars would flood the log for nothing; they do not change what GE computes.
@@ -176,12 +178,16 @@ def errors_of(issues: pd.DataFrame) -> set[tuple]:
 
 
 def first_size(gen: generate.Generated, ge_rows: int, out: dict) -> None:
-    from creditpipe.catalog import load_catalog
+    from creditpipe.core.catalog import load_catalog
     import pyarrow as pa
 
-    from creditpipe.delivery import iter_tables, text_frame
-    from creditpipe.quality import check_records, with_published_table
-    from creditpipe.warehouse import apply_schema, batch_id_for, connect, load_batch
+    from creditpipe.core.records import text_frame
+    from creditpipe.ingest.readers import iter_tables
+    from creditpipe.core.records import with_published_table
+    from creditpipe.quality.judge import check_records
+    from creditpipe.core.records import batch_id_for
+    from creditpipe.warehouse.load import load_batch
+    from creditpipe.warehouse.schema import apply_schema, connect
 
     dataset = load_catalog().dataset(DATASET)
     frame, out["read_csv_s"] = timed(f"pandas.read_csv(pyarrow) {gen.rows:,}", pd.read_csv, gen.path,
@@ -272,8 +278,8 @@ def copy_floor(engine, dataset, accepted) -> float:
     made first, then COPYed alone into an unindexed table: the server's time only."""
     import pyarrow as pa
 
-    from creditpipe.quality import ROW_ID
-    from creditpipe.warehouse import COPY_BINARY_HEADER, COPY_BINARY_TRAILER, copy_binary_rows
+    from creditpipe.core.records import ROW_ID
+    from creditpipe.warehouse.writers import COPY_BINARY_HEADER, COPY_BINARY_TRAILER, copy_binary_rows
 
     n = accepted.num_rows
     arrays = [pa.array(["bench"] * n, pa.string()), accepted.column(ROW_ID)]
@@ -307,10 +313,11 @@ def server_floor(gen: generate.Generated) -> dict:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from creditpipe.catalog import load_catalog
-    from creditpipe.delivery import iter_tables
-    from creditpipe.quality import ROW_ID
-    from creditpipe.warehouse import COPY_BINARY_HEADER, COPY_BINARY_TRAILER, apply_schema, connect, copy_binary_rows
+    from creditpipe.core.catalog import load_catalog
+    from creditpipe.ingest.readers import iter_tables
+    from creditpipe.core.records import ROW_ID
+    from creditpipe.warehouse.schema import apply_schema, connect
+    from creditpipe.warehouse.writers import COPY_BINARY_HEADER, COPY_BINARY_TRAILER, copy_binary_rows
 
     dataset = load_catalog().dataset(DATASET)
     injected = pa.array(sorted(gen.injected_rows), pa.int64())

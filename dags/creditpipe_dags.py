@@ -1,9 +1,9 @@
 """creditpipe's Airflow DAGs: one ingest DAG per catalog dataset, plus the monthly figures.
 
-The wiring lives in creditpipe.dag_factory; the catalog is dags/catalog.yml. (Airflow's
+The wiring lives in creditpipe.orchestration.dag_factory; the catalog is dags/catalog.yml. (Airflow's
 safe-mode discovery only parses files that mention both "airflow" and "dag".)"""
 
-from creditpipe.catalog import load_catalog
-from creditpipe.dag_factory import build_all
+from creditpipe.core.catalog import load_catalog
+from creditpipe.orchestration.dag_factory import build_all
 
 globals().update(build_all(load_catalog()))

@@ -10,8 +10,8 @@ import datetime as dt
 import io
 import random
 
-from creditpipe.simulators import write_table
-from creditpipe.simulators.market_admin_penalty import Factory as PenaltyFactory
+from creditpipe.devtools.simulators import write_table
+from creditpipe.devtools.simulators.market_admin_penalty import Factory as PenaltyFactory
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 FORMULAS = {  # what a cell may start with that a spreadsheet would evaluate

@@ -26,7 +26,7 @@ PG_ADMIN_URL = os.environ.get("CREDITPIPE_TEST_PG", "postgresql://postgres@127.0
 
 @pytest.fixture(scope="session")
 def catalog():
-    from creditpipe.catalog import load_catalog
+    from creditpipe.core.catalog import load_catalog
 
     return load_catalog()
 
@@ -75,7 +75,7 @@ def _reset(engine):
 @pytest.fixture(params=["sqlite", "postgresql"])
 def warehouse(request, tmp_path, catalog):
     """An empty warehouse with the schema applied, on SQLite and on PostgreSQL."""
-    from creditpipe.warehouse import apply_schema, connect
+    from creditpipe.warehouse.schema import apply_schema, connect
 
     if request.param == "sqlite":
         engine = connect(f"sqlite:///{tmp_path / 'warehouse.db'}")

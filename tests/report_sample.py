@@ -1,4 +1,4 @@
-"""A realistic report model (the input of creditpipe.report_render) for tests and for
+"""A realistic report model (the input of creditpipe.reporting.render) for tests and for
 looking at the rendered report: six departments of 江阴市, one of which (燃气) delivered
 nothing this month, gaps in the trend, warnings of all three levels, and a refused record
 whose key starts with "=" (a clerk's spreadsheet formula that must stay text)."""

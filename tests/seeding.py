@@ -7,9 +7,9 @@ import uuid
 
 import pandas as pd
 
-from creditpipe.quality import ISSUE_COLUMNS, PUBLISHED, ROW_ID
-from creditpipe.simulators import module_for
-from creditpipe.warehouse import load_batch
+from creditpipe.core.records import ISSUE_COLUMNS, PUBLISHED, ROW_ID
+from creditpipe.devtools.simulators import module_for
+from creditpipe.warehouse.load import load_batch
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 

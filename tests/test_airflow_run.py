@@ -9,9 +9,9 @@ import random
 import pytest
 import sqlalchemy as sa
 
-from creditpipe.airflow_env import airflow_env, dag_test, migrate
-from creditpipe.simulators import generate_month, last_moment_of, make_delivery, stamp_changes
-from creditpipe.warehouse import connect, totals
+from creditpipe.devtools.airflow_env import airflow_env, dag_test, migrate
+from creditpipe.devtools.simulators import generate_month, last_moment_of, make_delivery, stamp_changes
+from creditpipe.warehouse.schema import connect, totals
 
 pytestmark = pytest.mark.airflow
 MONTH = "2026-06"
@@ -84,8 +84,8 @@ def test_ingest_and_monthly_dags_against_postgres(airflow_home, pg_database, cat
 def test_a_government_body_on_the_debtor_list_is_alerted_after_the_load(airflow_home, pg_database, catalog, smtp):
     """The court's API lists a town government on 12 August: the load's warning run mails
     the credit office a 红 alert that day, not at the month's end."""
-    from creditpipe.simulators.api_server import SimulatedApi
-    from creditpipe.simulators.court_dishonest_debtor import is_person, list_government_body
+    from creditpipe.devtools.simulators.api_server import SimulatedApi
+    from creditpipe.devtools.simulators.court_dishonest_debtor import is_person, list_government_body
 
     home, env = airflow_home
     env = {**env, "AIRFLOW_CONN_CREDITPIPE_SMTP": os.environ["AIRFLOW_CONN_CREDITPIPE_SMTP"]}
@@ -116,7 +116,7 @@ def test_a_government_body_on_the_debtor_list_is_alerted_after_the_load(airflow_
 
 
 def test_a_failed_run_is_reported_not_swallowed(tmp_path):
-    from creditpipe.airflow_env import AirflowRunError
+    from creditpipe.devtools.airflow_env import AirflowRunError
 
     env = airflow_env(tmp_path, warehouse_url="postgresql+psycopg://nobody@127.0.0.1:1/nowhere")
     migrate(env)

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from creditpipe.assessment import conformity_deduction, nonconformity_rate
+from creditpipe.core.records import nonconformity_rate
+from creditpipe.reporting.scores import conformity_deduction
 
 # Seed 002's table, as issue 2 spells it out.
 EXAMPLES = [

@@ -18,14 +18,21 @@ import pytest
 import sqlalchemy as sa
 
 import bad_inputs as bad
-from creditpipe import pipeline
-from creditpipe.delivery import MAX_CELL_CHARS, shown_name
-from creditpipe.notice import EXCEL_CELL_CHARS, extra_columns_text
-from creditpipe.warehouse import connect, totals
+from creditpipe.core.catalog import load_catalog
+from creditpipe.core.clock import county_tz
+from creditpipe.ingest import landing as pickup
+from creditpipe.ingest.landing import SETTLE_SECONDS, stored_name
+from creditpipe.notice.drafts import outbox_folder
+from creditpipe.orchestration import steps
+from creditpipe.core.names import shown_name
+from creditpipe.ingest.csv_scan import MAX_CELL_CHARS
+from creditpipe.notice.cells import EXCEL_CELL_CHARS
+from creditpipe.notice.workbook import extra_columns_text
+from creditpipe.warehouse.schema import connect, totals
 
 pytestmark = pytest.mark.faults
 
-TZ = pipeline.TZ
+TZ = county_tz()
 DELIVERED = dt.datetime(2026, 10, 12, 10, 0, tzinfo=TZ)
 UNTIL = dt.datetime(2026, 10, 31, 23, 59, tzinfo=TZ)
 PENALTY = "market.admin_penalty"
@@ -40,11 +47,11 @@ def home(tmp_path, monkeypatch):
     monkeypatch.setenv("CREDITPIPE_WAREHOUSE_URL", url)
     home = tmp_path / "home"
     yield home
-    pipeline._SCHEMA_READY.discard(url)
+    steps._SCHEMA_READY.discard(url)
 
 
 def engine_of(home: Path):
-    return pipeline.warehouse_engine(home)
+    return steps.warehouse_engine(home)
 
 
 def landing(home: Path, dataset_id: str = PENALTY, department: str = "market") -> Path:
@@ -60,13 +67,10 @@ def drop(home: Path, name: str, data: bytes, when: dt.datetime = DELIVERED, **wh
     return path
 
 
-def run(home: Path, dataset_id: str = PENALTY, department: str = "market", until: dt.datetime = UNTIL) -> list[dict]:
-    """What the ingest DAG does for one source: collect, split, check, merge, load, notice."""
-    results = []
-    for ref in pipeline.collect_deliveries(dataset_id, department, until, home):
-        checked = pipeline.check_delivery(dataset_id, ref, home)
-        results.append(pipeline.write_notice(pipeline.load_checked(checked, home), home))
-    return results
+def run(home: Path, dataset_id: str = PENALTY, department: str = "market", until: dt.datetime = UNTIL) -> list:
+    """What the ingest DAG does for one source: collect, split, check, merge, load, notice
+    (or refuse_file)."""
+    return steps.ingest_source(dataset_id, department, until, home)
 
 
 def counts(home: Path) -> tuple[int, int, int, int]:
@@ -137,28 +141,28 @@ def test_an_unreadable_file_is_quarantined_with_a_notice(home, tmp_path, smtp, c
     results = run(home)
     assert len(results) == 1
     result = results[0]
-    assert result["status"] == "unreadable" and result["load"] == "skipped"
+    assert result.outcome == "unreadable" and result.loaded is None
     if message is None:  # the garbled header is quoted back
-        assert result["error"].startswith("乱码.csv 的第一行没有一个标准表头（收到：")
-        assert result["error"].endswith("：可能文件编码有误（中文成了乱码）、第一行不是表头，或不是“行政处罚信息（双公示）”"
+        assert result.reason.startswith("乱码.csv 的第一行没有一个标准表头（收到：")
+        assert result.reason.endswith("：可能文件编码有误（中文成了乱码）、第一行不是表头，或不是“行政处罚信息（双公示）”"
                                         "的数据；请使用标准表头、以 UTF-8 编码重新导出后报送")
-        message = result["error"]
-    assert result["error"] == message
+        message = result.reason
+    assert result.reason == message
     # The file is kept, byte for byte, in the department's quarantine with the reason beside it.
     assert list(landing(home).iterdir()) == []
     quarantine = home / "quarantine" / "market" / "2026-10"
-    stored = Path(result["quarantined"])
+    stored = Path(result.refused.quarantined)
     assert stored.parent == quarantine and stored.read_bytes() == data
     assert (quarantine / (stored.name + ".原因.txt")).read_text(encoding="utf-8") == message + "\n"
     # A notice in the department's outbox, and the same by mail to the department only.
-    notice = Path(result["notice"])
+    notice = Path(result.notice)
     assert notice.parent.parent == home / "outbox" / "market" / "2026-10"
     info = notice_text(notice)
     assert info["报送文件"] == name and info["原因"] == message
     assert info["处理结果"] == "整份文件无法读取，已退回：其中的记录均未入库，也不计入收到记录数。"
-    machine = json.loads(Path(result["rejections_json"]).read_text(encoding="utf-8"))
+    machine = json.loads(Path(result.rejections_json).read_text(encoding="utf-8"))
     assert (machine["readable"], machine["received"], machine["reason"]) == (False, 0, message)
-    assert result["mailed"] and len(smtp.messages) == 1
+    assert result.mailed and len(smtp.messages) == 1
     (rcpt, msg), = smtp.messages
     assert rcpt == [catalog.departments["market"].email]
     assert msg["Subject"] == f"【数据退回通知】行政处罚信息（双公示） {name}：文件无法读取，整份退回"
@@ -172,9 +176,9 @@ def test_a_broken_json_lines_file_goes_back_to_its_own_department(home, smtp, ca
     data = '{"户号": "1001", "户名": "张三"}\n{"户号": \n'.encode()
     drop(home, "欠费.jsonl", data, dataset_id="utility.arrears", department="water")
     result, = run(home, "utility.arrears", "water")
-    assert result["error"] == "欠费.jsonl 第 2 行不是有效的 JSON（Expecting value），可能文件被截断；请重新导出后报送"
-    assert Path(result["quarantined"]).parent == home / "quarantine" / "water" / "2026-10"
-    assert Path(result["notice"]).parent.parent == home / "outbox" / "water" / "2026-10"
+    assert result.reason == "欠费.jsonl 第 2 行不是有效的 JSON（Expecting value），可能文件被截断；请重新导出后报送"
+    assert Path(result.refused.quarantined).parent == home / "quarantine" / "water" / "2026-10"
+    assert Path(result.notice).parent.parent == home / "outbox" / "water" / "2026-10"
     assert [rcpt for rcpt, _ in smtp.messages] == [[catalog.departments["water"].email]]
 
 
@@ -185,8 +189,8 @@ def test_a_link_is_refused_without_reading_what_it_points_to(home, tmp_path, smt
     link.symlink_to(secret)
     os.utime(link, (DELIVERED.timestamp(), DELIVERED.timestamp()), follow_symlinks=False)
     result, = run(home)
-    assert result["error"] == "链接.csv 是链接（快捷方式），不是文件本身；系统不读取链接指向的文件，请直接上传文件"
-    stored = Path(result["quarantined"])
+    assert result.reason == "链接.csv 是链接（快捷方式），不是文件本身；系统不读取链接指向的文件，请直接上传文件"
+    stored = Path(result.refused.quarantined)
     assert stored.is_symlink() and secret.exists()  # the link moved aside; its target untouched
     assert "行政相对人名称" not in json.dumps(smtp.messages[0][1].get_body().get_content())
     assert counts(home) == (0, 0, 0, 0)
@@ -206,15 +210,16 @@ def test_a_link_is_refused_without_reading_what_it_points_to(home, tmp_path, smt
 ], ids=["unclosed-quote", "stray-quote", "mixed-encodings"])
 def test_a_csv_that_cannot_be_parsed_names_the_line(home, name, build, message):
     data = build(bad.records())
-    from creditpipe.delivery import DeliveryError, read_delivery
+    from creditpipe.ingest.files import DeliveryError
+    from creditpipe.ingest.readers import read_delivery
 
     path = drop(home, name, data)
     with pytest.raises(DeliveryError) as whole:  # the reader that reads a file whole
-        read_delivery(path, pipeline.load_catalog().dataset(PENALTY))
+        read_delivery(path, load_catalog().dataset(PENALTY))
     assert str(whole.value) == message
     result, = run(home)  # the streamed reader the pipeline uses
-    assert result["status"] == "unreadable"
-    assert result["error"] == message
+    assert result.outcome == "unreadable"
+    assert result.reason == message
     assert counts(home) == (0, 0, 0, 0)
 
 
@@ -233,7 +238,7 @@ def test_the_same_records_in_another_shape_are_read_alike_and_counted_once(home,
     }[variant]()
     drop(home, f"另一种.{'xlsx' if variant == 'xlsx' else 'csv'}", data, when=DELIVERED + dt.timedelta(hours=1))
     results = run(home)
-    assert sorted(r["load"] for r in results) == ["already_loaded", "loaded"]
+    assert sorted(r.outcome for r in results) == ["already_loaded", "loaded"]
     assert counts(home) == (1, 4, 4, 0)
     with engine_of(home).connect() as conn:
         names = conn.execute(sa.text("SELECT party_name FROM rec_market_admin_penalty ORDER BY source_row")).scalars().all()
@@ -246,7 +251,7 @@ def test_the_same_file_under_two_names_is_one_delivery(home):
     drop(home, "行政处罚_1012.csv", data)
     drop(home, "行政处罚_1012 - 副本.csv", data)
     results = run(home)
-    assert [(r["load"], Path(r["notice"]).parent.name.startswith("20261012_行政处罚_1012")) for r in results] == [("loaded", True)]
+    assert [(r.outcome, Path(r.notice).parent.name.startswith("20261012_行政处罚_1012")) for r in results] == [("loaded", True)]
     assert counts(home) == (1, 3, 3, 0)
     assert run(home) == [] and counts(home) == (1, 3, 3, 0)
     drop(home, "行政处罚_1012 (2).csv", data, when=DELIVERED + dt.timedelta(days=3))  # sent again next week
@@ -257,12 +262,12 @@ def test_unknown_columns_are_named_in_the_notice_and_the_rest_loads(home, smtp):
     recs = [{**r, "内部编号": f"N{i}", "经办人": "李四"} for i, r in enumerate(bad.records(3))]
     drop(home, "多了两列.csv", bad.csv_text(recs).encode())
     result, = run(home)
-    assert result["load"] == "loaded" and counts(home) == (1, 3, 3, 0)
+    assert result.outcome == "loaded" and counts(home) == (1, 3, 3, 0)
     said = extra_columns_text(["内部编号", "经办人"])
     assert said == ("文件中有 2 列不是数据标准的字段：“内部编号”、“经办人”。这些列的内容未入库，其余各列照常校验入库。"
                     "如其中有标准字段，请按标准表头命名后重新报送；如不需要，请在以后的报送中删除这些列。")
-    assert notice_text(result["notice"])["非标准列"] == said
-    assert result["mailed"] and said in smtp.messages[0][1].get_body().get_content()
+    assert notice_text(result.notice)["非标准列"] == said
+    assert result.mailed and said in smtp.messages[0][1].get_body().get_content()
 
 
 @pytest.mark.parametrize("path", ["arrow", "python-csv"])
@@ -277,13 +282,13 @@ def test_a_200000_character_cell_is_read_and_the_notice_cuts_it_for_excel(home, 
         text = "\r\n".join(lines)
     drop(home, "长文本.csv", text.encode())
     result, = run(home)
-    assert result["load"] == "loaded" and counts(home) == (1, 3, 2, 1)
+    assert result.outcome == "loaded" and counts(home) == (1, 3, 2, 1)
     with engine_of(home).connect() as conn:
         stored = json.loads(conn.execute(sa.text("SELECT record_json FROM refused_record")).scalar_one())
     assert stored["违法事实"] == recs[1]["违法事实"]
-    machine = json.loads(Path(result["rejections_json"]).read_text(encoding="utf-8"))
+    machine = json.loads(Path(result.rejections_json).read_text(encoding="utf-8"))
     assert machine["records"][0]["record"]["违法事实"] == recs[1]["违法事实"]
-    sheet = openpyxl.load_workbook(result["notice"])["退回记录"]
+    sheet = openpyxl.load_workbook(result.notice)["退回记录"]
     column = [c.value for c in sheet[1]].index("违法事实")
     cell = sheet.cell(row=2, column=column + 1).value
     assert len(cell) == EXCEL_CELL_CHARS
@@ -297,16 +302,16 @@ def test_formulas_in_cells_are_stored_as_text_and_never_written_as_formulas(home
     recs[0]["处罚类别"] = '=HYPERLINK("http://example.invalid","罚款")'  # refused: not a category
     drop(home, "公式.csv", bad.csv_text(recs).encode())
     result, = run(home)
-    assert result["load"] == "loaded" and counts(home) == (1, 3, 2, 1)
-    machine = json.loads(Path(result["rejections_json"]).read_text(encoding="utf-8"))
+    assert result.outcome == "loaded" and counts(home) == (1, 3, 2, 1)
+    machine = json.loads(Path(result.rejections_json).read_text(encoding="utf-8"))
     record = machine["records"][0]["record"]
     assert {k: record[k] for k in [*bad.FORMULAS, "处罚类别"]} == {k: recs[0][k] for k in [*bad.FORMULAS, "处罚类别"]}
-    book = openpyxl.load_workbook(result["notice"])
+    book = openpyxl.load_workbook(result.notice)
     cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     texts = {c.value for c in cells}
     assert set(bad.FORMULAS.values()) | {recs[0]["处罚类别"]} <= texts  # kept exactly, as text
-    rows = list(csv.DictReader(io.StringIO(Path(result["rejections_csv"]).read_text(encoding="utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(Path(result.sent.rejections_csv).read_text(encoding="utf-8-sig"))))
     assert [r["value"] for r in rows if r["field"] == "处罚类别"] == ["'" + recs[0]["处罚类别"]]
 
 
@@ -315,7 +320,7 @@ def test_a_formula_with_no_cached_result_in_a_delivered_workbook_is_kept_as_text
     recs[1]["违法事实"] = bad.FORMULAS["违法事实"]
     drop(home, "公式.xlsx", bad.xlsx_with_formula_cells(recs, tmp_path))
     result, = run(home)
-    assert result["load"] == "loaded" and counts(home) == (1, 3, 3, 0)
+    assert result.outcome == "loaded" and counts(home) == (1, 3, 3, 0)
     with engine_of(home).connect() as conn:
         facts = conn.execute(sa.text("SELECT violation_facts FROM rec_market_admin_penalty ORDER BY source_row")).scalars().all()
     assert facts[1] == bad.FORMULAS["违法事实"]
@@ -324,7 +329,7 @@ def test_a_formula_with_no_cached_result_in_a_delivered_workbook_is_kept_as_text
 def test_the_report_workbook_neutralises_delivered_formulas(tmp_path):
     from report_sample import sample_model
 
-    from creditpipe.report_render import write_xlsx
+    from creditpipe.reporting.workbook import write_xlsx
 
     model = sample_model()
     hostile = ['=HYPERLINK("http://example.invalid","点击")', "+1+1", "-2-2", "@SUM(1)"]
@@ -358,16 +363,16 @@ def test_a_hostile_file_name_cannot_steer_the_outbox_or_the_quarantine(home, smt
     drop(home, name, bad.csv_text(recs).encode() if readable else b"")
     result, = run(home)
     outbox = (home / "outbox" / "market" / "2026-10").resolve()
-    notice_dir = Path(result["notice"]).parent
+    notice_dir = Path(result.notice).parent
     assert notice_dir.resolve().parent == outbox
     assert len(notice_dir.name.encode()) <= 255 and "\\" not in notice_dir.name and "\n" not in notice_dir.name
     if readable:
-        assert result["load"] == "loaded" and counts(home) == (1, 2, 1, 1)
+        assert result.outcome == "loaded" and counts(home) == (1, 2, 1, 1)
     else:
-        stored = Path(result["quarantined"])
+        stored = Path(result.refused.quarantined)
         assert stored.resolve().parent == (home / "quarantine" / "market" / "2026-10").resolve()
         assert len((stored.name + ".原因.txt").encode()) <= 255 and "\\" not in stored.name
-        assert result["error"] == f"{shown_name(name)} 是空文件（0 字节），可能导出失败或上传未完成；请重新导出后报送"
+        assert result.reason == f"{shown_name(name)} 是空文件（0 字节），可能导出失败或上传未完成；请重新导出后报送"
     (_, msg), = smtp.messages
     assert "\n" not in msg["Subject"] and shown_name(name) in msg["Subject"]
 
@@ -375,10 +380,10 @@ def test_a_hostile_file_name_cannot_steer_the_outbox_or_the_quarantine(home, smt
 @pytest.mark.parametrize("name", ["/etc/passwd", "../../../outbox/police/x.csv", "a\x00b.csv", "C:\\Windows\\x.csv", "..", ""])
 def test_names_that_cannot_be_files_still_cannot_steer_a_path(tmp_path, name):
     sha = "0123456789abcdef" * 4
-    stored = pipeline._stored_name(name, sha)
+    stored = stored_name(name, sha)
     assert "/" not in stored and "\\" not in stored and "\x00" not in stored and not stored.startswith(".")
     assert stored.startswith(("passwd_", "x_", "a_b_", "C_Windows_x_", "delivery_"))
-    folder = pipeline._outbox_folder("market", DELIVERED, name, sha, tmp_path)
+    folder = outbox_folder("market", DELIVERED, name, sha, tmp_path)
     assert folder.parent == tmp_path.resolve() / "outbox" / "market" / "2026-10"
     assert folder.name.endswith("_01234567") and "/" not in folder.name
 
@@ -395,7 +400,7 @@ def test_a_file_still_being_written_is_not_picked_up(home, monkeypatch):
     # Changed while it was being hashed: still being written, left for the next run.
     old = DELIVERED.timestamp()
     os.utime(fresh, (old, old))
-    real_sha = pipeline.file_sha256
+    real_sha = pickup.file_sha256
 
     def still_growing(path):
         digest = real_sha(path)
@@ -404,14 +409,14 @@ def test_a_file_still_being_written_is_not_picked_up(home, monkeypatch):
         os.utime(path, None)  # the writer touched it meanwhile
         return digest
 
-    monkeypatch.setattr(pipeline, "file_sha256", still_growing)
-    assert pipeline.collect_new_files(PENALTY, UNTIL, home) == []
-    monkeypatch.setattr(pipeline, "file_sha256", real_sha)
+    monkeypatch.setattr(pickup, "file_sha256", still_growing)
+    assert steps.collect(PENALTY, "market", UNTIL, home) == []
+    monkeypatch.setattr(pickup, "file_sha256", real_sha)
     # Once unchanged for SETTLE_SECONDS it is a delivery; the partial uploads never are.
     os.utime(fresh, (old, old))
     result, = run(home)
-    assert result["load"] == "loaded" and counts(home) == (1, 3, 3, 0)
-    assert pipeline.SETTLE_SECONDS == 60
+    assert result.outcome == "loaded" and counts(home) == (1, 3, 3, 0)
+    assert SETTLE_SECONDS == 60
 
 
 # --- the run goes on: one broken file and one good file ---------------------------------------
@@ -424,12 +429,12 @@ def test_a_broken_file_is_quarantined_and_the_good_one_loads(tmp_path, warehouse
     drop(home, "好文件.csv", bad.csv_text(good).encode())
     broken = bad.truncated(bad.xlsx_bytes(bad.records(5, seed=12), tmp_path))
     drop(home, "坏文件.xlsx", broken, when=DELIVERED + dt.timedelta(hours=2))
-    results = {Path(r.get("file") or r.get("work_dir")).name: r for r in run(home)}
+    results = {Path(r.ref.path).name: r for r in run(home)}
     assert len(results) == 2
     bad_result = results["坏文件.xlsx"]
     good_result = next(r for r in results.values() if r is not bad_result)
-    assert good_result["load"] == "loaded" and (good_result["received"], good_result["accepted"], good_result["rejected"]) == (5, 4, 1)
-    assert bad_result["status"] == "unreadable" and Path(bad_result["quarantined"]).read_bytes() == broken
+    assert good_result.outcome == "loaded" and (good_result.checked.received, good_result.checked.accepted, good_result.checked.rejected) == (5, 4, 1)
+    assert bad_result.outcome == "unreadable" and Path(bad_result.refused.quarantined).read_bytes() == broken
     t = totals(warehouse)
     assert (t["batches"], t["received"], t["accepted"], t["rejected"]) == (1, 5, 4, 1)
     assert t["received"] == t["accepted"] + t["rejected"]

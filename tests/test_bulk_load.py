@@ -11,10 +11,12 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-import creditpipe.warehouse as wh
-from creditpipe.quality import ISSUE_COLUMNS, PUBLISHED, ROW_ID
-from creditpipe.simulators import module_for
-from creditpipe.warehouse import business_key, load_batch, read_watermark, table_count, totals
+import creditpipe.warehouse.writers as wh
+from creditpipe.warehouse.schema import apply_schema, connect
+from creditpipe.core.records import ISSUE_COLUMNS, PUBLISHED, ROW_ID
+from creditpipe.devtools.simulators import module_for
+from creditpipe.warehouse.load import business_key, load_batch, read_watermark
+from creditpipe.warehouse.schema import table_count, totals
 
 HUGE = "长" * 199_992 + "\t\n\\N=end"  # 200,000 characters
 AWKWARD = [
@@ -132,7 +134,7 @@ def test_awkward_values_come_back_exactly(warehouse, catalog, dataset_id, copies
     batch = _batch(ds, 70, 10)
 
     if arrow:
-        from creditpipe.delivery import _frame_table
+        from creditpipe.core.records import frame_table as _frame_table
 
         result = load_batch(warehouse, ds, batch, _frame_table(accepted), refused, issues)
     else:
@@ -172,9 +174,9 @@ def test_awkward_values_come_back_exactly(warehouse, catalog, dataset_id, copies
 def test_fifty_thousand_records_add_up(pg_database, catalog, penalty, copies):
     from conftest import _reset
 
-    engine = wh.connect(pg_database)
+    engine = connect(pg_database)
     _reset(engine)
-    wh.apply_schema(engine, catalog)
+    apply_schema(engine, catalog)
     base = _frame(penalty, 1000)
     frame = pd.concat([base] * 50, ignore_index=True)
     frame[ROW_ID] = range(1, len(frame) + 1)
@@ -204,17 +206,20 @@ def test_a_failure_after_the_copy_leaves_nothing(warehouse, penalty, monkeypatch
     accepted, refused = _frame(penalty, 300, first_row=21), _frame(penalty, 20, accepted=False)
     issues = _issues(range(1, 21), range(21, 121), dtype=object)  # a missing fix is None
     batch = _batch(penalty, 320, 20, watermark="2026-07-31T00:00:00+08:00")
-    real = getattr(wh, step)
+    import creditpipe.warehouse.load as loading
+
+    real = getattr(loading, step)
     seen = {}
 
     def dies(conn, *args, **kwargs):
+        conn = getattr(conn, "conn", conn)  # a row writer holds the load's connection
         # The rows copied so far are there, in the load's own transaction...
         for table in (penalty.table, "refused_record", "record_issue", "batch_delivery_day"):
             seen[table] = conn.execute(
                 sa.text(f"SELECT COUNT(*) FROM {table} WHERE batch_id = :b"), {"b": batch["batch_id"]}).scalar_one()
         raise RuntimeError("数据库连接中断（模拟）")
 
-    monkeypatch.setattr(wh, step, dies)
+    monkeypatch.setattr(loading, step, dies)
     with pytest.raises(RuntimeError, match="模拟"):
         load_batch(warehouse, penalty, batch, accepted, refused, issues)
     assert seen[penalty.table] == 300
@@ -225,7 +230,7 @@ def test_a_failure_after_the_copy_leaves_nothing(warehouse, penalty, monkeypatch
     assert totals(warehouse)["batches"] == 0
     assert read_watermark(warehouse, penalty.id, penalty.department) is None
 
-    monkeypatch.setattr(wh, step, real)
+    monkeypatch.setattr(loading, step, real)
     assert load_batch(warehouse, penalty, batch, accepted, refused, issues).status == "loaded"
     assert _leftovers(warehouse, penalty, batch["batch_id"]) == {
         penalty.table: 300, "delivery_batch": 1, "delivered_file": 1, "refused_record": 20,
@@ -251,7 +256,7 @@ def test_a_copy_in_many_slices_stores_every_row_once_in_order(warehouse, catalog
     this one: with slices of 7 rows (and a last short one), every row arrives once, as it was."""
     if warehouse.dialect.name != "postgresql":
         pytest.skip("COPY is PostgreSQL's")
-    from creditpipe.delivery import _frame_table
+    from creditpipe.core.records import frame_table as _frame_table
 
     real = wh._copy_arrow
     slices = []

@@ -9,12 +9,12 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from creditpipe.catalog import Source
-from creditpipe.channels import EPOCH, SourceError, pull, watermark_text
-from creditpipe.simulators import stamp_changes
-from creditpipe.simulators.api_server import SimulatedApi
-from creditpipe.simulators.frontdb import fill
-from creditpipe.simulators.market_admin_penalty import Factory
+from creditpipe.core.catalog import Source
+from creditpipe.ingest.pulls import EPOCH, SourceError, pull, watermark_text
+from creditpipe.devtools.simulators import stamp_changes
+from creditpipe.devtools.simulators.api_server import SimulatedApi
+from creditpipe.devtools.simulators.frontdb import fill
+from creditpipe.devtools.simulators.market_admin_penalty import Factory
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 OCT = dt.datetime(2026, 10, 1, tzinfo=TZ)

@@ -10,10 +10,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from creditpipe.catalog import load_catalog
-from creditpipe.delivery import DeliveryError, iter_chunks, read_delivery
-from creditpipe.quality import ChunkedCheck, check_records
-from creditpipe.simulators import error_plan, make_delivery, spread_days, write_table
+from creditpipe.core.catalog import load_catalog
+from creditpipe.core.clock import county_tz
+from creditpipe.core.parts import read_part
+from creditpipe.ingest import split as splitting
+from creditpipe.orchestration import steps
+from creditpipe.quality.chunks import read_verdict
+from creditpipe.ingest.files import DeliveryError
+from creditpipe.ingest.readers import iter_chunks, read_delivery
+from creditpipe.quality.judge import check_records
+from creditpipe.devtools.simulators import error_plan, make_delivery, spread_days, write_table
 
 DELIVERED = dt.date(2026, 10, 28)
 SOURCES = [(ds.id, src.department) for ds in load_catalog().datasets.values() for src in ds.sources]
@@ -38,22 +44,27 @@ def nulls_as_none(frame):
     return frame.where(frame.notna(), None)
 
 
-def chunked(path, dataset, rows):
-    check = ChunkedCheck(dataset.suite, DELIVERED)
-    frames = [check.add(frame) for frame, _ in iter_chunks(path, dataset, rows=rows)]
-    return pd.concat(frames, ignore_index=True), check
+def chunked(path, dataset, department, rows, home, monkeypatch):
+    """The file judged as every delivery is (split, chunks checked, merged), ``rows``
+    records a chunk: its records as split, its issues, the records received."""
+    monkeypatch.setattr(splitting, "CHUNK_ROWS", rows)
+    when = dt.datetime.combine(DELIVERED, dt.time(16), county_tz())
+    checked = steps.check_file(dataset.id, path, home / str(rows), delivered_at=when, department_id=department)
+    batch, verdict = read_verdict(checked.work_dir, with_records=False)
+    records = pd.concat([read_part(p).to_pandas() for p in batch["parts"]], ignore_index=True)
+    return records, verdict.issues, checked.received
 
 
 @pytest.mark.parametrize("dataset_id,department", SOURCES)
-def test_chunks_give_the_single_pass_result(tmp_path, dataset_id, department):
+def test_chunks_give_the_single_pass_result(tmp_path, monkeypatch, dataset_id, department):
     dataset = load_catalog().dataset(dataset_id)
     path, key = delivery_file(tmp_path, dataset_id, department, "gb18030")
     whole = check_records(read_delivery(path, dataset).records, dataset.suite, DELIVERED)
     for rows in (7, 33, 1000):
-        records, check = chunked(path, dataset, rows)
+        records, issues, received = chunked(path, dataset, department, rows, tmp_path / "home", monkeypatch)
         pd.testing.assert_frame_equal(nulls_as_none(records), nulls_as_none(whole.records), check_dtype=False)
-        pd.testing.assert_frame_equal(check.issues(), whole.issues, check_dtype=False)
-        assert check.received == whole.received
+        pd.testing.assert_frame_equal(nulls_as_none(issues), nulls_as_none(whole.issues), check_dtype=False)
+        assert received == whole.received
     duplicated = whole.issues[whole.issues["rule"] == "duplicate_in_delivery"]
     assert {1, 82} <= set(duplicated["source_row"])  # rows 1 and 82 lie in different chunks
 
@@ -72,67 +83,66 @@ def test_progress_reaches_the_end_and_an_empty_file_is_refused(tmp_path):
 @pytest.mark.parametrize("keys_per_bucket", [500_000, 7], ids=["one bucket", "13 buckets"])
 @pytest.mark.parametrize("dataset_id,department", [("market.admin_penalty", "market"), ("court.dishonest_debtor", "court")])
 def test_the_dags_chunks_merge_to_the_single_pass_verdict(tmp_path, monkeypatch, dataset_id, department, keys_per_bucket):
-    """What the ingest DAG's mapped tasks do (split → check_chunk per chunk → merge_chunks),
-    with chunks judged in any order, equals one pass over the file — also when the keys are
+    """What the ingest DAG's mapped tasks do (split → check per chunk → merge), with
+    chunks judged in any order, equals one pass over the file — also when the keys are
     judged a hash bucket at a time (a duplicate's two copies lie in different chunks)."""
-    from creditpipe import pipeline, quality
+    from creditpipe.core import parts
+    from creditpipe.core.handoffs import DeliveryRef
 
-    monkeypatch.setattr(quality, "KEYS_PER_BUCKET", keys_per_bucket)
+    monkeypatch.setattr(parts, "KEYS_PER_BUCKET", keys_per_bucket)
 
     dataset = load_catalog().dataset(dataset_id)
     path, _ = delivery_file(tmp_path, dataset_id, department)
     whole = check_records(read_delivery(path, dataset).records, dataset.suite, DELIVERED)
 
-    monkeypatch.setattr(pipeline, "CHUNK_ROWS", 9)
+    monkeypatch.setattr(splitting, "CHUNK_ROWS", 9)
     home = tmp_path / "home"
-    when = dt.datetime(2026, 10, 28, 16, tzinfo=pipeline.TZ)
-    chunks = pipeline.split_delivery(dataset_id, {"path": str(path), "department_id": department,
-                                                  "delivered_at": when.isoformat()}, home)
-    assert len(chunks) == 11  # 91 rows with records, 9 a chunk
-    judged = [pipeline.check_chunk(c) for c in reversed(chunks)]  # workers finish in any order
-    checked = pipeline.merge_chunks(chunks, judged + [{"manifest": "another delivery's"}], home)
-    issues = pd.read_parquet(f"{checked['work_dir']}/issues.parquet")
+    when = dt.datetime(2026, 10, 28, 16, tzinfo=county_tz())
+    split = steps.split(DeliveryRef(dataset_id, department, str(path), when.isoformat()).to_xcom(), home)
+    assert len(split.chunks) == 11  # 91 rows with records, 9 a chunk
+    judged = [steps.check(c.to_xcom()).to_xcom() for c in reversed(split.chunks)]  # workers finish in any order
+    other = {**judged[0], "manifest": "another delivery's"}
+    checked = steps.merge(split.to_xcom(), judged + [other], home)
+    issues = pd.read_parquet(f"{checked.work_dir}/issues.parquet")
     pd.testing.assert_frame_equal(nulls_as_none(issues), nulls_as_none(whole.issues), check_dtype=False)
-    assert (checked["received"], checked["rejected"]) == (whole.received, whole.rejected)
-    batch = json.loads(Path(checked["work_dir"], "batch.json").read_text(encoding="utf-8"))
-    records = pd.concat([pipeline.read_part(p).to_pandas() for p in batch["parts"]], ignore_index=True)
+    assert (checked.received, checked.rejected) == (whole.received, whole.rejected)
+    batch = json.loads(Path(checked.work_dir, "batch.json").read_text(encoding="utf-8"))
+    records = pd.concat([read_part(p).to_pandas() for p in batch["parts"]], ignore_index=True)
     pd.testing.assert_frame_equal(nulls_as_none(records), nulls_as_none(whole.records), check_dtype=False)
 
 
 def test_a_missing_chunk_result_fails_the_merge(tmp_path, monkeypatch):
-    from creditpipe import pipeline
+    from creditpipe.core.handoffs import DeliveryRef
 
     path, _ = delivery_file(tmp_path, "market.admin_penalty", "market")
-    monkeypatch.setattr(pipeline, "CHUNK_ROWS", 30)
-    chunks = pipeline.split_delivery("market.admin_penalty", {"path": str(path)}, tmp_path / "home")
-    judged = [pipeline.check_chunk(c) for c in chunks[:-1]]
+    monkeypatch.setattr(splitting, "CHUNK_ROWS", 30)
+    split = steps.split(DeliveryRef("market.admin_penalty", "market", str(path)), tmp_path / "home")
+    judged = [steps.check(c) for c in split.chunks[:-1]]
     with pytest.raises(RuntimeError, match="应有 4 个分块的校验结果，收到 3 个"):
-        pipeline.merge_chunks(chunks, judged, tmp_path / "home")
+        steps.merge(split, judged, tmp_path / "home")
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
 def test_check_file_on_threads_gives_the_single_pass_verdict(tmp_path, monkeypatch, threads):
     """check_file judges its chunks on threads (CREDITPIPE_CHECK_THREADS): the verdict is
     the one pass's, whatever the number, and no split folder of a run is left behind."""
-    from creditpipe import pipeline
-
     dataset = load_catalog().dataset("market.admin_penalty")
     path, _ = delivery_file(tmp_path, dataset.id, "market")
     whole = check_records(read_delivery(path, dataset).records, dataset.suite, DELIVERED)
-    monkeypatch.setattr(pipeline, "CHUNK_ROWS", 9)
-    monkeypatch.setattr(pipeline, "CHECK_THREADS", threads)
+    monkeypatch.setattr(splitting, "CHUNK_ROWS", 9)
+    monkeypatch.setattr(steps, "CHECK_THREADS", threads)
     home = tmp_path / "home"
-    when = dt.datetime(2026, 10, 28, 16, tzinfo=pipeline.TZ)
-    checked = pipeline.check_file(dataset.id, str(path), home, delivered_at=when, department_id="market")
-    issues = pd.read_parquet(f"{checked['work_dir']}/issues.parquet")
+    when = dt.datetime(2026, 10, 28, 16, tzinfo=county_tz())
+    checked = steps.check_file(dataset.id, str(path), home, delivered_at=when, department_id="market")
+    issues = pd.read_parquet(f"{checked.work_dir}/issues.parquet")
     pd.testing.assert_frame_equal(nulls_as_none(issues), nulls_as_none(whole.issues), check_dtype=False)
-    assert (checked["received"], checked["rejected"]) == (whole.received, whole.rejected)
+    assert (checked.received, checked.rejected) == (whole.received, whole.rejected)
     split = [p.name for p in (home / "work" / "split").iterdir()] if (home / "work" / "split").exists() else None
     assert split is None or not [name for name in split if name.startswith(".")]
 
 
 def test_read_ahead_yields_every_item_in_order_and_says_what_failed():
-    from creditpipe.pipeline import _read_ahead
+    from creditpipe.warehouse.load import read_ahead as _read_ahead
 
     assert list(_read_ahead(lambda x: x * 2, range(7))) == [0, 2, 4, 6, 8, 10, 12]
     assert list(_read_ahead(lambda x: x, [])) == []
@@ -155,7 +165,7 @@ def test_a_keys_bucket_depends_on_its_values_only():
     import numpy as np
     import pyarrow as pa
 
-    from creditpipe.quality import text_hash
+    from creditpipe.quality.chunks import text_hash
 
     values = [f"市监罚〔2026〕{n:08d}号" for n in range(5000)] + ["", None, "a", "ab", "ba", None, ""]
     whole = text_hash(pa.array(values, pa.string()))

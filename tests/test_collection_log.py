@@ -10,18 +10,22 @@ import random
 import pytest
 import sqlalchemy as sa
 
-import creditpipe.warehouse as wh
-from creditpipe import pipeline
-from creditpipe.catalog import load_catalog
+import creditpipe.warehouse.load as wh
+import creditpipe.warehouse.writers as writers
+from creditpipe.core.clock import county_tz
+from creditpipe.orchestration import steps
+from creditpipe.warehouse.schema import apply_schema, connect
+from creditpipe.core.catalog import load_catalog
 from creditpipe.cli import main
-from creditpipe.simulators import delivery_dates, generate_month, make_delivery, stamp_changes, write_table
-from creditpipe.simulators.api_server import SimulatedApi
-from creditpipe.simulators.frontdb import fill
-from creditpipe.warehouse import WarehouseError, collection_log, totals
+from creditpipe.devtools.simulators import delivery_dates, generate_month, make_delivery, stamp_changes, write_table
+from creditpipe.devtools.simulators.api_server import SimulatedApi
+from creditpipe.devtools.simulators.frontdb import fill
+from creditpipe.warehouse.collection_log import collection_log
+from creditpipe.warehouse.schema import WarehouseError, totals
 
 pytestmark = pytest.mark.faults
 MONTH = "2026-07"
-END = dt.datetime(2026, 7, 31, 23, 59, tzinfo=pipeline.TZ)
+END = dt.datetime(2026, 7, 31, 23, 59, tzinfo=county_tz())
 PENALTY = "market.admin_penalty"
 
 
@@ -39,11 +43,7 @@ def landing(home):
 
 
 def run_landing(home, until=END):
-    results = []
-    for path in pipeline.collect_new_files(PENALTY, until, home):
-        checked = pipeline.check_file(PENALTY, path, home)
-        results.append(pipeline.write_notice(pipeline.load_checked(checked, home), home))
-    return results
+    return steps.ingest_source(PENALTY, "market", until, home)
 
 
 def sha256(path):
@@ -51,7 +51,7 @@ def sha256(path):
 
 
 def test_every_landed_file_is_logged_loaded_duplicate_or_unreadable(warehouse, home, landing, penalty, capsys):
-    from creditpipe.delivery import read_delivery
+    from creditpipe.ingest.readers import read_delivery
 
     files = sorted(landing.iterdir())
     hashes = {f.name: sha256(f) for f in files}
@@ -68,7 +68,7 @@ def test_every_landed_file_is_logged_loaded_duplicate_or_unreadable(warehouse, h
     hashes[reexported.name], hashes[broken.name] = sha256(reexported), sha256(broken)
 
     results = run_landing(home)
-    assert sorted(r.get("load") for r in results) == sorted(["already_loaded", "skipped"] + ["loaded"] * len(files))
+    assert sorted(r.outcome for r in results) == sorted(["already_loaded", "unreadable"] + ["loaded"] * len(files))
 
     log = {r["file_name"]: r for r in collection_log(warehouse, MONTH)}
     assert set(log) == set(hashes)
@@ -130,7 +130,7 @@ def test_the_same_broken_bytes_dropped_again_are_quarantined_again_not_skipped(w
     broken.write_bytes(b"PK\x03\x04 broken")  # the department drops the same file again
     os.utime(broken, (stamp + 86400, stamp + 86400))
     again = run_landing(home)
-    assert [r["status"] for r in again] == ["unreadable"] and not broken.exists()
+    assert [r.outcome for r in again] == ["unreadable"] and not broken.exists()
     log = [r for r in collection_log(warehouse, MONTH) if r["outcome"] == "unreadable"]
     assert len(log) == 1  # the same bytes are one entry of the log
 
@@ -138,12 +138,12 @@ def test_the_same_broken_bytes_dropped_again_are_quarantined_again_not_skipped(w
 def test_pulled_deliveries_are_logged_with_their_request(pg_database, monkeypatch, tmp_path, catalog):
     from conftest import _reset
 
-    engine = wh.connect(pg_database)
+    engine = connect(pg_database)
     _reset(engine)
-    wh.apply_schema(engine, catalog)
+    apply_schema(engine, catalog)
     monkeypatch.setenv("CREDITPIPE_WAREHOUSE_URL", pg_database)
     home = tmp_path / "home"
-    oct1 = dt.datetime(2026, 10, 1, tzinfo=pipeline.TZ)
+    oct1 = dt.datetime(2026, 10, 1, tzinfo=county_tz())
     rng = random.Random(3)
     licences, _ = make_delivery("market.admin_license", "market", rng,
                                 sorted(dt.date(2026, 10, rng.randint(1, 28)) for _ in range(40)), dt.date(2026, 10, 31), [])
@@ -156,17 +156,16 @@ def test_pulled_deliveries_are_logged_with_their_request(pg_database, monkeypatc
     monkeypatch.setenv("AIRFLOW_CONN_CREDITPIPE_FRONTDB_POLICE", front)
 
     def run(dataset_id, department, until):
-        return [pipeline.load_checked(pipeline.check_delivery(dataset_id, ref, home), home)
-                for ref in pipeline.collect_deliveries(dataset_id, department, until, home)]
+        return steps.ingest_source(dataset_id, department, until, home)
 
     mid, end = oct1 + dt.timedelta(days=14), oct1 + dt.timedelta(days=31)
     with SimulatedApi(token="log-token") as api:
         monkeypatch.setenv("AIRFLOW_CONN_CREDITPIPE_API_MARKET", api.connection_uri())
         api.add("/api/v1/admin-licenses", licences)
-        assert [r["load"] for r in run("market.admin_license", "market", mid)] == ["loaded"]
+        assert [r.outcome for r in run("market.admin_license", "market", mid)] == ["loaded"]
         first_wm = wh.read_watermark(engine, "market.admin_license", "market")
-        assert [r["load"] for r in run("market.admin_license", "market", end)] == ["loaded"]
-    assert [r["load"] for r in run("police.population", "police", end)] == ["loaded"]
+        assert [r.outcome for r in run("market.admin_license", "market", end)] == ["loaded"]
+    assert [r.outcome for r in run("police.population", "police", end)] == ["loaded"]
 
     log = collection_log(engine, "2026-10") + collection_log(engine, "2026-11")
     api_rows = [r for r in log if r["dataset_id"] == "market.admin_license"]
@@ -195,19 +194,19 @@ def test_rows_lost_on_the_way_fail_the_load_and_leave_nothing(warehouse, home, l
 
     monkeypatch.setattr(wh, "_insert_refused", drops_one)
     path = next(p for p in sorted(landing.glob("*.csv")))
-    checked = pipeline.check_file(PENALTY, str(path), home)
-    assert checked["rejected"] > 0
+    checked = steps.check_file(PENALTY, str(path), home)
+    assert checked.rejected > 0
     with pytest.raises(WarehouseError) as err:
-        pipeline.load_checked(checked, home)
+        steps.load(checked, home)
     message = str(err.value)
-    assert checked["batch_id"] in message and "对账不平" in message
-    assert f"报送 {checked['received']} 条" in message
-    assert f"退回 {checked['rejected'] - 1} 条" in message and f"入库 {checked['accepted']} 条" in message
+    assert checked.batch_id in message and "对账不平" in message
+    assert f"报送 {checked.received} 条" in message
+    assert f"退回 {checked.rejected - 1} 条" in message and f"入库 {checked.accepted} 条" in message
     assert totals(warehouse)["batches"] == 0 and collection_log(warehouse, MONTH) == []
 
     monkeypatch.setattr(wh, "_insert_refused", real)
-    assert pipeline.load_checked(checked, home)["load"] == "loaded"
-    assert totals(warehouse)["received"] == checked["received"]
+    assert steps.load(checked, home).status == "loaded"
+    assert totals(warehouse)["received"] == checked.received
 
 
 def test_accepted_rows_lost_in_the_copy_fail_the_load_and_leave_nothing(warehouse, home, landing, monkeypatch):
@@ -216,44 +215,44 @@ def test_accepted_rows_lost_in_the_copy_fail_the_load_and_leave_nothing(warehous
     naming the numbers, and rolls it back."""
     if warehouse.dialect.name != "postgresql":
         pytest.skip("COPY is PostgreSQL's; on SQLite the stored rows are counted")
-    real = wh._copy_arrow
+    real = writers._copy_arrow
 
     def drops_one(conn, table, columns, arrays, **kw):
         return real(conn, table, columns, [a.slice(0, len(a) - 1) for a in arrays], **kw)
 
-    monkeypatch.setattr(wh, "_copy_arrow", drops_one)
+    monkeypatch.setattr(writers, "_copy_arrow", drops_one)
     path = sorted(landing.glob("*.csv"))[0]
-    checked = pipeline.check_file(PENALTY, str(path), home)
-    with pytest.raises(WarehouseError, match=f"对账不平：报送 {checked['received']} 条，数据仓库中入库 "
-                                             f"{checked['accepted'] - 1} 条"):
-        pipeline.load_checked(checked, home)
+    checked = steps.check_file(PENALTY, str(path), home)
+    with pytest.raises(WarehouseError, match=f"对账不平：报送 {checked.received} 条，数据仓库中入库 "
+                                             f"{checked.accepted - 1} 条"):
+        steps.load(checked, home)
     assert totals(warehouse)["batches"] == 0 and collection_log(warehouse, MONTH) == []
-    monkeypatch.setattr(wh, "_copy_arrow", real)
-    assert pipeline.load_checked(checked, home)["load"] == "loaded"
-    pipeline.verify_batch(warehouse, "rec_market_admin_penalty", checked["batch_id"], checked["received"])
+    monkeypatch.setattr(writers, "_copy_arrow", real)
+    assert steps.load(checked, home).status == "loaded"
+    wh.verify_batch(warehouse, "rec_market_admin_penalty", checked.batch_id, checked.received)
 
 
 def test_a_batch_altered_after_its_load_fails_the_next_delivery_of_it(warehouse, home, landing):
     """What committed is counted back too: a refused record missing from a loaded batch is
     found when the same records come again, and the run fails saying so."""
     path = sorted(landing.glob("*.csv"))[0]
-    checked = pipeline.check_file(PENALTY, str(path), home)
-    assert pipeline.load_checked(checked, home)["load"] == "loaded"
-    pipeline.verify_batch(warehouse, "rec_market_admin_penalty", checked["batch_id"], checked["received"])
+    checked = steps.check_file(PENALTY, str(path), home)
+    assert steps.load(checked, home).status == "loaded"
+    wh.verify_batch(warehouse, "rec_market_admin_penalty", checked.batch_id, checked.received)
     with warehouse.begin() as conn:
         conn.execute(sa.text(
             "DELETE FROM refused_record WHERE batch_id = :b AND source_row = "
-            "(SELECT MIN(source_row) FROM refused_record WHERE batch_id = :b)"), {"b": checked["batch_id"]})
-    from creditpipe.delivery import read_delivery
+            "(SELECT MIN(source_row) FROM refused_record WHERE batch_id = :b)"), {"b": checked.batch_id})
+    from creditpipe.ingest.readers import read_delivery
 
     recs = read_delivery(path, load_catalog().dataset(PENALTY)).records.drop(columns="source_row")
     copy = landing / "再次报送.xlsx"  # other bytes, the same records
     write_table(recs.where(recs.notna(), "").to_dict("records"), copy, "xlsx")
-    again = pipeline.check_file(PENALTY, str(copy), home)
-    with pytest.raises(WarehouseError, match=f"批次 {checked['batch_id']} 对账不平：报送 {checked['received']} 条"):
-        pipeline.load_checked(again, home)
-    with pytest.raises(WarehouseError, match=f"退回 {checked['rejected'] - 1} 条"):
-        pipeline.verify_batch(warehouse, "rec_market_admin_penalty", checked["batch_id"])
+    again = steps.check_file(PENALTY, str(copy), home)
+    with pytest.raises(WarehouseError, match=f"批次 {checked.batch_id} 对账不平：报送 {checked.received} 条"):
+        steps.load(again, home)
+    with pytest.raises(WarehouseError, match=f"退回 {checked.rejected - 1} 条"):
+        wh.verify_batch(warehouse, "rec_market_admin_penalty", checked.batch_id)
 
 
 def test_the_warehouse_refuses_a_log_entry_that_does_not_add_up(warehouse):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 
-from creditpipe import settings
+from creditpipe.core import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -76,7 +76,7 @@ def test_every_source_connection_of_the_catalog_is_passed(catalog):
 
 
 def test_the_smtp_connection_is_passed():
-    from creditpipe.mailer import SMTP_CONN_ID
+    from creditpipe.core.mail import SMTP_CONN_ID
 
     env = compose()["services"]["airflow-worker"]["environment"]
     assert f"AIRFLOW_CONN_{SMTP_CONN_ID.upper()}" in env

@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from creditpipe.catalog import load_catalog
-from creditpipe.delivery import (
-    DeliveryError, Fingerprint, _arrow_csv, _NotArrow, _python_csv, _scan_csv, iter_chunks, iter_tables,
-    read_delivery, records_fingerprint,
-)
-from creditpipe.quality import ROW_ID
+from creditpipe.core.catalog import load_catalog
+from creditpipe.ingest.files import DeliveryError
+from creditpipe.ingest.fingerprint import Fingerprint, records_fingerprint
+from creditpipe.ingest.csv_scan import scan_csv as _scan_csv
+from creditpipe.ingest.readers import _arrow_csv, _NotArrow, _python_csv, iter_chunks, iter_tables, read_delivery
+from creditpipe.core.records import ROW_ID
 
 DATASET = load_catalog().dataset("market.admin_penalty")
 FIELDS = DATASET.field_names
@@ -187,7 +187,7 @@ def test_the_scan_says_whether_a_line_break_is_quoted(tmp_path):
 def test_quoted_line_breaks_are_found_across_blocks(pieces, cut):
     """Block by block with the quotes counted before each, as the scan reads a file in
     16 MB blocks, the answer is the walk's over the whole."""
-    from creditpipe.delivery import _line_break_in_quotes
+    from creditpipe.ingest.csv_scan import _line_break_in_quotes
 
     data = b"".join(pieces)
     cut = min(cut, len(data))
@@ -211,14 +211,14 @@ def test_the_scan_in_line_aligned_units_equals_the_walk(tmp_path_factory, pieces
     """The whole scan, in blocks as small as a few bytes (each cut after a line feed, the
     RE2 pre-check deciding which need the exact walk), says what walking the file says:
     whether a line break is quoted, whether a quote is stray, whether the quotes balance."""
-    from creditpipe import delivery
+    from creditpipe.ingest import csv_scan
 
     data = b"".join(pieces)
     path = tmp_path_factory.mktemp("scan") / "d.csv"
     path.write_bytes(data or b"\n")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(delivery, "SCAN_BLOCK", block)
-        scan = delivery._scan_of(path)
+        patch.setattr(csv_scan, "SCAN_BLOCK", block)
+        scan = csv_scan.scan_csv(path)
     whole = (data or b"\n")
     assert scan.quotes_balanced == (whole.count(b'"') % 2 == 0)
     if scan.quotes_balanced:  # with the quotes left open a file is refused whatever the rest
@@ -229,7 +229,7 @@ def test_the_scan_in_line_aligned_units_equals_the_walk(tmp_path_factory, pieces
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from([b'"', b"\n", b"\r", b",", b"a", "名".encode()]), max_size=40))
 def test_the_pre_check_gives_the_walks_facts_for_a_line_aligned_block(pieces):
-    from creditpipe.delivery import _block_facts
+    from creditpipe.ingest.csv_scan import _block_facts
 
     unit = b"".join(pieces) + b"\n"
     assert _block_facts(b"\n\n", unit, unit, line_aligned=True) == _block_facts(b"\n\n", unit, unit)

@@ -2,8 +2,8 @@
 
 import datetime as dt
 
-from creditpipe.cycles import periods, timeliness
-from creditpipe.workdays import WorkingCalendar
+from creditpipe.core.cycles import periods, timeliness
+from creditpipe.core.workdays import WorkingCalendar
 
 D = dt.date
 
@@ -74,7 +74,7 @@ def test_weekly_items_are_matched_to_the_first_delivery_after_the_week_began():
 
 
 def test_a_period_belongs_to_the_month_its_deadline_falls_in():
-    from creditpipe.cycles import due_in
+    from creditpipe.core.cycles import due_in
 
     cal = WorkingCalendar()
     # The monthly delivery for September is due by 9 October (国庆 in between): October's.

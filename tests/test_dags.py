@@ -28,8 +28,8 @@ def test_one_ingest_dag_per_dataset_and_the_monthly_dag(dagbag, catalog):
 def test_ingest_dag_shape(dagbag):
     dag = dagbag.dags["ingest__market__admin_penalty"]
     assert {t.task_id for t in dag.tasks} == {
-        "market.collect", "market.split", "market.chunks_of", "market.check", "market.merge",
-        "market.load", "market.send_rejection_notice",
+        "market.collect", "market.split", "market.chunks_of", "market.check", "market.readable_of", "market.merge",
+        "market.load", "market.send_rejection_notice", "market.unreadable_of", "market.refuse_file",
     }
     assert dag.catchup is False and dag.max_active_runs == 1
     assert dag.schedule == "@weekly"  # the catalog's exchange cycle
@@ -39,8 +39,11 @@ def test_ingest_dag_shape(dagbag):
     # anywhere), and merged into one verdict before it is loaded.
     assert dag.get_task("market.split").upstream_task_ids == {"market.collect"}
     assert dag.get_task("market.check").upstream_task_ids == {"market.chunks_of"}
-    assert dag.get_task("market.merge").upstream_task_ids == {"market.split", "market.check"}
+    assert dag.get_task("market.merge").upstream_task_ids == {"market.readable_of", "market.check"}
     assert dag.get_task("market.load").upstream_task_ids == {"market.merge"}
+    # A file that cannot be read takes its own way: refused whole, never checked or loaded.
+    assert dag.get_task("market.unreadable_of").upstream_task_ids == {"market.split"}
+    assert dag.get_task("market.refuse_file").upstream_task_ids == {"market.unreadable_of"}
 
 
 def test_a_dataset_delivered_by_several_departments_has_a_group_each(dagbag, catalog):
@@ -55,7 +58,7 @@ def test_a_dataset_delivered_by_several_departments_has_a_group_each(dagbag, cat
 def test_monthly_dag_takes_a_month_param(dagbag):
     dag = dagbag.dags["monthly_report"]
     assert "month" in dag.params
-    assert {t.task_id for t in dag.tasks} == {"resolve_month", "compute_figures", "publish"}
+    assert {t.task_id for t in dag.tasks} == {"resolve_month", "compute_figures", "publish_report"}
 
 
 def test_warnings_run_after_every_load_and_each_working_morning(dagbag, catalog):
@@ -86,8 +89,8 @@ def test_dag_file_parses_without_heavy_imports():
 
 def test_a_new_dataset_is_configuration_only():
     """A catalog entry alone makes an ingest DAG (its suite and table come beside it)."""
-    from creditpipe.catalog import parse_catalog
-    from creditpipe.dag_factory import build_all
+    from creditpipe.core.catalog import parse_catalog
+    from creditpipe.orchestration.dag_factory import build_all
 
     raw = {
         "departments": [{"id": "water", "name": "水务集团", "short_name": "水务"}],
@@ -106,7 +109,7 @@ def test_a_new_dataset_is_configuration_only():
 
 
 def test_catalog_rejects_unsafe_identifiers():
-    from creditpipe.catalog import CatalogError, parse_catalog
+    from creditpipe.core.catalog import CatalogError, parse_catalog
 
     raw = {
         "departments": [{"id": "x", "name": "x", "short_name": "x"}],

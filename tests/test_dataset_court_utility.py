@@ -5,7 +5,7 @@ and the suites' formats (案号, masked ID) accept what courts publish and nothi
 
 from __future__ import annotations
 
-from creditpipe.quality import expectation_columns
+from creditpipe.quality.suites import expectation_columns
 
 import csv
 import datetime as dt
@@ -20,10 +20,11 @@ from collections import defaultdict
 import pandas as pd
 import pytest
 
-from creditpipe.catalog import load_catalog
-from creditpipe.identifiers import is_valid_uscc, resident_id_check_char
-from creditpipe.quality import check_records, load_suite_document
-from creditpipe.simulators import make_delivery, module_for, write_table
+from creditpipe.core.catalog import load_catalog
+from creditpipe.core.identifiers import is_valid_uscc, resident_id_check_char
+from creditpipe.quality.judge import check_records
+from creditpipe.quality.suites import load_suite_document
+from creditpipe.devtools.simulators import make_delivery, module_for, write_table
 
 DELIVERED = dt.date(2026, 10, 31)
 COURT, UTILITY = "court.dishonest_debtor", "utility.arrears"

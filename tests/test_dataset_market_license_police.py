@@ -6,7 +6,7 @@ CSV delivery returns exactly the injected errors; every rule tells the clerk how
 
 from __future__ import annotations
 
-from creditpipe.quality import expectation_columns
+from creditpipe.quality.suites import expectation_columns
 
 import csv
 import datetime as dt
@@ -20,9 +20,10 @@ from collections import defaultdict
 import pandas as pd
 import pytest
 
-from creditpipe.identifiers import resident_id_birth_date
-from creditpipe.quality import check_records, load_suite_document
-from creditpipe.simulators import make_delivery, module_for, write_table
+from creditpipe.core.identifiers import resident_id_birth_date
+from creditpipe.quality.judge import check_records
+from creditpipe.quality.suites import load_suite_document
+from creditpipe.devtools.simulators import make_delivery, module_for, write_table
 
 DATASETS = {
     "market.admin_license": "market",

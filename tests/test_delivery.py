@@ -4,9 +4,11 @@ import datetime as dt
 
 import pytest
 
-from creditpipe.delivery import DeliveryError, read_delivery, records_fingerprint
-from creditpipe.simulators import write_table
-from creditpipe.simulators.market_admin_penalty import Factory as PenaltyFactory
+from creditpipe.ingest.files import DeliveryError
+from creditpipe.ingest.fingerprint import records_fingerprint
+from creditpipe.ingest.readers import read_delivery
+from creditpipe.devtools.simulators import write_table
+from creditpipe.devtools.simulators.market_admin_penalty import Factory as PenaltyFactory
 import random
 
 

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from seeding import at, seed_batch
 
-from creditpipe.early_warning import alert, evaluate, record, stored_warnings
-from creditpipe.figures import MonthFacts
-from creditpipe.simulators.court_dishonest_debtor import is_person, list_government_body
+from creditpipe.reporting.warnings import alert, evaluate, record, stored_warnings
+from creditpipe.reporting.facts import MonthFacts
+from creditpipe.devtools.simulators.court_dishonest_debtor import is_person, list_government_body
 
 def raised(engine, catalog, month, as_of, rule_id):
     _, found = evaluate(MonthFacts(engine, catalog, month, as_of), [rule_id])
@@ -139,7 +139,7 @@ def test_without_an_smtp_connection_nothing_is_marked_alerted(warehouse, catalog
 
 @pytest.mark.parametrize("kind", ["bogus", None])
 def test_the_catalog_refuses_an_unknown_rule_kind(kind):
-    from creditpipe.catalog import CatalogError, parse_catalog
+    from creditpipe.core.catalog import CatalogError, parse_catalog
 
     raw = {"departments": [], "datasets": [], "assessment": {},
            "early_warnings": {"rules": [{"id": "x", "kind": kind, "level": "红", "title": "t", "action": "a"}]}}

@@ -17,12 +17,18 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-import creditpipe.warehouse as wh
-from creditpipe import demo, pipeline, settings
-from creditpipe.channels import SourceError
-from creditpipe.simulators import generate_month
-from creditpipe.simulators.api_server import SimulatedApi
-from creditpipe.warehouse import collection_log, table_count, totals
+import creditpipe.warehouse.load as wh
+from creditpipe.core import settings
+from creditpipe.core.clock import county_tz
+from creditpipe.devtools import demo
+from creditpipe.ingest import split as splitting
+from creditpipe.orchestration import steps
+from creditpipe.warehouse.schema import apply_schema, connect
+from creditpipe.ingest.pulls import SourceError
+from creditpipe.devtools.simulators import generate_month
+from creditpipe.devtools.simulators.api_server import SimulatedApi
+from creditpipe.warehouse.collection_log import collection_log
+from creditpipe.warehouse.schema import table_count, totals
 
 pytestmark = pytest.mark.faults
 REPO = Path(__file__).resolve().parents[1]
@@ -33,9 +39,9 @@ PENALTY = "market.admin_penalty"
 def pg(pg_database, catalog, monkeypatch):
     from conftest import _reset
 
-    engine = wh.connect(pg_database)
+    engine = connect(pg_database)
     _reset(engine)
-    wh.apply_schema(engine, catalog)
+    apply_schema(engine, catalog)
     monkeypatch.setenv("CREDITPIPE_WAREHOUSE_URL", pg_database)
     yield engine
     engine.dispose()
@@ -44,7 +50,7 @@ def pg(pg_database, catalog, monkeypatch):
 # --- a load killed half way -------------------------------------------------------------
 
 KILLED_LOAD = textwrap.dedent('''
-    """Runs pipeline.load_checked and stops, for the test to kill it, inside the COPY of the
+    """Runs the load step and stops, for the test to kill it, inside the COPY of the
     delivery's second part into the records table (the first part copied, the batch row,
     the log row and the first part's refusals already sent, all uncommitted)."""
     import contextlib, json, sys, time
@@ -75,9 +81,9 @@ KILLED_LOAD = textwrap.dedent('''
             yield cp
 
     psycopg.Cursor.copy = copy
-    from creditpipe import pipeline
+    from creditpipe.orchestration import steps
 
-    pipeline.load_checked(checked, home)
+    steps.load(checked, home)
     print("FINISHED", len(copies))
 ''')
 
@@ -93,10 +99,10 @@ def test_a_load_killed_mid_copy_leaves_nothing_and_the_rerun_loads_one_copy(pg, 
     landing = home / "landing" / "market" / "admin_penalty"
     generate_month(landing, "2026-07", seed=11, records_per_file=(420, 480))
     path = sorted(landing.glob("*.csv"))[0]
-    monkeypatch.setattr(pipeline, "CHUNK_ROWS", 100)  # a delivery of several parts
-    checked = pipeline.check_file(PENALTY, str(path), home)
-    parts = json.loads((Path(checked["work_dir"]) / "batch.json").read_text(encoding="utf-8"))["parts"]
-    assert len(parts) >= 4 and checked["rejected"] > 0
+    monkeypatch.setattr(splitting, "CHUNK_ROWS", 100)  # a delivery of several parts
+    checked = steps.check_file(PENALTY, str(path), home)
+    parts = json.loads((Path(checked.work_dir) / "batch.json").read_text(encoding="utf-8"))["parts"]
+    assert len(parts) >= 4 and checked.rejected > 0
 
     application = "creditpipe_killed_load"
     marker = tmp_path / "paused"
@@ -104,7 +110,7 @@ def test_a_load_killed_mid_copy_leaves_nothing_and_the_rerun_loads_one_copy(pg, 
     script.write_text(KILLED_LOAD, encoding="utf-8")
     env = {**os.environ, "CREDITPIPE_WAREHOUSE_URL": f"{pg_database}?application_name={application}"}
     child = subprocess.Popen(
-        [sys.executable, str(script), json.dumps(checked), str(home), penalty.table, str(marker)],
+        [sys.executable, str(script), json.dumps(checked.to_xcom()), str(home), penalty.table, str(marker)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
@@ -137,18 +143,18 @@ def test_a_load_killed_mid_copy_leaves_nothing_and_the_rerun_loads_one_copy(pg, 
         assert table_count(pg, table) == 0, table
 
     # Run again: exactly one copy of the batch, every record once.
-    assert pipeline.load_checked(checked, home)["load"] == "loaded"
-    assert pipeline.load_checked(checked, home)["load"] == "already_loaded"
+    assert steps.load(checked, home).status == "loaded"
+    assert steps.load(checked, home).status == "already_loaded"
     t = totals(pg)
     assert (t["batches"], t["received"], t["accepted"], t["rejected"]) == (
-        1, checked["received"], checked["accepted"], checked["rejected"])
-    assert table_count(pg, penalty.table) == checked["accepted"]
-    assert table_count(pg, "refused_record") == checked["rejected"]
+        1, checked.received, checked.accepted, checked.rejected)
+    assert table_count(pg, penalty.table) == checked.accepted
+    assert table_count(pg, "refused_record") == checked.rejected
     with pg.connect() as conn:
         rows = conn.execute(sa.text(f"SELECT source_row FROM {penalty.table}")).scalars().all()
     assert len(rows) == len(set(rows))
     log = collection_log(pg, "2026-07")
-    assert [(r["file_name"], r["outcome"], r["received"]) for r in log] == [(path.name, "loaded", checked["received"])]
+    assert [(r["file_name"], r["outcome"], r["received"]) for r in log] == [(path.name, "loaded", checked.received)]
 
 
 # --- re-runs give the same warehouse --------------------------------------------------------
@@ -176,19 +182,17 @@ def _run_county(catalog, home, until):
     """Every source of every dataset, as its ingest DAG does, up to ``until``."""
     for dataset in catalog.datasets.values():
         for source in dataset.sources:
-            for ref in pipeline.collect_deliveries(dataset.id, source.department, until, home):
-                checked = pipeline.check_delivery(dataset.id, ref, home)
-                pipeline.write_notice(pipeline.load_checked(checked, home), home)
+            steps.ingest_source(dataset.id, source.department, until, home)
 
 
 def _backfill(catalog, home, months, api, prepare):
-    from creditpipe.simulators import last_moment_of
+    from creditpipe.devtools.simulators import last_moment_of
 
     for position, month in zip(range(len(months) - 1, -1, -1), months):
         if prepare:
             demo.prepare_month(catalog, home, month, 7, api, position)
         _run_county(catalog, home, last_moment_of(month))
-        pipeline.month_figures(month, home)
+        steps.compute_figures(month, home)
 
 
 def _connect_sources(catalog, home, api, monkeypatch):
@@ -217,13 +221,13 @@ def test_rerunning_a_day_a_month_or_a_backfill_gives_the_same_warehouse(pg, cata
         _backfill(catalog, home, months, api, prepare=False)  # the backfill again
         again = _dump(pg, {"computed_at"})
         assert again == _strip(first, pg, {"computed_at"})
-        _run_county(catalog, home, dt.datetime(2026, 9, 15, 12, tzinfo=pipeline.TZ))  # a day, again
-        pipeline.month_figures("2026-08", home)  # a month's figures, again
+        _run_county(catalog, home, dt.datetime(2026, 9, 15, 12, tzinfo=county_tz()))  # a day, again
+        steps.compute_figures("2026-08", home)  # a month's figures, again
         assert _dump(pg, {"computed_at"}) == again
 
     # The same deliveries into an empty warehouse give the same contents.
     _reset(pg)
-    pipeline._SCHEMA_READY.clear()
+    steps._SCHEMA_READY.clear()
     with SimulatedApi(token=demo.API_TOKEN) as api:
         other = tmp_path / "b"
         _connect_sources(catalog, other, api, monkeypatch)
@@ -255,13 +259,13 @@ def test_an_api_that_is_down_is_retried_then_fails_naming_it(pg, tmp_path, monke
     source = catalog.dataset("court.dishonest_debtor").source_for("court")
     monkeypatch.setitem(source.options, "backoff_s", 0.01)
     monkeypatch.setitem(source.options, "retries", 2)
-    until = dt.datetime(2026, 10, 31, 23, tzinfo=pipeline.TZ)
+    until = dt.datetime(2026, 10, 31, 23, tzinfo=county_tz())
     with SimulatedApi(token="court-secret-token") as api:
         monkeypatch.setenv("AIRFLOW_CONN_CREDITPIPE_API_COURT", api.connection_uri())
         api.add(source.option("path"), [{"updated_at": "2026-10-02T00:00:00.000000"}])
         api.fail_next(*["503"] * 5)
         with pytest.raises(SourceError) as err:
-            pipeline.collect_deliveries("court.dishonest_debtor", "court", until, home)
+            steps.collect("court.dishonest_debtor", "court", until, home)
         assert len(api.requests) == 3  # the first try and two retries
     message = str(err.value)
     assert message.startswith("法院失信被执行人信息接口（连接 creditpipe_api_court，/api/v1/dishonest-debtors）")
@@ -272,7 +276,7 @@ def test_an_api_that_is_down_is_retried_then_fails_naming_it(pg, tmp_path, monke
     monkeypatch.setenv("AIRFLOW_CONN_CREDITPIPE_API_COURT", api.connection_uri())
     started = time.monotonic()
     with pytest.raises(SourceError) as err:
-        pipeline.collect_deliveries("court.dishonest_debtor", "court", until, home)
+        steps.collect("court.dishonest_debtor", "court", until, home)
     assert time.monotonic() - started < 20
     assert "共尝试 3 次" in str(err.value) and "Connection refused" in str(err.value)
     assert "court-secret-token" not in str(err.value)
@@ -289,9 +293,9 @@ def test_a_front_database_that_is_down_is_retried_then_fails_naming_it(pg, tmp_p
     monkeypatch.setitem(source.options, "retries", 2)
     port = free_port()  # nothing listens there
     monkeypatch.setenv("AIRFLOW_CONN_CREDITPIPE_FRONTDB_POLICE", f"postgresql://reader:frontdb-pw-9@127.0.0.1:{port}/qzj")
-    caplog.set_level("WARNING", logger="creditpipe.channels")
+    caplog.set_level("WARNING", logger="creditpipe.ingest.pulls")
     with pytest.raises(SourceError) as err:
-        pipeline.collect_deliveries("police.population", "police", dt.datetime(2026, 10, 31, tzinfo=pipeline.TZ), home)
+        steps.collect("police.population", "police", dt.datetime(2026, 10, 31, tzinfo=county_tz()), home)
     message = str(err.value)
     assert message.startswith("公安人口基础信息（派出所）前置库（连接 creditpipe_frontdb_police，ex_population）")
     assert "共连接 3 次均失败" in message and "Connection refused" in message
@@ -300,7 +304,7 @@ def test_a_front_database_that_is_down_is_retried_then_fails_naming_it(pg, tmp_p
     assert "frontdb-pw-9" not in message + caplog.text
 
     # Up again after a failed attempt: the pull goes on.
-    import creditpipe.channels as channels
+    import creditpipe.ingest.pulls as channels
 
     real, calls = channels._read_front_table, []
 
@@ -314,18 +318,18 @@ def test_a_front_database_that_is_down_is_retried_then_fails_naming_it(pg, tmp_p
     monkeypatch.setenv("AIRFLOW_CONN_CREDITPIPE_FRONTDB_POLICE", demo.front_db_url(tmp_path, "police"))
     demo._fill_front_db(tmp_path, catalog.dataset("police.population"), source, _people(catalog),
                         dt.date(2026, 10, 1), dt.date(2026, 10, 31))
-    refs = pipeline.collect_deliveries("police.population", "police", dt.datetime(2026, 10, 31, tzinfo=pipeline.TZ), home)
+    refs = steps.collect("police.population", "police", dt.datetime(2026, 10, 31, tzinfo=county_tz()), home)
     assert len(calls) == 2 and len(refs) == 1
 
 
 def _people(catalog):
     import random
 
-    from creditpipe.simulators import make_delivery, stamp_changes
+    from creditpipe.devtools.simulators import make_delivery, stamp_changes
 
     rng = random.Random(2)
     records, _ = make_delivery("police.population", "police", rng, [dt.date(2026, 10, 3)] * 5, dt.date(2026, 10, 31), [])
-    return stamp_changes(records, dt.datetime(2026, 10, 2, tzinfo=pipeline.TZ), dt.datetime(2026, 10, 20, tzinfo=pipeline.TZ))
+    return stamp_changes(records, dt.datetime(2026, 10, 2, tzinfo=county_tz()), dt.datetime(2026, 10, 20, tzinfo=county_tz()))
 
 
 # --- credentials only from Airflow connections or the environment ---------------------------
@@ -397,7 +401,7 @@ def test_no_credentials_in_the_repository():
 
 
 def test_the_warehouse_and_smtp_come_from_the_environment_or_airflow(monkeypatch, tmp_path):
-    from creditpipe.mailer import smtp_connection
+    from creditpipe.core.mail import smtp_connection
 
     for name in list(os.environ):
         if name.startswith(("AIRFLOW_CONN_", "CREDITPIPE_WAREHOUSE")):
@@ -413,6 +417,7 @@ def test_the_warehouse_and_smtp_come_from_the_environment_or_airflow(monkeypatch
     conn = smtp_connection()
     assert (conn.host, conn.port, conn.login, conn.password) == ("smtp.example.gov.cn", 587, "u", "pw")
     # The source code names connections, never their contents.
-    for module in ("settings.py", "connections.py", "mailer.py", "warehouse.py", "channels.py", "pipeline.py"):
+    for module in ("core/settings.py", "core/connections.py", "core/mail.py", "warehouse/schema.py",
+                   "warehouse/load.py", "ingest/pulls.py", "orchestration/steps.py"):
         text = (REPO / "plugins" / "creditpipe" / module).read_text(encoding="utf-8")
         assert not URL_WITH_PASSWORD.search(text), module

@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from creditpipe.identifiers import (
+from creditpipe.core.identifiers import (
     USCC_ALPHABET,
     is_valid_resident_id,
     is_valid_uscc,
@@ -73,7 +73,7 @@ _CODE_TEXT = st.one_of(
 def _valid_id(seed, born):
     import random
 
-    from creditpipe.simulators.identity import make_resident_id
+    from creditpipe.devtools.simulators.identity import make_resident_id
 
     return make_resident_id(random.Random(seed), born)
 
@@ -81,7 +81,7 @@ def _valid_id(seed, born):
 def _valid_uscc(seed):
     import random
 
-    from creditpipe.simulators.identity import make_uscc
+    from creditpipe.devtools.simulators.identity import make_uscc
 
     rng = random.Random(seed)
     return make_uscc(rng, rng.choice("159NY"), rng.choice("123"))
@@ -94,8 +94,8 @@ def _maybe_changed(code, pos, ch):
 @settings(max_examples=60, deadline=None)
 @given(st.lists(_CODE_TEXT, min_size=1, max_size=40), st.sampled_from([None, dt.date(2026, 10, 28), dt.date(1990, 1, 1)]))
 def test_column_kernels_equal_the_value_checks(values, as_of):
-    from creditpipe import rules
-    from creditpipe.identifiers import (
+    from creditpipe.quality import kernels as rules
+    from creditpipe.core.identifiers import (
         has_valid_embedded_org_code,
         has_valid_uscc_structure,
         is_valid_resident_id,

@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from creditpipe.identifiers import (
+from creditpipe.core.identifiers import (
     USCC_ALPHABET,
     is_valid_resident_id,
     is_valid_uscc,
@@ -13,7 +13,7 @@ from creditpipe.identifiers import (
     resident_id_check_char,
     uscc_check_char,
 )
-from creditpipe.simulators.identity import make_resident_id, make_uscc
+from creditpipe.devtools.simulators.identity import make_resident_id, make_uscc
 
 # The public examples of shared/reference/domain.md.
 PUBLIC_USCC = ["9144030071526726XG", "91110000710926094P", "91310000631696382C", "91110108551385082Q"]
@@ -35,7 +35,7 @@ def test_lowercase_x_is_the_same_as_uppercase():
 
 
 def test_weights_are_powers_of_three_mod_31():
-    from creditpipe.identifiers import USCC_WEIGHTS
+    from creditpipe.core.identifiers import USCC_WEIGHTS
 
     assert USCC_WEIGHTS == (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 

@@ -2,10 +2,10 @@
 
 import datetime as dt
 
-from creditpipe.delivery import read_delivery
-from creditpipe.quality import check_records
-from creditpipe.simulators import generate_month
-from creditpipe.simulators.market_admin_penalty import ERROR_KINDS
+from creditpipe.ingest.readers import read_delivery
+from creditpipe.quality.judge import check_records
+from creditpipe.devtools.simulators import generate_month
+from creditpipe.devtools.simulators.market_admin_penalty import ERROR_KINDS
 
 
 def test_refusals_equal_injected_errors(tmp_path, penalty):

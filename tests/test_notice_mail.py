@@ -12,10 +12,11 @@ import pytest
 
 from conftest import free_port
 
-from creditpipe import pipeline
-from creditpipe.simulators import make_delivery, write_table
+from creditpipe.core.clock import county_tz
+from creditpipe.orchestration import steps
+from creditpipe.devtools.simulators import make_delivery, write_table
 
-TZ = pipeline.TZ
+TZ = county_tz()
 
 
 @pytest.fixture
@@ -35,8 +36,7 @@ def deliver(home, dataset_id, department, seed, kinds):
     when = dt.datetime(2026, 10, 28, 9, tzinfo=TZ).timestamp()
     os.utime(path, (when, when))
     results = []
-    for ref in pipeline.collect_deliveries(dataset_id, department, dt.datetime(2026, 10, 31, tzinfo=TZ), home):
-        results.append(pipeline.write_notice(pipeline.load_checked(pipeline.check_delivery(dataset_id, ref, home), home), home))
+    results += steps.ingest_source(dataset_id, department, dt.datetime(2026, 10, 31, tzinfo=TZ), home)
     return records, expected, results
 
 
@@ -50,7 +50,7 @@ def attachment(msg, name):
 def test_each_department_gets_only_its_own_records(smtp, home, catalog):
     market, market_expected, r1 = deliver(home, "market.admin_penalty", "market", 1, ["penalty_enum", "negative_amount"])
     water, water_expected, r2 = deliver(home, "utility.arrears", "water", 2, ["duplicate_account"])
-    assert r1[0]["mailed"] and r2[0]["mailed"]
+    assert r1[0].mailed and r2[0].mailed
     assert len(smtp.messages) == 2
     by_rcpt = {rcpt[0]: msg for rcpt, msg in smtp.messages}
     assert set(by_rcpt) == {catalog.departments["market"].email, catalog.departments["water"].email}
@@ -82,7 +82,7 @@ def test_each_department_gets_only_its_own_records(smtp, home, catalog):
 
 def test_json_notice_for_machines(smtp, home):
     _, expected, results = deliver(home, "market.admin_penalty", "market", 3, ["missing_facts"])
-    body = json.loads(open(results[0]["rejections_json"], encoding="utf-8").read())
+    body = json.loads(open(results[0].rejections_json, encoding="utf-8").read())
     assert body["rejected"] == 1 and body["department"] == "market"
     (only,) = body["records"]
     assert only["refused"] and only["source_row"] == expected[0].source_row
@@ -92,11 +92,11 @@ def test_json_notice_for_machines(smtp, home):
 def test_without_smtp_the_notice_stays_in_the_outbox(home, monkeypatch):
     monkeypatch.delenv("AIRFLOW_CONN_CREDITPIPE_SMTP", raising=False)
     _, _, results = deliver(home, "market.admin_penalty", "market", 4, ["missing_facts"])
-    assert results[0]["mailed"] is False and os.path.exists(results[0]["notice"])
+    assert results[0].mailed is False and os.path.exists(results[0].notice)
 
 
 def test_an_smtp_server_that_is_down_fails_clearly(home, monkeypatch):
-    from creditpipe.mailer import MailError
+    from creditpipe.core.mail import MailError
 
     monkeypatch.setenv("AIRFLOW_CONN_CREDITPIPE_SMTP", f"smtp://127.0.0.1:{free_port()}")
     with pytest.raises(MailError, match="邮件发送失败"):
@@ -107,8 +107,9 @@ def test_a_formula_in_a_delivered_cell_stays_text_in_the_notice(tmp_path, catalo
     """A department's cell holding =HYPERLINK(…) comes back to it as text, never as a live formula."""
     import pandas as pd
 
-    from creditpipe.notice import write_rejection_notice
-    from creditpipe.quality import ROW_ID, check_records
+    from creditpipe.notice.workbook import write_rejection_notice
+    from creditpipe.core.records import ROW_ID
+    from creditpipe.quality.judge import check_records
 
     dataset = catalog.dataset("market.admin_penalty")
     rng = random.Random(5)

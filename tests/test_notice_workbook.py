@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 from xlsxwriter.utility import RE_LEADING_WHITESPACE
 
-from creditpipe import notice
-from creditpipe.quality import ISSUE_COLUMNS, ROW_ID, Verdict
-from creditpipe.simulators.market_admin_penalty import Factory
+from creditpipe.notice import cells as notice_cells
+from creditpipe.notice import sheet_rows, workbook
+from creditpipe.core.records import ISSUE_COLUMNS, ROW_ID, Verdict
+from creditpipe.devtools.simulators.market_admin_penalty import Factory
 
 WHEN = dt.datetime(2026, 10, 28, 9)
 LONG = "违法事实" * 9_999 + "末尾四字"  # 40,000 characters: over Excel's 32,767
@@ -65,14 +66,14 @@ def records_and_issues(catalog, n=40, seed=5):
 
 
 def write(catalog, verdict, out_dir):
-    return notice.write_rejection_notice(verdict, catalog.dataset("market.admin_penalty"),
+    return workbook.write_rejection_notice(verdict, catalog.dataset("market.admin_penalty"),
                                          catalog.departments["market"], "市场监管.csv", WHEN, out_dir)
 
 
 def per_cell(monkeypatch, catalog, verdict, out_dir):
     """The notice as the previous writer made it: every data cell one ``_write_cell`` call,
     XlsxWriter writing the sheet XML, and the refusal reasons joined by pandas' groupby."""
-    header_only = notice._table_sheet
+    header_only = workbook.table_sheet
 
     def table_sheet(book, title, frame, widths, head):
         member = header_only(book, title, frame, widths, head)
@@ -80,16 +81,16 @@ def per_cell(monkeypatch, catalog, verdict, out_dir):
         columns = [frame[c].to_numpy(dtype=object) for c in frame.columns]
         for r in range(len(frame)):  # in order: constant-memory mode flushes each row
             for i, values in enumerate(columns):
-                notice._write_cell(sheet, r + 1, i, values[r])
+                notice_cells.write_cell(sheet, r + 1, i, values[r])
         return member
 
     def reasons(issues):
         return issues[issues["severity"] == "error"].groupby(ROW_ID)["message"].agg("；".join)
 
     with monkeypatch.context() as m:
-        m.setattr(notice, "_table_sheet", table_sheet)
-        m.setattr(notice, "_reasons", reasons)
-        m.setattr(notice, "_add_rows", lambda path, tables: None)
+        m.setattr(workbook, "table_sheet", table_sheet)
+        m.setattr(workbook, "refusal_reasons", reasons)
+        m.setattr(workbook, "add_rows", lambda path, tables: None)
         return write(catalog, verdict, out_dir)
 
 
@@ -144,7 +145,7 @@ def test_cells_keep_their_nasty_values_as_text(both, verdict, catalog):
     # Escaped as Excel reads it back (openpyxl leaves the escapes as they are).
     assert {"响铃_x0007_字符", "_x005F_x0041_", "回车_x000D_\n"} <= texts
     # Over Excel's limit: today's note; the UTF-16 limit: XlsxWriter's own cut.
-    assert notice._cut(LONG) in texts and len(notice._cut(LONG)) == notice.EXCEL_CELL_CHARS
+    assert notice_cells.cut_to_cell(LONG) in texts and len(notice_cells.cut_to_cell(LONG)) == notice_cells.EXCEL_CELL_CHARS
     assert "😀" * 16_383 in texts
     # 行号 is a number, every other cell text; None makes no cell.
     sheet = book["退回记录"]
@@ -186,7 +187,7 @@ def test_the_sheets_keep_their_features_and_their_xml_is_sound(both, verdict):
 
 def test_rows_built_in_many_chunks_are_the_same(catalog, verdict, tmp_path, monkeypatch):
     whole = parts(write(catalog, verdict, tmp_path / "whole"))
-    monkeypatch.setattr(notice, "_ROWS_PER_CHUNK", 4)
+    monkeypatch.setattr(sheet_rows, "_ROWS_PER_CHUNK", 4)
     chunked = parts(write(catalog, verdict, tmp_path / "chunked"))
     for name in ("xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml"):
         assert chunked[name] == whole[name]
@@ -243,14 +244,14 @@ def test_odd_columns_and_rows_are_written_as_the_per_cell_writer_wrote_them(cata
         for build in ("per cell", "by Arrow"):
             path = tmp_path / f"{build}.xlsx"
             book = Workbook(str(path), {"constant_memory": True})
-            member = notice._table_sheet(book, "表", frame, {}, book.add_format({"bold": True}))
+            member = workbook.table_sheet(book, "表", frame, {}, book.add_format({"bold": True}))
             if build == "per cell":
                 for r, row in enumerate(frame.itertuples(index=False)):
                     for i, value in enumerate(row):
-                        notice._write_cell(book.worksheets()[-1], r + 1, i, value)
+                        notice_cells.write_cell(book.worksheets()[-1], r + 1, i, value)
             book.close()
             if build == "by Arrow":
-                notice._add_rows(path, {member: frame})
+                sheet_rows.add_rows(path, {member: frame})
             xml.append(parts(path)[member])
         assert xml[0] == xml[1]
 
@@ -261,7 +262,7 @@ def test_an_infinite_number_is_refused_as_xlsxwriter_refuses_it(catalog, tmp_pat
     issues["severity"] = "error"
     with pytest.raises(TypeError, match="NAN/INF"):
         write(catalog, Verdict(records, issues), tmp_path)
-    assert not (tmp_path / notice.NOTICE_XLSX).exists()  # no workbook with its headers only is left
+    assert not (tmp_path / workbook.NOTICE_XLSX).exists()  # no workbook with its headers only is left
 
 
 def test_text_like_rich_text_xml_stays_text(catalog, tmp_path):
@@ -277,13 +278,13 @@ def test_text_like_rich_text_xml_stays_text(catalog, tmp_path):
 
 
 def test_the_whitespace_is_what_xlsxwriter_preserves():
-    assert notice._whitespace().to_pylist() == [chr(c) for c in range(sys.maxunicode + 1)
+    assert sheet_rows.xml_whitespace().to_pylist() == [chr(c) for c in range(sys.maxunicode + 1)
                                                 if RE_LEADING_WHITESPACE.match(chr(c))]
 
 
 def test_reasons_are_pandas_groupby_join(verdict):
     issues = verdict.issues
     expected = issues[issues["severity"] == "error"].groupby(ROW_ID)["message"].agg("；".join)
-    got = notice._reasons(issues)
+    got = workbook.refusal_reasons(issues)
     assert list(got.index) == list(expected.index) and list(got) == list(expected)
-    assert notice._reasons(issues.iloc[:0]).empty
+    assert workbook.refusal_reasons(issues.iloc[:0]).empty

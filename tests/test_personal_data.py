@@ -16,15 +16,18 @@ import pytest
 import sqlalchemy as sa
 
 import creditpipe
-from creditpipe import pipeline
-from creditpipe.simulators import generate_month, make_delivery, stamp_changes, write_table
-from creditpipe.simulators.frontdb import fill
-from creditpipe.warehouse import collection_log, table_count, totals
+from creditpipe.core.clock import county_tz
+from creditpipe.core.handoffs import UnreadableFile
+from creditpipe.orchestration import steps
+from creditpipe.devtools.simulators import generate_month, make_delivery, stamp_changes, write_table
+from creditpipe.devtools.simulators.frontdb import fill
+from creditpipe.warehouse.collection_log import collection_log
+from creditpipe.warehouse.schema import table_count, totals
 
 pytestmark = pytest.mark.faults
 REPO = Path(__file__).resolve().parents[1]
 ID_NUMBER = re.compile(r"\d{17}[\dXx]")
-OCT1 = dt.datetime(2026, 10, 1, tzinfo=pipeline.TZ)
+OCT1 = dt.datetime(2026, 10, 1, tzinfo=county_tz())
 
 
 def personal_values(dataset, records: list[dict]) -> set[str]:
@@ -58,16 +61,20 @@ def home(tmp_path, warehouse, monkeypatch):
 
 
 def run_source(dataset_id, department, until, home) -> list:
-    """Every step the ingest DAG runs, collecting what each returns (its XCom)."""
+    """Every step the ingest DAG runs, collecting what each hands the next (its XCom)."""
     xcoms = []
-    refs = pipeline.collect_deliveries(dataset_id, department, until, home)
-    xcoms.append(refs)
+    refs = steps.collect(dataset_id, department, until, home)
+    xcoms.append([r.to_xcom() for r in refs])
     for ref in refs:
-        chunks = pipeline.split_delivery(dataset_id, ref, home)
-        judged = [pipeline.check_chunk(c) for c in chunks]
-        merged = pipeline.merge_chunks(chunks, judged, home)
-        loaded = pipeline.load_checked(merged, home)
-        xcoms += [chunks, judged, merged, loaded, pipeline.write_notice(loaded, home)]
+        split = steps.split(ref.to_xcom(), home)
+        xcoms.append(split.to_xcom())
+        if isinstance(split, UnreadableFile):
+            xcoms.append(steps.refuse_file(split.to_xcom(), home).to_xcom())
+            continue
+        judged = [steps.check(c.to_xcom()).to_xcom() for c in split.chunks]
+        merged = steps.merge(split.to_xcom(), judged, home).to_xcom()
+        loaded = steps.load(merged, home).to_xcom()
+        xcoms += [judged, merged, loaded, steps.send_rejection_notice(loaded, home).to_xcom()]
     return xcoms
 
 
@@ -76,7 +83,7 @@ def test_no_id_number_or_name_in_logs_or_xcom(warehouse, home, catalog, monkeypa
     penalty, population = catalog.dataset("market.admin_penalty"), catalog.dataset("police.population")
     landing = home / "landing" / "market" / "admin_penalty"
     generate_month(landing, "2026-10", seed=21, records_per_file=(60, 80))
-    from creditpipe.delivery import read_delivery
+    from creditpipe.ingest.readers import read_delivery
 
     delivered = [r for f in sorted(landing.iterdir()) for r in read_delivery(f, penalty).records.to_dict("records")]
     secrets = personal_values(penalty, delivered)
@@ -102,9 +109,10 @@ def test_no_id_number_or_name_in_logs_or_xcom(warehouse, home, catalog, monkeypa
     xcoms = run_source("market.admin_penalty", "market", until, home)
     xcoms += run_source("police.population", "police", until, home)
 
-    outcomes = [x for x in xcoms if isinstance(x, dict) and "load" in x and "notice" in x]
-    assert sorted(x["load"] for x in outcomes).count("loaded") == 5
-    assert any(x.get("status") == "unreadable" for x in outcomes)
+    loads = [x for x in xcoms if isinstance(x, dict) and x.get("kind") == "LoadOutcome"]
+    assert sorted(x["status"] for x in loads).count("loaded") == 5
+    assert any(isinstance(x, dict) and x.get("kind") == "FileRefused" for x in xcoms)
+    outcomes = [x for x in xcoms if isinstance(x, dict) and x.get("kind") == "NoticeSent"]
     assert totals(warehouse)["rejected"] > 0
     assert leaks(json.dumps(xcoms, ensure_ascii=False, default=str), secrets) == []
     assert leaks(caplog.text, secrets) == []
@@ -117,8 +125,8 @@ def test_no_id_number_or_name_in_logs_or_xcom(warehouse, home, catalog, monkeypa
 def test_a_database_error_does_not_print_the_record(warehouse, catalog):
     """PostgreSQL says which row broke a COPY, whole; SQLite's executemany would print its
     parameters. Neither reaches the error the task logs."""
-    from creditpipe.quality import ISSUE_COLUMNS, PUBLISHED, ROW_ID
-    from creditpipe.warehouse import load_batch
+    from creditpipe.core.records import ISSUE_COLUMNS, PUBLISHED, ROW_ID
+    from creditpipe.warehouse.load import load_batch
 
     population = catalog.dataset("police.population")
     rng = random.Random(4)
@@ -149,7 +157,7 @@ AWKWARD = [INJECTION, "x' OR '1'='1", "\"; DELETE FROM refused_record; --", "Rob
 
 
 def test_sql_is_parameterised_values_are_stored_verbatim(warehouse, home, penalty, catalog):
-    from creditpipe.delivery import read_delivery
+    from creditpipe.ingest.readers import read_delivery
 
     landing = home / "landing" / "market" / "admin_penalty"
     generate_month(landing, "2026-10", seed=9, records_per_file=(30, 40))
@@ -169,9 +177,9 @@ def test_sql_is_parameterised_values_are_stored_verbatim(warehouse, home, penalt
     os.utime(path, (stamp, stamp))
 
     until = OCT1 + dt.timedelta(days=31)
-    [ref] = pipeline.collect_deliveries(penalty.id, "market", until, home)
-    loaded = pipeline.load_checked(pipeline.check_delivery(penalty.id, ref, home), home)
-    assert loaded["load"] == "loaded" and loaded["rejected"] >= 1
+    [ref] = steps.collect(penalty.id, "market", until, home)
+    loaded = steps.ingest_delivery(ref, home).loaded
+    assert loaded.status == "loaded" and loaded.rejected >= 1
 
     with warehouse.connect() as conn:
         tables = set(sa.inspect(conn).get_table_names())
@@ -197,7 +205,7 @@ def test_sql_is_parameterised_values_are_stored_verbatim(warehouse, home, penalt
 def test_telemetry_is_off_everywhere(tmp_path):
     import yaml
 
-    from creditpipe.airflow_env import airflow_env
+    from creditpipe.devtools.airflow_env import airflow_env
 
     off = creditpipe.TELEMETRY_OFF
     assert off == {"GX_ANALYTICS_ENABLED": "False", "SCARF_ANALYTICS": "false", "DO_NOT_TRACK": "1"}
@@ -226,8 +234,8 @@ def test_an_ingest_dag_run_logs_and_pushes_no_personal_data(tmp_path, pg_databas
     every XCom it pushed hold no ID number and no name from the front-end database."""
     from conftest import _reset
 
-    from creditpipe.airflow_env import airflow_env, dag_test, migrate
-    from creditpipe.warehouse import apply_schema, connect
+    from creditpipe.devtools.airflow_env import airflow_env, dag_test, migrate
+    from creditpipe.warehouse.schema import apply_schema, connect
 
     engine = connect(pg_database)
     _reset(engine)

@@ -7,13 +7,14 @@ import random
 
 import pytest
 
-from creditpipe import pipeline
-from creditpipe.monitoring import open_refusals, read_conformity
-from creditpipe.simulators import write_table
-from creditpipe.simulators.market_admin_penalty import Factory
-from creditpipe.warehouse import totals
+from creditpipe.core.clock import county_tz
+from creditpipe.orchestration import steps
+from creditpipe.reporting.conformity import open_refusals, read_conformity
+from creditpipe.devtools.simulators import write_table
+from creditpipe.devtools.simulators.market_admin_penalty import Factory
+from creditpipe.warehouse.schema import totals
 
-TZ = pipeline.TZ
+TZ = county_tz()
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def drop(home, name, records, when):
     path = folder / name
     write_table(records, path, "csv")
     os.utime(path, (when.timestamp(), when.timestamp()))
-    return [pipeline.load_checked(pipeline.check_file("market.admin_penalty", str(path), home), home)
+    return [steps.load(steps.check_file("market.admin_penalty", str(path), home), home)
             for p in [path]]
 
 
@@ -51,7 +52,7 @@ def test_a_corrected_record_closes_its_refusal(warehouse, home):
     # 9 October 2026 lies after 国庆; 15 September → 12 October counts the 调休 Saturdays.
     assert still_open[0]["age_working_days"] > 10
 
-    pipeline.month_figures("2026-09", home)
+    steps.compute_figures("2026-09", home)
     september = {r["department_id"]: r for r in read_conformity(warehouse, "2026-09")}["market"]
     assert (september["received"], september["rejected"]) == (6, 2)  # the refusal still counts
     assert (september["refusals_corrected"], september["refusals_open"]) == (1, 1)

@@ -10,10 +10,14 @@ import pytest
 import sqlalchemy as sa
 from seeding import at, seed_batch
 
-from creditpipe.assessment import conformity_deduction, nonconformity_rate
-from creditpipe.report import build_model, evaluate_warnings, publication_day
-from creditpipe.report_render import SEVERITY_LABEL, format_figure, render_report
-from creditpipe.simulators.court_dishonest_debtor import is_person, list_government_body
+from creditpipe.core.records import nonconformity_rate
+from creditpipe.reporting.scores import conformity_deduction
+from creditpipe.reporting.model import build_model, publication_day
+from creditpipe.reporting.publish import evaluate_warnings
+from creditpipe.core.labels import SEVERITY_LABELS as SEVERITY_LABEL
+from creditpipe.reporting.presentation import format_figure
+from creditpipe.reporting.render import render_report
+from creditpipe.devtools.simulators.court_dishonest_debtor import is_person, list_government_body
 
 MONTH = "2026-10"
 

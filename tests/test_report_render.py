@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 from report_sample import quiet_model, sample_model
 
-from creditpipe import report_render
-from creditpipe.report_render import ReportError, format_figure, render_index, render_report
+from creditpipe.reporting import charts as report_render
+from creditpipe.reporting.presentation import ReportError, format_figure
+from creditpipe.reporting.render import render_index, render_report
 
 CHROMIUM = "/usr/bin/chromium"
 NO_BROWSER = "headless Chromium 未安装：请运行 make system-deps"

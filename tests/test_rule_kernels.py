@@ -11,8 +11,8 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from creditpipe import rules
-from creditpipe.verdicts import re2_friendly
+from creditpipe.quality import kernels as rules
+from creditpipe.quality.engine import re2_friendly
 
 
 def _arrow_text(values):
@@ -128,7 +128,7 @@ def test_placeholders_found_by_length_and_edges_equal_stripping_every_cell(value
                           st.sampled_from(["2026-10-08T20:00:00Z", "2026-10-09T10:00:00", "2026-10-09 10:00:00+08:00",
                                            "2026-10-8Z", " 2026-10-09 "])), min_size=1, max_size=20))
 def test_county_day_keeps_days_as_they_are(values):
-    from creditpipe.quality import county_day
+    from creditpipe.core.clock import county_day
 
     day = county_day(pd.Series(values, dtype=object))
     for value, got in zip(values, day):

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from creditpipe import rules
+from creditpipe.quality import kernels as rules
 
 
 def s(*values):

@@ -7,19 +7,22 @@ import random
 import pytest
 import sqlalchemy as sa
 
-from creditpipe import pipeline
-from creditpipe.simulators import make_delivery, stamp_changes
-from creditpipe.simulators.api_server import SimulatedApi
-from creditpipe.simulators.frontdb import fill
-from creditpipe.warehouse import read_watermark, totals
+from creditpipe.core.catalog import load_catalog
+from creditpipe.core.clock import county_tz
+from creditpipe.orchestration import steps
+from creditpipe.devtools.simulators import make_delivery, stamp_changes
+from creditpipe.devtools.simulators.api_server import SimulatedApi
+from creditpipe.devtools.simulators.frontdb import fill
+from creditpipe.warehouse.load import read_watermark
+from creditpipe.warehouse.schema import totals
 
-TZ = pipeline.TZ
+TZ = county_tz()
 OCT1 = dt.datetime(2026, 10, 1, tzinfo=TZ)
 
 
 @pytest.fixture
 def pg_home(tmp_path, pg_database, monkeypatch, catalog):
-    from creditpipe.warehouse import apply_schema, connect
+    from creditpipe.warehouse.schema import apply_schema, connect
     from conftest import _reset
 
     engine = connect(pg_database)
@@ -39,10 +42,9 @@ def month_records(dataset_id, department, n, kinds=(), seed=1):
 
 
 def run_source(dataset_id, department, until, home):
-    out = []
-    for ref in pipeline.collect_deliveries(dataset_id, department, until, home):
-        out.append(pipeline.load_checked(pipeline.check_delivery(dataset_id, ref, home), home))
-    return out
+    return [steps.load(steps.check_file(ref.dataset_id, ref.path, home, dt.datetime.fromisoformat(ref.delivered_at),
+                                        ref.department_id, ref.watermark), home)
+            for ref in steps.collect(dataset_id, department, until, home)]
 
 
 def test_api_source_resumes_from_its_watermark(pg_home, monkeypatch):
@@ -54,12 +56,12 @@ def test_api_source_resumes_from_its_watermark(pg_home, monkeypatch):
         mid = OCT1 + dt.timedelta(days=14)
         first = run_source("market.admin_license", "market", mid, home)
         wm = read_watermark(engine, "market.admin_license", "market")
-        assert first[0]["load"] == "loaded" and wm
+        assert first[0].status == "loaded" and wm
         n_first = totals(engine)["received"]
         api.fail_next("500", "slow:3")  # the second run meets a 500 and a timeout, and goes on
-        monkeypatch.setitem(pipeline.load_catalog().dataset("market.admin_license").sources[0].options, "timeout_s", 1)
+        monkeypatch.setitem(load_catalog().dataset("market.admin_license").sources[0].options, "timeout_s", 1)
         second = run_source("market.admin_license", "market", OCT1 + dt.timedelta(days=31), home)
-        assert second[0]["load"] == "loaded"
+        assert second[0].status == "loaded"
         assert totals(engine)["received"] == 80 > n_first  # every record once, none skipped
         assert run_source("market.admin_license", "market", OCT1 + dt.timedelta(days=31), home) == []
         # The API was asked from the watermark on, not from the beginning.
@@ -76,7 +78,7 @@ def test_failed_load_leaves_the_watermark_and_the_rerun_reads_again(pg_home, mon
     monkeypatch.setenv("AIRFLOW_CONN_CREDITPIPE_FRONTDB_POLICE", front.replace("postgresql+psycopg://", "postgresql://"))
     until = OCT1 + dt.timedelta(days=31)
 
-    import creditpipe.warehouse as wh
+    import creditpipe.warehouse.load as wh
 
     real = wh._insert_issues
 
@@ -91,7 +93,7 @@ def test_failed_load_leaves_the_watermark_and_the_rerun_reads_again(pg_home, mon
 
     monkeypatch.setattr(wh, "_insert_issues", real)
     again = run_source("police.admin_penalty", "police", until, home)
-    assert [r["load"] for r in again] == ["loaded"]
+    assert [r.status for r in again] == ["loaded"]
     t = totals(engine)
     assert (t["batches"], t["received"]) == (1, 60)
     assert read_watermark(engine, "police.admin_penalty", "police") == max(r["updated_at"] for r in records)

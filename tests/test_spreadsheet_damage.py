@@ -8,8 +8,8 @@ import unicodedata
 import pandas as pd
 import pytest
 
-from creditpipe.quality import check_records
-from creditpipe.simulators.market_admin_penalty import Factory
+from creditpipe.quality.judge import check_records
+from creditpipe.devtools.simulators.market_admin_penalty import Factory
 
 DELIVERED = dt.date(2026, 10, 31)
 

@@ -7,8 +7,9 @@ import random
 import pandas as pd
 import pytest
 
-from creditpipe.quality import check_records, load_suite_document
-from creditpipe.simulators.market_admin_penalty import Factory as PenaltyFactory
+from creditpipe.quality.judge import check_records
+from creditpipe.quality.suites import load_suite_document
+from creditpipe.devtools.simulators.market_admin_penalty import Factory as PenaltyFactory
 
 DELIVERED = dt.date(2026, 10, 31)
 
@@ -128,7 +129,7 @@ def test_every_suite_rule_has_a_chinese_message_and_fix():
 
 
 def _code(first17):
-    from creditpipe.identifiers import uscc_check_char
+    from creditpipe.core.identifiers import uscc_check_char
 
     return first17 + uscc_check_char(first17)
 
@@ -150,7 +151,7 @@ def test_credit_code_structure(first17, rule, severity, says):
 
 
 def test_codes_of_authorities_a_n_y_pass_the_structure():
-    from creditpipe.identifiers import org_code_check_char
+    from creditpipe.core.identifiers import org_code_check_char
 
     for first in "ANY":
         body8 = "12345678"
@@ -160,7 +161,7 @@ def test_codes_of_authorities_a_n_y_pass_the_structure():
 
 
 def test_id_number_of_a_province_that_does_not_exist():
-    from creditpipe.identifiers import resident_id_check_char
+    from creditpipe.core.identifiers import resident_id_check_char
 
     rec = by_category(PERSON)
     first17 = "990105194912310" + "02"
@@ -176,7 +177,7 @@ def test_id_number_of_a_province_that_does_not_exist():
     (ORG, "1", False),
 ])
 def test_credit_code_and_category_must_agree(category, code_kind, contradicts):
-    from creditpipe.simulators.identity import make_uscc
+    from creditpipe.devtools.simulators.identity import make_uscc
 
     rec = by_category(category)
     rec["统一社会信用代码"] = make_uscc(random.Random(4), "9", code_kind)

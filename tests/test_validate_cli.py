@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from creditpipe.simulators import generate_month
+from creditpipe.devtools.simulators import generate_month
 
 MONTH = "2026-09"
 

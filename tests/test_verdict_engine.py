@@ -1,4 +1,4 @@
-"""The vectorised evaluator (creditpipe.verdicts) and Great Expectations itself give the
+"""The vectorised evaluator (creditpipe.quality.engine) and Great Expectations itself give the
 same verdicts for every suite in expectations/: the same refused rows, the same rules,
 fields, messages and warnings — on realistic deliveries carrying every injected error
 kind, and on deliveries whose cells were scrambled at random (nulls, blanks, placeholder
@@ -10,11 +10,13 @@ import random
 import pandas as pd
 import pytest
 
-from creditpipe.catalog import load_catalog
-from creditpipe.delivery import _frame_table, text_frame
-from creditpipe.quality import ROW_ID, check_records, load_suite_document
-from creditpipe.simulators import error_plan, make_delivery, spread_days
-from creditpipe.verdicts import SUPPORTED
+from creditpipe.core.catalog import load_catalog
+from creditpipe.core.records import frame_table as _frame_table, text_frame
+from creditpipe.core.records import ROW_ID
+from creditpipe.quality.judge import check_records
+from creditpipe.quality.suites import load_suite_document
+from creditpipe.devtools.simulators import error_plan, make_delivery, spread_days
+from creditpipe.quality.engine import SUPPORTED
 
 DELIVERED = dt.date(2026, 10, 28)
 SOURCES = [(ds.id, src.department) for ds in load_catalog().datasets.values() for src in ds.sources]
@@ -80,10 +82,11 @@ def test_every_expectation_type_of_every_suite_is_compiled():
 
 
 def test_an_unknown_expectation_type_is_a_clear_error(monkeypatch):
-    from creditpipe import quality
+    from creditpipe.quality import judge as quality
+    from creditpipe.quality.suites import SuiteError
 
     doc = {"name": "x", "expectations": [{"type": "expect_column_values_to_be_odd", "kwargs": {"column": "a"}}]}
     monkeypatch.setattr(quality, "load_suite_document", lambda name: doc)
     frame = pd.DataFrame({"a": ["1"], ROW_ID: [1]})
-    with pytest.raises(quality.SuiteError, match="尚无向量化实现"):
+    with pytest.raises(SuiteError, match="尚无向量化实现"):
         check_records(frame, "x", DELIVERED, engine="compiled")

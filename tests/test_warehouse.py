@@ -7,10 +7,11 @@ import shutil
 import pytest
 import sqlalchemy as sa
 
-from creditpipe import pipeline
-from creditpipe.monitoring import read_conformity
-from creditpipe.simulators import delivery_dates, generate_month, write_table
-from creditpipe.warehouse import table_count, totals
+from creditpipe.core.clock import county_tz
+from creditpipe.orchestration import steps
+from creditpipe.reporting.conformity import read_conformity
+from creditpipe.devtools.simulators import delivery_dates, generate_month, write_table
+from creditpipe.warehouse.schema import table_count, totals
 
 MONTH = "2026-07"
 
@@ -30,21 +31,16 @@ def month(home, penalty):
 
 def run_dataset(home, until):
     """What the ingest DAG does: collect, check, load, notice."""
-    results = []
-    for path in pipeline.collect_new_files("market.admin_penalty", until, home):
-        checked = pipeline.check_file("market.admin_penalty", path, home)
-        loaded = pipeline.load_checked(checked, home)
-        results.append(pipeline.write_notice(loaded, home))
-    return results
+    return steps.ingest_source("market.admin_penalty", "market", until, home)
 
 
-END = dt.datetime(2026, 7, 31, 23, 59, tzinfo=pipeline.TZ)
+END = dt.datetime(2026, 7, 31, 23, 59, tzinfo=county_tz())
 
 
 def test_load_the_month_and_count(warehouse, home, month, penalty):
     landing, expected = month
     results = run_dataset(home, END)
-    assert [r["load"] for r in results] == ["loaded"] * 4
+    assert [r.outcome for r in results] == ["loaded"] * 4
     t = totals(warehouse)
     refused_rows = {(e.file, e.source_row) for e in expected}
     assert t["batches"] == 4
@@ -63,7 +59,7 @@ def test_load_the_month_and_count(warehouse, home, month, penalty):
     assert all(r == a + j for r, a, j in per_batch)
     assert lineage == t["accepted"]
     # Each delivery's notice sits in the market department's outbox, nowhere else.
-    notices = [r["notice"] for r in results]
+    notices = [r.notice for r in results]
     assert all(os.path.exists(n) and "/outbox/market/2026-07/" in n for n in notices)
 
 
@@ -74,8 +70,8 @@ def test_processing_again_changes_nothing(warehouse, home, month):
     # Force the same files through check and load again (a re-run of a failed DAG run).
     landing, _ = month
     for path in sorted(landing.iterdir()):
-        checked = pipeline.check_file("market.admin_penalty", str(path), home)
-        assert pipeline.load_checked(checked, home)["load"] == "already_loaded"
+        checked = steps.check_file("market.admin_penalty", str(path), home)
+        assert steps.load(checked, home).status == "already_loaded"
     assert totals(warehouse) == before
 
 
@@ -86,7 +82,7 @@ def test_same_records_under_another_name_or_encoding_count_once(warehouse, home,
     first = sorted(landing.glob("*.csv"))[0]
     copy = landing / ("副本_" + first.name)
     shutil.copy2(first, copy)
-    from creditpipe.delivery import read_delivery
+    from creditpipe.ingest.readers import read_delivery
 
     recs = read_delivery(first, penalty).records.drop(columns="source_row")
     recs = recs.where(recs.notna(), "").to_dict("records")
@@ -97,7 +93,7 @@ def test_same_records_under_another_name_or_encoding_count_once(warehouse, home,
     results = run_dataset(home, END)
     # The byte-identical copy is known by its bytes and not even collected; the re-exported
     # workbook is read, recognised by its records, and logged as a duplicate.
-    assert [(os.path.basename(r["work_dir"]) != "", r["load"]) for r in results] == [(True, "already_loaded")]
+    assert [(os.path.basename(r.checked.work_dir) != "", r.outcome) for r in results] == [(True, "already_loaded")]
     assert totals(warehouse) == before
     with warehouse.connect() as conn:
         log = dict(conn.execute(sa.text("SELECT file_name, outcome FROM delivered_file")).all())
@@ -118,17 +114,17 @@ def test_unreadable_file_is_quarantined_and_the_others_load(warehouse, home, mon
     stamp = delivery_dates(MONTH)[0].timestamp()
     os.utime(bad, (stamp, stamp))
     results = run_dataset(home, END)
-    assert sorted(r["status"] for r in results) == ["checked"] * 4 + ["unreadable"]
-    quarantined = next(r for r in results if r["status"] == "unreadable")
-    assert not bad.exists() and os.path.exists(quarantined["quarantined"])
-    assert "XLSX" in quarantined["error"]
+    assert sorted(r.outcome for r in results) == ["loaded"] * 4 + ["unreadable"]
+    quarantined = next(r for r in results if r.outcome == "unreadable")
+    assert not bad.exists() and os.path.exists(quarantined.refused.quarantined)
+    assert "XLSX" in quarantined.reason
     assert totals(warehouse)["batches"] == 4
 
 
 def test_month_figures(warehouse, home, month, catalog):
     landing, expected = month
     run_dataset(home, END)
-    result = pipeline.month_figures(MONTH, home)
+    result = steps.compute_figures(MONTH, home)
     rows = {r["department_id"]: r for r in read_conformity(warehouse, MONTH)}
     assert set(rows) == set(catalog.departments)
     market = rows["market"]
@@ -137,18 +133,19 @@ def test_month_figures(warehouse, home, month, catalog):
     rate = 100 * t["rejected"] / t["received"]
     assert float(market["rate_pct"]) == pytest.approx(rate, abs=1e-4)
     assert float(market["ytd_rate_pct"]) == pytest.approx(rate, abs=1e-4)
-    from creditpipe.assessment import conformity_deduction
+    from creditpipe.reporting.scores import conformity_deduction
 
     assert market["conformity_deduction"] == conformity_deduction(round(rate, 4), catalog.assessment["conformity"])
     assert rows["police"]["received"] == 0 and rows["police"]["conformity_deduction"] == 0
     assert os.path.exists(result["csv"])
     # Recomputing the month replaces its rows, it does not add to them.
-    pipeline.month_figures(MONTH, home)
+    steps.compute_figures(MONTH, home)
     assert len(read_conformity(warehouse, MONTH)) == len(catalog.departments)
 
 
 def test_counts_that_do_not_add_up_are_refused(warehouse, penalty):
-    from creditpipe.warehouse import WarehouseError, load_batch
+    from creditpipe.warehouse.load import load_batch
+    from creditpipe.warehouse.schema import WarehouseError
     import pandas as pd
 
     batch = {"batch_id": "x", "dataset_id": penalty.id, "received": 3, "accepted": 1, "rejected": 1}
@@ -157,7 +154,7 @@ def test_counts_that_do_not_add_up_are_refused(warehouse, penalty):
 
 
 def test_a_warehouse_from_an_older_version_is_named_not_misused(tmp_path, catalog):
-    from creditpipe.warehouse import WarehouseError, apply_schema, connect
+    from creditpipe.warehouse.schema import WarehouseError, apply_schema, connect
 
     engine = connect(f"sqlite:///{tmp_path / 'old.db'}")
     with engine.begin() as conn:

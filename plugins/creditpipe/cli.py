@@ -30,7 +30,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _month(text: str) -> str:
-    from creditpipe.monitoring import check_month
+    from creditpipe.core.months import check_month
 
     try:
         return check_month(text)
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: one clear line, no traceback
         if os.environ.get("CREDITPIPE_DEBUG"):
             raise
-        from creditpipe.airflow_env import AirflowRunError
+        from creditpipe.devtools.airflow_env import AirflowRunError
 
         text = str(exc) or type(exc).__name__
         # An Airflow run's failure carries the tail of its log: that is what broke.
@@ -106,9 +106,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_validate(args) -> int:
-    from creditpipe.catalog import CatalogError, load_catalog
-    from creditpipe.delivery import DeliveryError, csv_encoding
-    from creditpipe.notice import write_rejection_notice, write_rejections_csv
+    import tempfile
+
+    from tqdm import tqdm
+
+    from creditpipe.core.catalog import CatalogError, load_catalog
+    from creditpipe.core.clock import county_tz
+    from creditpipe.core.handoffs import UnreadableFile
+    from creditpipe.notice.files import write_rejections_csv
+    from creditpipe.notice.workbook import write_rejection_notice
+    from creditpipe.orchestration.steps import check_file
+    from creditpipe.quality.chunks import read_verdict
 
     try:
         catalog = load_catalog()
@@ -122,68 +130,40 @@ def cmd_validate(args) -> int:
                 f"数据集 {dataset.id} 由多个部门报送（{'、'.join(dataset.departments)}），请用 --department 指定"
             )
         when = dt.date.fromisoformat(args.delivery_date) if args.delivery_date else dt.date.today()
-        path = Path(args.file)
-        verdict = _judge_in_chunks(path, dataset, when)
-        encoding = csv_encoding(path) if path.suffix.lower() == ".csv" and not _is_zip(path) else None
-    except (DeliveryError, CatalogError, ValueError) as exc:
+    except (CatalogError, ValueError) as exc:
         print(f"creditpipe: 无法读取：{exc}", file=sys.stderr)
         return EXIT_UNREADABLE
+    path = Path(args.file)
+    delivered_at = dt.datetime.combine(when, dt.time(), county_tz())
+    # The same way every delivery is judged (split, chunks on threads, merge), its work
+    # folder a temporary one: nothing is loaded, nothing is moved. A progress bar on a
+    # terminal only (silent in logs and CI).
+    bar = tqdm(total=100, unit="%", desc=f"校验 {path.name}", disable=not sys.stderr.isatty(),
+               bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}")
+    with tempfile.TemporaryDirectory(prefix="creditpipe-validate-") as work, bar:
+        result = check_file(dataset.id, path, work, delivered_at, department.id,
+                            progress=lambda share: bar.update(round(share * 100) - bar.n))
+        if isinstance(result, UnreadableFile):
+            print(f"creditpipe: 无法读取：{result.reason}", file=sys.stderr)
+            return EXIT_UNREADABLE
+        batch, verdict = read_verdict(result.work_dir)
     out = Path(args.out)
     csv_path = write_rejections_csv(verdict, out)
-    xlsx_path = write_rejection_notice(
-        verdict, dataset, department, path.name,
-        dt.datetime.combine(when, dt.time()), out,
-    )
+    xlsx_path = write_rejection_notice(verdict, dataset, department, path.name, delivered_at, out,
+                                       extra_columns=batch.get("extra_columns") or [])
     summary = verdict.summary()
     print(f"退回清单：{csv_path}")
     print(f"退回通知：{xlsx_path}")
-    print(json.dumps(
-        {"dataset": dataset.id, "file": path.name, "encoding": encoding, **summary},
-        ensure_ascii=False,
-    ))
+    print(json.dumps({"dataset": dataset.id, "file": path.name, "encoding": batch["encoding"], **summary},
+                     ensure_ascii=False))
     return EXIT_OK
-
-
-def _is_zip(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        return fh.read(2) == b"PK"
-
-
-def _judge_in_chunks(path: Path, dataset, when: dt.date, rows: int = 200_000):
-    """Read and judge the file a chunk at a time (memory stays flat as files grow); keep
-    on disk what the notice may need. A progress bar is drawn only on a terminal."""
-    import tempfile
-
-    import pandas as pd
-    from tqdm import tqdm
-
-    from creditpipe.delivery import iter_chunks
-    from creditpipe.quality import ROW_ID, ChunkedCheck, Verdict
-
-    check = ChunkedCheck(dataset.suite, when)
-    bar = tqdm(total=100, unit="%", desc=f"校验 {path.name}", disable=not sys.stderr.isatty(),
-               bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}")
-    with tempfile.TemporaryDirectory(prefix="creditpipe-validate-") as tmp, bar:
-        parts = []
-        for n, (frame, share) in enumerate(iter_chunks(path, dataset, rows=rows)):
-            frame = check.add(frame)
-            part = Path(tmp) / f"{n:05d}.parquet"
-            frame.to_parquet(part, index=False)
-            parts.append(part)
-            bar.update(round(share * 100) - bar.n)
-        issues = check.issues()
-        wanted = set(issues[ROW_ID].astype(int))
-        kept = [pd.read_parquet(p).loc[lambda f: f[ROW_ID].isin(wanted)] for p in parts]
-    records = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=[ROW_ID, *dataset.field_names])
-    records = records.astype({c: object for c in records.columns if c != ROW_ID})
-    return Verdict(records.where(records.notna(), None), issues, total=check.received)
 
 
 def cmd_score(args) -> int:
     from decimal import Decimal, InvalidOperation
 
-    from creditpipe.assessment import conformity_deduction
-    from creditpipe.catalog import load_catalog
+    from creditpipe.reporting.scores import conformity_deduction
+    from creditpipe.core.catalog import load_catalog
 
     try:
         rate = Decimal(args.rate_pct)
@@ -197,18 +177,18 @@ def cmd_score(args) -> int:
 
 
 def cmd_figures(args) -> int:
-    from creditpipe.pipeline import month_figures
+    from creditpipe.orchestration.steps import compute_figures
 
-    result = month_figures(args.month, args.home)
+    result = compute_figures(args.month, args.home)
     print(json.dumps(result, ensure_ascii=False))
     return EXIT_OK
 
 
 def cmd_report(args) -> int:
-    from creditpipe import settings
-    from creditpipe.catalog import load_catalog
-    from creditpipe.pipeline import warehouse_engine
-    from creditpipe.report import publish_month
+    from creditpipe.core import settings
+    from creditpipe.core.catalog import load_catalog
+    from creditpipe.orchestration.steps import warehouse_engine
+    from creditpipe.reporting.publish import publish_month
 
     engine = warehouse_engine(args.home)
     formats = tuple(dict.fromkeys(args.format or ("html", "pdf", "xlsx")))
@@ -222,10 +202,10 @@ def cmd_report(args) -> int:
 
 
 def cmd_log(args) -> int:
-    from creditpipe.catalog import load_catalog
-    from creditpipe.collection_log import as_csv, as_table, log_lines, summary, unbalanced
-    from creditpipe.pipeline import warehouse_engine
-    from creditpipe.warehouse import collection_log
+    from creditpipe.core.catalog import load_catalog
+    from creditpipe.warehouse.collection_log import as_csv, as_table, log_lines, summary, unbalanced
+    from creditpipe.orchestration.steps import warehouse_engine
+    from creditpipe.warehouse.collection_log import collection_log
 
     catalog = load_catalog()
     rows = collection_log(warehouse_engine(args.home), args.month)
@@ -243,7 +223,7 @@ def cmd_log(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from creditpipe.demo import run_demo
+    from creditpipe.devtools.demo import run_demo
 
     if args.months < 1:
         print("creditpipe: --months 至少为 1", file=sys.stderr)
@@ -253,9 +233,9 @@ def cmd_demo(args) -> int:
 
 
 def cmd_init_warehouse(args) -> int:
-    from creditpipe import settings
-    from creditpipe.catalog import load_catalog
-    from creditpipe.warehouse import apply_schema, connect
+    from creditpipe.core import settings
+    from creditpipe.core.catalog import load_catalog
+    from creditpipe.warehouse.schema import apply_schema, connect
 
     engine = connect(settings.warehouse_url(args.home))
     apply_schema(engine, load_catalog())
@@ -266,8 +246,8 @@ def cmd_init_warehouse(args) -> int:
 def cmd_airflow(args) -> int:
     import subprocess
 
-    from creditpipe import settings
-    from creditpipe.airflow_env import airflow_bin, airflow_env
+    from creditpipe.core import settings
+    from creditpipe.devtools.airflow_env import airflow_bin, airflow_env
 
     rest = [a for a in args.args if a != "--"] or ["version"]
     env = airflow_env(settings.paths(args.home).home)

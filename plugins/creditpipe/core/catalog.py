@@ -1,0 +1,238 @@
+"""The catalog: departments, datasets and the assessment table, read from dags/catalog.yml."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from creditpipe.core.labels import CHANNEL_LABELS, CYCLE_LABELS, LEVELS
+from creditpipe.core.settings import project_dir
+
+_IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+CYCLES = {"daily": "@daily", "weekly": "@weekly", "monthly": "@monthly"}
+assert set(CYCLES) == set(CYCLE_LABELS)
+CHANNELS = tuple(CHANNEL_LABELS)
+# The county's time zone when the catalog does not name one (county.timezone).
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+class CatalogError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # the standard's Chinese header
+    column: str  # the warehouse column
+    required: bool = False
+    personal: bool = False
+
+
+@dataclass(frozen=True)
+class Department:
+    id: str
+    name: str
+    short_name: str
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One department delivering a dataset through one channel.
+
+    landing: files in <home>/landing/<department>/<dataset name>/;
+    api: a paged JSON API (options conn_id, path, page_size);
+    database: a front-end database table (options conn_id, table, watermark_column)."""
+
+    department: str
+    channel: str
+    options: dict = field(default_factory=dict)
+
+    def option(self, name: str, default=None):
+        return self.options.get(name, default)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    id: str
+    title: str
+    suite: str
+    table: str
+    cycle: str
+    business_key: tuple[str, ...]
+    fields: tuple[Field, ...]
+    sources: tuple[Source, ...]
+    natural_person: dict = field(default_factory=dict)
+    standard: str = ""
+
+    @property
+    def slug(self) -> str:
+        return self.id.replace(".", "__")
+
+    @property
+    def name(self) -> str:
+        """The dataset's name within its group: admin_penalty of market.admin_penalty."""
+        return self.id.split(".", 1)[1]
+
+    @property
+    def departments(self) -> list[str]:
+        return [s.department for s in self.sources]
+
+    @property
+    def department(self) -> str:
+        """The first delivering department (the only one for most datasets)."""
+        return self.sources[0].department
+
+    def source_for(self, department_id: str) -> Source:
+        for s in self.sources:
+            if s.department == department_id:
+                return s
+        raise CatalogError(f"部门 {department_id!r} 不报送数据集 {self.id}")
+
+    @property
+    def schedule(self) -> str:
+        return CYCLES[self.cycle]
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    @property
+    def required_fields(self) -> list[str]:
+        return [f.name for f in self.fields if f.required]
+
+    def column_of(self, name: str) -> str:
+        for f in self.fields:
+            if f.name == name:
+                return f.column
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    county: dict
+    departments: dict[str, Department]
+    datasets: dict[str, Dataset]
+    assessment: dict
+    calendar: dict = field(default_factory=dict)
+    early_warnings: dict = field(default_factory=dict)
+    rule_labels: dict = field(default_factory=dict)
+
+    @property
+    def timezone(self) -> str:
+        return self.county.get("timezone") or DEFAULT_TIMEZONE
+
+    def dataset(self, dataset_id: str) -> Dataset:
+        try:
+            return self.datasets[dataset_id]
+        except KeyError:
+            known = "、".join(sorted(self.datasets))
+            raise CatalogError(f"未知数据集 {dataset_id!r}；已登记的数据集：{known}") from None
+
+    def datasets_of(self, department_id: str) -> list[Dataset]:
+        return [d for d in self.datasets.values() if department_id in d.departments]
+
+
+def catalog_path() -> Path:
+    return project_dir() / "dags" / "catalog.yml"
+
+
+@lru_cache(maxsize=4)
+def load_catalog(path: str | None = None) -> Catalog:
+    raw = yaml.safe_load(Path(path or catalog_path()).read_text(encoding="utf-8"))
+    return parse_catalog(raw)
+
+
+def parse_catalog(raw: dict) -> Catalog:
+    departments = {d["id"]: Department(**d) for d in raw.get("departments", [])}
+    datasets: dict[str, Dataset] = {}
+    for d in raw.get("datasets", []):
+        sources = d.get("sources") or [{"department": d.get("department"), "channel": d.get("channel", "landing")}]
+        ds = Dataset(
+            id=d["id"],
+            title=d["title"],
+            suite=d.get("suite", d["id"]),
+            table=d["table"],
+            cycle=d.get("cycle", "daily"),
+            sources=tuple(
+                Source(s["department"], s.get("channel", "landing"),
+                       {k: v for k, v in s.items() if k not in ("department", "channel")})
+                for s in sources
+            ),
+            business_key=tuple(d.get("business_key", [])),
+            fields=tuple(Field(**f) for f in d["fields"]),
+            natural_person=d.get("natural_person", {}),
+            standard=d.get("standard", ""),
+        )
+        _check_dataset(ds, departments)
+        datasets[ds.id] = ds
+    return Catalog(
+        county=raw.get("county", {}),
+        departments=departments,
+        datasets=datasets,
+        assessment=raw.get("assessment", {}),
+        calendar=raw.get("calendar") or {},
+        early_warnings=_check_warnings(raw.get("early_warnings") or {}, departments),
+        rule_labels=raw.get("rule_labels") or {},
+    )
+
+
+def _check_dataset(ds: Dataset, departments: dict[str, Department]) -> None:
+    where = f"数据集 {ds.id}"
+    if "." not in ds.id or not all(_IDENT.match(p) for p in ds.id.split(".", 1)):
+        raise CatalogError(f"{where}：数据集编号须为“组.名称”，如 market.admin_penalty")
+    if not ds.sources:
+        raise CatalogError(f"{where}：没有报送来源（sources）")
+    for src in ds.sources:
+        if src.department not in departments:
+            raise CatalogError(f"{where}：部门 {src.department!r} 未在 departments 中登记")
+        if src.channel not in CHANNELS:
+            raise CatalogError(f"{where}：渠道 {src.channel!r} 不是 {'/'.join(CHANNELS)}")
+        needed = {"api": ("conn_id", "path"), "database": ("conn_id", "table", "watermark_column")}
+        for key in needed.get(src.channel, ()):
+            if not src.option(key):
+                raise CatalogError(f"{where}（{src.department}）：{src.channel} 渠道须配置 {key}")
+        for key in ("table", "watermark_column"):
+            if src.option(key) and not _IDENT.match(str(src.option(key))):
+                raise CatalogError(f"{where}（{src.department}）：{src.option(key)!r} 不是合法的表名或列名")
+    if len(set(ds.departments)) != len(ds.departments):
+        raise CatalogError(f"{where}：同一部门重复登记来源")
+    if ds.cycle not in CYCLES:
+        raise CatalogError(f"{where}：交换周期 {ds.cycle!r} 不是 {'/'.join(CYCLES)}")
+    # Column and table names go into SQL text: only plain identifiers are allowed.
+    for name in [ds.table, *(f.column for f in ds.fields)]:
+        if not _IDENT.match(name):
+            raise CatalogError(f"{where}：{name!r} 不是合法的表名或列名")
+    names = [f.name for f in ds.fields]
+    if "报送日期" in names:  # quality.PUBLISHED: the platform's own column
+        raise CatalogError(f"{where}：字段名“报送日期”保留给系统使用")
+    if len(set(names)) != len(names):
+        raise CatalogError(f"{where}：字段名重复")
+    for key in ds.business_key:
+        if key not in names:
+            raise CatalogError(f"{where}：业务主键字段 {key!r} 不在字段表中")
+
+
+WARNING_LEVELS = LEVELS
+# The kinds of early-warning rule early_warning.py implements (named here so that reading
+# the catalog, which every DAG parse does, stays free of pandas and the warehouse).
+WARNING_KINDS = ("nonconformity_rate", "rate_rising", "feed_late", "government_debtor", "refusal_overdue")
+
+
+def _check_warnings(config: dict, departments: dict[str, Department]) -> dict:
+    """Every early-warning rule names a known kind and levels the credit office uses."""
+    for rule in config.get("rules", []):
+        where = f"预警规则 {rule.get('id')!r}"
+        if rule.get("kind") not in WARNING_KINDS:
+            raise CatalogError(f"{where}：未知类型 {rule.get('kind')!r}；可用：{'、'.join(WARNING_KINDS)}")
+        levels = [rule["level"]] if "level" in rule else [b.get("level") for b in rule.get("levels", [])]
+        if not levels or any(lv not in WARNING_LEVELS for lv in levels):
+            raise CatalogError(f"{where}：预警等级须为 红/橙/黄")
+        for key in ("title", "action"):
+            if not rule.get(key):
+                raise CatalogError(f"{where}：须写明 {key}")
+    return config

@@ -1,0 +1,271 @@
+"""`creditpipe demo --month YYYY-MM`: the county's month end to end on the embedded warehouse.
+
+Every department delivers the way the catalog says: files in landing folders, a simulated
+HTTP API on 127.0.0.1, simulated front-end databases (SQLite files). The demo writes the
+month's realistic records with known injected errors, runs every ingest DAG and then the
+monthly DAG through Airflow (`airflow db migrate`, `airflow dags test`), prints where
+everything is, and checks that exactly the injected errors were refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from creditpipe.core import settings
+from creditpipe.devtools.airflow_env import airflow_env, dag_test_many, migrate
+from creditpipe.core.catalog import Catalog, Dataset, Source, load_catalog
+from creditpipe.devtools.simulators import (
+    InjectedError,
+    error_plan,
+    expected_as_dicts,
+    generate_landing_month,
+    last_moment_of,
+    make_delivery,
+    month_bounds,
+    spread_days,
+    stamp_changes,
+)
+
+# How much each source delivers in a demo month, how carefully (the share of records with
+# an injected error: each department's 数据不合格率 lands in a different band of the
+# assessment table), and for file drops how. 市场监管's penalties carry every error kind.
+PLAN = {
+    ("market.admin_penalty", "market"): {"records": (350, 450), "stem": "行政处罚"},
+    ("market.admin_license", "market"): {"records": (500, 650), "error_rate": 0.002},
+    ("police.admin_penalty", "police"): {"records": (700, 900), "error_rate": 0.004},
+    ("police.population", "police"): {"records": (800, 1000), "error_rate": 0.0008},
+    ("court.dishonest_debtor", "court"): {"records": (120, 180), "error_rate": 0.012},
+    ("utility.arrears", "power"): {"records": (400, 550), "error_rate": 0.003},
+    ("utility.arrears", "water"): {"records": (150, 220), "drops": (10, 25), "error_rate": 0.015,
+                                   "shapes": (("xlsx", None), ("jsonl", None)), "stem": "水费欠费"},
+    ("utility.arrears", "gas"): {"records": (200, 300), "error_rate": 0.0005},
+}
+API_TOKEN = "demo-token"
+
+# What the demo's months bring to the report, by position from the last month (0 = last):
+# 公安's penalties get worse month on month (a rate rising two months running); 市场监管
+# misses the last two weekly drops of the last month (feeds late, 信息时效性 points); a
+# few licences each month are published more than 7 working days after the decision (双公示
+# warnings); the court lists a village committee, then a town government (红 at once).
+ERROR_TREND = {("police.admin_penalty", "police"): (3.5, 2.0, 1.0)}
+DROPS_BY_POSITION = {("market.admin_penalty", "market"): {0: (7, 14)}}
+LATE_PUBLICATIONS = {("market.admin_license", "market"): ("许可决定日期", 3)}
+GOVERNMENT_DEBTOR = {("court.dishonest_debtor", "court"): {1: "village_committee", 0: "town_government"}}
+
+
+def staged_name(dataset: Dataset, source: Source, until: dt.datetime) -> str:
+    """The name the month's pull is staged under (one pull at the month's end)."""
+    from creditpipe.ingest.pulls import staged_path
+
+    return staged_path(dataset, source, until).name
+
+
+def _scaled(rate: float | None, key: tuple, position: int) -> float | None:
+    trend = ERROR_TREND.get(key)
+    if rate is None or not trend:
+        return rate
+    return rate * trend[min(position, len(trend) - 1)]
+
+
+def _late_publications(records: list[dict], errors: list[InjectedError], key: tuple, rng: random.Random) -> None:
+    """Back-date a few clean records' decisions by three weeks: accepted, but warned."""
+    if key not in LATE_PUBLICATIONS:
+        return
+    field, count = LATE_PUBLICATIONS[key]
+    broken = {e.source_row - 1 for e in errors}
+    clean = [i for i in range(len(records)) if i not in broken and records[i].get(field)]
+    for i in rng.sample(clean, min(count, len(clean))):
+        day = dt.date.fromisoformat(records[i][field]) - dt.timedelta(days=21)
+        records[i][field] = day.isoformat()
+
+
+def _government_debtor(records: list[dict], errors: list[InjectedError], key: tuple, position: int,
+                       rng: random.Random) -> None:
+    kind = GOVERNMENT_DEBTOR.get(key, {}).get(position)
+    if kind is None:
+        return
+    from creditpipe.devtools.simulators.court_dishonest_debtor import is_person, list_government_body
+
+    broken = {e.source_row - 1 for e in errors}
+    # Rows next to a broken one stay clean too (a duplicate breaks a pair).
+    clean = [i for i, r in enumerate(records) if not {i - 1, i, i + 1} & broken and not is_person(r)]
+    list_government_body(records[rng.choice(clean)], rng, kind)
+
+
+def prepare_month(catalog: Catalog, home: Path, month: str, seed: int, api, position: int = 0) -> list[tuple[str, str, InjectedError]]:
+    """Write every source's month; return (dataset, department, injected error) triples.
+    ``position`` counts back from the demo's last month (0), for the month's events."""
+    paths = settings.paths(home)
+    first, last = month_bounds(month)
+    until = last_moment_of(month)
+    expected = []
+    for dataset in catalog.datasets.values():
+        for source in dataset.sources:
+            key = (dataset.id, source.department)
+            plan = dict(PLAN.get(key, {"records": (100, 150)}))
+            if "error_rate" in plan:
+                plan["error_rate"] = _scaled(plan["error_rate"], key, position)
+            if position in DROPS_BY_POSITION.get(key, {}):
+                plan["drops"] = DROPS_BY_POSITION[key][position]
+            if source.channel == "landing":
+                errors = generate_landing_month(
+                    paths.landing_for(source.department, dataset.id), month, seed, dataset.id,
+                    source.department, plan["records"],
+                    **{k: plan[k] for k in ("drops", "shapes", "stem", "error_rate") if k in plan},
+                )
+            else:
+                rng = random.Random(f"{seed}:{dataset.id}:{source.department}:{month}")
+                count = rng.randint(*plan["records"])
+                total = max(1, round(plan.get("error_rate", 0.005) * count))
+                kinds = error_plan(dataset.id, rng, 1, total=total)[0]
+                records, errors = make_delivery(
+                    dataset.id, source.department, rng, spread_days(rng, count, first, last),
+                    last, kinds, (first.month - 1) * 5000, staged_name(dataset, source, until),
+                )
+                _late_publications(records, errors, key, rng)
+                _government_debtor(records, errors, key, position, rng)
+                stamp_changes(records, dt.datetime.combine(first, dt.time(), until.tzinfo), until)
+                if source.channel == "api":
+                    api.add(source.option("path"), records)
+                else:
+                    _fill_front_db(home, dataset, source, records, first, last)
+            expected += [(dataset.id, source.department, e) for e in errors]
+    return expected
+
+
+def front_db_url(home: Path, department_id: str) -> str:
+    folder = home / "frontdb"
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / f'{department_id}.db'}"
+
+
+def _fill_front_db(home, dataset, source, records, first, last) -> None:
+    """The department's system state for the month: re-running the demo rewrites the
+    month's rows rather than adding them again."""
+    from creditpipe.devtools.simulators.frontdb import fill, front_table
+
+    url = front_db_url(home, source.department)
+    table = front_table(dataset, source.option("table"), source.option("watermark_column"))
+    engine = sa.create_engine(url)
+    table.metadata.create_all(engine)
+    wm = table.c[source.option("watermark_column")]
+    with engine.begin() as conn:
+        conn.execute(table.delete().where(wm >= dt.datetime.combine(first, dt.time()),
+                                          wm <= dt.datetime.combine(last, dt.time(23, 59, 59))))
+    engine.dispose()
+    fill(url, dataset, source.option("table"), records, source.option("watermark_column"))
+
+
+def refused_in_warehouse(engine) -> set[tuple]:
+    sql = sa.text(
+        "SELECT b.dataset_id, b.department_id, b.file_name, i.source_row, i.field, i.rule "
+        "FROM record_issue i JOIN delivery_batch b ON b.batch_id = i.batch_id WHERE i.severity = 'error'"
+    )
+    with engine.connect() as conn:
+        return {tuple(r) for r in conn.execute(sql)}
+
+
+def run_demo(month: str, home: str | None = None, seed: int = 20261, months: int = 3) -> dict:
+    """``months`` consecutive months ending with ``month``, each end to end through Airflow:
+    the loads, the warnings after them, the month's report; then the index of reports."""
+    from creditpipe.core.months import month_list
+    from creditpipe.devtools.simulators.api_server import SimulatedApi
+
+    catalog = load_catalog()
+    home_dir = settings.paths(home).home
+    run = month_list(month, months)
+    results = []
+    with SimulatedApi(token=API_TOKEN) as api:
+        env = airflow_env(home_dir)
+        for dataset in catalog.datasets.values():
+            for source in dataset.sources:
+                conn_id = source.option("conn_id")
+                if source.channel == "api":
+                    env[f"AIRFLOW_CONN_{conn_id.upper()}"] = api.connection_uri()
+                elif source.channel == "database":
+                    env[f"AIRFLOW_CONN_{conn_id.upper()}"] = front_db_url(home_dir, source.department)
+        print(f"airflow db migrate（元数据库 {env['AIRFLOW__DATABASE__SQL_ALCHEMY_CONN']}）")
+        migrate(env)
+        for position, m in zip(range(len(run) - 1, -1, -1), run):
+            results.append(_run_month(catalog, home_dir, m, seed, api, position, env))
+    _print_publication(catalog, home_dir, run)
+    return results[-1]
+
+
+def _run_month(catalog: Catalog, home_dir: Path, month: str, seed: int, api, position: int, env: dict) -> dict:
+    until = last_moment_of(month)
+    print(f"\n== {month} ==")
+    print(f"[1/2] 生成各部门的模拟报送数据（落地目录、接口 {api.base_url}、前置库）")
+    expected = prepare_month(catalog, home_dir, month, seed, api, position)
+    manifest = home_dir / "demo" / month / "injected_errors.json"
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    manifest.write_text(json.dumps(
+        [{"dataset": d, "department": dep, **expected_as_dicts([e])[0]} for d, dep, e in expected],
+        ensure_ascii=False, indent=2), encoding="utf-8")
+    first_next = (until + dt.timedelta(minutes=61)).replace(hour=1, minute=0)
+    runs = [(f"ingest__{d.slug}", until.isoformat(), None) for d in catalog.datasets.values()]
+    # In production the loads' Assets trigger it; dag.test() runs no scheduler, so run it here.
+    runs.append(("early_warning", (until + dt.timedelta(seconds=30)).isoformat(), None))
+    runs.append(("monthly_report", first_next.isoformat(), None))
+    print(f"[2/2] dag.test()：{len(catalog.datasets)} 个归集 DAG（运行时刻 {until.isoformat()}）、"
+          f"early_warning（入库后即时预警）、monthly_report（{first_next.isoformat()}）")
+    for state in dag_test_many(runs, env):
+        print(f"      {state['dag_id']}：{state['state']}")
+    return report(catalog, home_dir, month, expected, manifest)
+
+
+def _print_publication(catalog: Catalog, home: Path, months: list[str]) -> None:
+    from creditpipe.reporting.warnings import stored_warnings
+    from creditpipe.warehouse.schema import connect
+
+    reports = settings.paths(home).reports
+    engine = connect(settings.warehouse_url(home))
+    print(f"\n== 月度监测与预警报告（{catalog.county.get('name', '')}） ==")
+    print(f"报告目录（各月网页、PDF、表格）：{reports / 'index.html'}")
+    for m in months:
+        forms = "  ".join(str(p) for p in sorted((reports / m).glob("report.*")) if p.suffix != ".json")
+        print(f"  {m}：{forms}")
+    last = stored_warnings(engine, months[-1])
+    print(f"{months[-1]} 预警 {len(last)} 条：")
+    for w in last:
+        print(f"  【{w['level']}】{w['title']}：{w['evidence']}")
+def report(catalog: Catalog, home: Path, month: str, expected, manifest: Path) -> dict:
+    from creditpipe.warehouse.schema import connect, totals
+
+    paths = settings.paths(home)
+    engine = connect(settings.warehouse_url(home))
+    got = refused_in_warehouse(engine)
+    want = {(d, dep, e.file, e.source_row, e.field, e.rule) for d, dep, e in expected}
+    notices = sorted(paths.outbox.glob(f"*/{month}/*/rejection_notice.xlsx"))
+    figures_csv = paths.reports / month / "信息规范性_数据不合格率.csv"
+    figures = json.loads((paths.reports / month / "conformity.json").read_text(encoding="utf-8"))
+    t = totals(engine)
+    print()
+    print(f"== {catalog.county.get('name', '')} {month} 信用信息归集演示 ==")
+    print(f"数据仓库（SQLite）：{engine.url.database}")
+    print(f"累计批次 {t['batches']}，收到 {t['received']} 条 = 入库 {t['accepted']} + 退回 {t['rejected']}")
+    print("退回通知（各部门退回箱，只含本部门的记录）：")
+    for n in notices:
+        print(f"  {n}")
+    print(f"月度数据不合格率：{figures_csv}")
+    for f in figures:
+        name = catalog.departments[f["department_id"]].name
+        if f["received"]:
+            print(
+                f"  {name}：报送 {f['received']}，不合格 {f['rejected']}，本月 {f['rate_pct']:.2f}%，"
+                f"年度 {f['ytd_rate_pct']:.2f}%，信息规范性扣 {f['conformity_deduction']} 分"
+            )
+        else:
+            print(f"  {name}：本月无报送")
+    # Only this month's refusals are compared: earlier demo months are in the warehouse too.
+    got_month = {g for g in got if (g[0], g[1], g[2]) in {(d, dep, e.file) for d, dep, e in expected}}
+    missed, extra = want - got_month, got_month - want
+    verdict = "一致" if not missed and not extra else f"不一致：漏判 {len(missed)}，误判 {len(extra)}"
+    print(f"注入错误 {len(want)} 处（{manifest}），仓库中退回原因 {len(got_month)} 处：{verdict}")
+    if missed or extra:
+        raise RuntimeError(f"演示数据的退回与注入错误不一致：漏判 {sorted(missed)[:3]} 误判 {sorted(extra)[:3]}")
+    return {"notices": [str(n) for n in notices], "figures": str(figures_csv), "manifest": str(manifest)}

@@ -1,0 +1,129 @@
+"""A delivery's header matched to the standard's fields, and its cells made records.
+
+Headers are matched leniently (full- and half-width alike, blanks ignored); a required
+column missing, a header doubled or no standard header at all refuses the file. Columns that
+are not the standard's are named (the notice says so) and not loaded."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+import pandas as pd
+
+from creditpipe.core.catalog import Dataset
+from creditpipe.core.names import shown_name
+from creditpipe.core.records import PUBLISHED, ROW_ID
+from creditpipe.ingest.files import DeliveryError
+
+
+def header_key(name: object) -> str:
+    """Headers are matched after NFKC (full-width brackets = half-width) without blanks."""
+    text = unicodedata.normalize("NFKC", str(name or ""))
+    return "".join(text.split()).lstrip("\ufeff")
+
+
+@dataclass
+class Layout:
+    positions: dict[str, int]  # field → column index
+    stamp: int | None  # the pulled record's change time (updated_at), if any
+    extra: list[str]  # headers that are not the standard's: their cells are not loaded
+
+
+
+
+STAMP_COLUMN = "updated_at"
+
+
+def layout_of(header_row: list[str], dataset: Dataset, name: str) -> Layout:
+    shown = shown_name(name)
+    header = [header_key(h) for h in header_row]
+    if any("\x00" in h for h in header):
+        raise DeliveryError(
+            f"{shown} 的表头含有空字符（NUL），是 UTF-16（Unicode）编码的文本或二进制文件；"
+            "请在 Excel 中“另存为 → CSV UTF-8（逗号分隔）”后重新报送"
+        )
+    wanted = {header_key(f): f for f in dataset.field_names}
+    positions: dict[str, int] = {}
+    extra = []
+    for i, h in enumerate(header):
+        if h in wanted and wanted[h] in positions:
+            raise DeliveryError(
+                f"{shown} 的表头“{wanted[h]}”出现了两次（第 {positions[wanted[h]] + 1} 列和第 {i + 1} 列），"
+                "无法确定使用哪一列；请删除多余的列后重新报送"
+            )
+        if h in wanted:
+            positions[wanted[h]] = i
+        elif h and h != STAMP_COLUMN:
+            extra.append(str(header_row[i]).strip().lstrip("\ufeff"))
+    if not positions:
+        seen = "、".join(shown_name(h, 20) for h in header if h)[:200] or "（空）"
+        raise DeliveryError(
+            f"{shown} 的第一行没有一个标准表头（收到：{seen}）：可能文件编码有误（中文成了乱码）、"
+            f"第一行不是表头，或不是“{dataset.title}”的数据；请使用标准表头、以 UTF-8 编码重新导出后报送"
+        )
+    missing = [f for f in dataset.required_fields if f not in positions]
+    if missing:
+        hint = f"；文件中的非标准列：{'、'.join(shown_name(e, 20) for e in extra)}" if extra else ""
+        raise DeliveryError(f"{shown} 缺少必需的列：{'、'.join(missing)}（请使用标准表头{hint}）")
+    stamp = next((i for i, h in enumerate(header) if h == STAMP_COLUMN), None)
+    return Layout(positions, stamp, extra)
+
+
+def records_frame(numbered_rows, layout: Layout, dataset: Dataset) -> pd.DataFrame:
+    # source_row is the record's 1-based position after the header; wholly empty rows
+    # in between are not records, but keep their number so rows match the file.
+    data = [(n, r) for n, r in numbered_rows if any(str(c).strip() for c in r)]
+    # Whole columns at once (a Python call per cell cost more than reading the file).
+    table = pd.DataFrame.from_records([r for _, r in data]) if data else pd.DataFrame()
+    frame = pd.DataFrame({ROW_ID: pd.array([n for n, _ in data], dtype="int64")})
+    wanted = [(f, layout.positions.get(f)) for f in dataset.field_names]
+    # A pulled record's change time at the source is when the department published it.
+    if layout.stamp is not None:
+        wanted.append((PUBLISHED, layout.stamp))
+    for name, i in wanted:
+        frame[name] = _cells(table[i] if i is not None and i in table.columns else None, len(data))
+    return frame
+
+
+def _cells(column: pd.Series | None, n: int) -> pd.Series:
+    """A column's cells as delivered; blank cells (and cells a short row lacks) are None."""
+    if column is None:
+        return pd.Series([None] * n, dtype=object)
+    values = column.astype(object).reset_index(drop=True)
+    blank = values.isna().to_numpy() | (values.astype("string").str.strip().fillna("") == "").to_numpy()
+    values[blank] = None
+    return values
+
+
+def records_table(raw, layout: Layout, dataset: Dataset, before: int):
+    """Arrow's cells as the records: blank cells null, wholly blank rows dropped (their
+    number kept, so source_row is the record's position after the header)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = raw.num_rows
+    cells = []
+    filled = np.zeros(n, dtype=bool)
+    for column in raw.columns:
+        # Blank: empty, or whitespace only (what trimming leaves empty), found without
+        # copying the text; a column with no blank cell is kept as it is.
+        blank = pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column))
+        blank_cells = blank.to_numpy(zero_copy_only=False)
+        cells.append(pc.if_else(blank, pa.scalar(None, pa.string()), column) if blank_cells.any() else column)
+        filled |= ~blank_cells
+    keep = None if filled.all() else pa.array(filled)
+    out = {ROW_ID: pa.array(np.arange(before + 1, before + n + 1, dtype=np.int64)[filled])}
+    wanted = [(f, layout.positions.get(f)) for f in dataset.field_names]
+    if layout.stamp is not None:
+        wanted.append((PUBLISHED, layout.stamp))
+    kept = int(filled.sum())
+    for name, i in wanted:
+        if i is None:
+            out[name] = pa.nulls(kept, pa.string())
+        else:
+            out[name] = cells[i] if keep is None else pc.filter(cells[i], keep)
+    return pa.table(out)
+
+

@@ -1,0 +1,151 @@
+"""A delivery read once and split into chunks: each chunk's records to a part (Arrow IPC),
+the file's facts — its hash, the records' fingerprint, the counts, the columns that are
+not the standard's — to a manifest beside them. A file that cannot be read is not an
+error here: it is handed on as an ``UnreadableFile``, to be refused whole."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from creditpipe.core import settings
+from creditpipe.core.catalog import Dataset
+from creditpipe.core.clock import county_time, file_time
+from creditpipe.core.handoffs import ChunkRef, DeliveryRef, SplitDelivery, UnreadableFile
+from creditpipe.core.names import safe_name, shown_name
+from creditpipe.core.parts import PART_SUFFIX, key_buckets, write_part
+from creditpipe.core.records import with_published_table
+from creditpipe.ingest.csv_scan import csv_encoding
+from creditpipe.ingest.files import DeliveryError, file_sha256, sniff_file
+from creditpipe.ingest.fingerprint import Fingerprint
+from creditpipe.ingest.landing import delivered_hash
+from creditpipe.ingest.readers import extra_columns, iter_tables
+
+# A delivery is judged CHUNK_ROWS records at a time: the DAG maps one task per chunk, so
+# Celery workers on several machines share a large file; memory stays one chunk's.
+CHUNK_ROWS = int(os.environ.get("CREDITPIPE_CHUNK_ROWS", "200000"))
+
+
+def delivered_at_of(ref: DeliveryRef) -> dt.datetime:
+    """When the delivery was made: a pull's moment, or a landed file's modification time."""
+    return county_time(dt.datetime.fromisoformat(ref.delivered_at)) if ref.delivered_at else file_time(ref.path)
+
+
+def split_delivery(dataset: Dataset, ref: DeliveryRef, home=None, progress=None) -> SplitDelivery | UnreadableFile:
+    """Read the delivery once, in chunks, into parts under the work folder; its manifest
+    says what the file is. A file that cannot be read comes back as ``UnreadableFile``.
+    ``progress``, when given, is told the share of the file read (0–1) after each chunk."""
+    source = Path(ref.path)
+    delivered_at = delivered_at_of(ref)
+    try:
+        if source.is_symlink():  # what it points to is not the department's to send
+            raise DeliveryError(
+                f"{shown_name(source.name)} 是链接（快捷方式），不是文件本身；系统不读取链接指向的文件，请直接上传文件"
+            )
+        if not source.is_file():
+            raise DeliveryError(f"文件不存在：{shown_name(source.name)}")
+        sniff_file(source)  # by its first bytes: empty, encrypted, .xls, a web page, UTF-16
+        folder, parts, received, sha256, content_sha256 = _write_parts(dataset, source, delivered_at, home, progress)
+        if received == 0:  # wholly blank rows are not records either
+            shutil.rmtree(folder, ignore_errors=True)
+            raise DeliveryError(
+                f"{shown_name(source.name)} 只有表头，没有数据记录；如本期确无数据，无需报送空表；"
+                "如有数据，请检查导出的范围后重新报送"
+            )
+        fmt, encoding = _format_of(source)
+        extra = extra_columns(source, dataset, encoding)
+    except DeliveryError as exc:
+        return UnreadableFile(
+            dataset_id=dataset.id,
+            department_id=ref.department_id,
+            path=str(source),
+            file_name=shown_name(source.name, 120),
+            file_sha256=delivered_hash(source) if os.path.lexists(source) else "",
+            delivered_at=delivered_at.isoformat(timespec="seconds"),
+            reason=str(exc),
+        )
+    manifest = folder / "manifest.json"
+    manifest.write_text(
+        json.dumps(
+            {
+                "dataset_id": dataset.id,
+                "department_id": ref.department_id,
+                "file_name": source.name,
+                "file_sha256": sha256,
+                "content_sha256": content_sha256,
+                "file_format": fmt,
+                "encoding": encoding,
+                "delivered_at": delivered_at.isoformat(timespec="seconds"),
+                "watermark": ref.watermark,
+                "received": received,
+                "parts": parts,
+                "extra_columns": extra,
+                # Decided once: every chunk's keys and the merge must agree on it, in any process.
+                "key_buckets": key_buckets(received),
+            },
+            ensure_ascii=False,
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+    chunks = tuple(ChunkRef(str(manifest), part, i) for i, part in enumerate(parts))
+    return SplitDelivery(str(manifest), chunks)
+
+
+def _write_parts(dataset: Dataset, source: Path, delivered_at: dt.datetime, home, progress=None):
+    """The parts, in a folder of this run's own renamed for the file's hash once it is
+    known; the file's hash and each chunk's fingerprint are made in threads while the
+    reader reads on (hashing and Arrow let go of the GIL)."""
+    split_root = settings.paths(home).work / "split"
+    building = split_root / f".{safe_name(dataset.id)}_{uuid.uuid4().hex[:12]}"
+    building.mkdir(parents=True)
+    fingerprint, names, received = Fingerprint(), [], 0
+
+    def store(table, part: Path) -> None:
+        fingerprint.update(table)  # in the chunks' order: one writer thread
+        write_part(table, part)
+
+    try:
+        with (
+            ThreadPoolExecutor(1, thread_name_prefix="file_sha256") as hasher,
+            ThreadPoolExecutor(1, thread_name_prefix="split_store") as writer,
+        ):
+            hashed = hasher.submit(file_sha256, source)
+            stored: list = []
+            # Chunks stay Arrow tables from the reader to the part (no Python objects).
+            for n, (table, share) in enumerate(iter_tables(source, dataset, rows=CHUNK_ROWS)):
+                table = with_published_table(table, delivered_at.date())
+                stored.append(writer.submit(store, table, building / f"{n:05d}{PART_SUFFIX}"))
+                names.append(f"{n:05d}{PART_SUFFIX}")
+                received += table.num_rows
+                while len(stored) > 1:  # at most one chunk waits to be stored: memory stays flat
+                    stored.pop(0).result()
+                if progress is not None:
+                    progress(share)
+            for done in stored:
+                done.result()
+            sha256 = hashed.result()
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    folder = split_root / safe_name(f"{dataset.id}_{sha256[:16]}")
+    if folder.exists():
+        shutil.rmtree(folder)  # a re-run of the same file starts clean
+    building.rename(folder)
+    return folder, [str(folder / name) for name in names], received, sha256, fingerprint.hexdigest()
+
+
+def _format_of(source: Path) -> tuple[str, str | None]:
+    with open(source, "rb") as fh:
+        zipped = fh.read(2) == b"PK"
+    suffix = source.suffix.lower()
+    if zipped or suffix == ".xlsx":
+        return "xlsx", None
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl", "utf-8"
+    return "csv", csv_encoding(source)

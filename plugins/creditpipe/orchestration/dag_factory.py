@@ -1,0 +1,241 @@
+"""Builds the DAGs from the catalog. Only Airflow's SDK and the catalog are imported at
+parse time; pandas, Great Expectations and the warehouse are imported inside the tasks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+
+from airflow.sdk import Asset, Param, TaskGroup, dag, get_current_context, task
+
+from creditpipe.core.catalog import Catalog, Dataset
+from creditpipe.core.clock import county_tz
+from creditpipe.core.labels import CHANNEL_LABELS
+
+log = logging.getLogger(__name__)
+
+
+def _start(catalog: Catalog) -> dt.datetime:
+    """The DAGs' start date, in the county's time zone (catchup is off: only its zone matters)."""
+    return dt.datetime(2026, 1, 1, tzinfo=county_tz(catalog))
+
+# Production retries transient faults; the demo and the tests set CREDITPIPE_TASK_RETRIES=0
+# so a failure shows at once instead of after the retry delays.
+RETRIES = int(os.environ.get("CREDITPIPE_TASK_RETRIES", "2"))
+DEFAULT_ARGS = {"owner": "信息中心", "retries": RETRIES, "retry_delay": dt.timedelta(minutes=5)}
+
+
+def warehouse_asset(dataset_id: str) -> Asset:
+    """Emitted when a dataset's records land in the warehouse (issue 5's warnings listen)."""
+    return Asset(name=f"warehouse.{dataset_id}", uri=f"creditpipe://warehouse/{dataset_id}")
+
+
+def _run_moment(context) -> dt.datetime:
+    moment = context.get("data_interval_end") or context.get("logical_date")
+    return moment or dt.datetime.now(dt.timezone.utc)
+
+
+def build_ingest_dag(dataset: Dataset, catalog: Catalog):
+    """One DAG per dataset; inside, one task group per delivering department, so a source
+    that is down does not hold up the others."""
+    names = {d: catalog.departments[d].short_name for d in dataset.departments}
+    sources_md = "\n".join(
+        f"- {names[s.department]}：{CHANNEL_LABELS[s.channel]}"
+        + (f" `landing/{s.department}/{dataset.name}/`" if s.channel == "landing" else f" （连接 `{s.option('conn_id')}`）")
+        for s in dataset.sources
+    )
+
+    @dag(
+        dag_id=f"ingest__{dataset.slug}",
+        description=f"{'、'.join(names.values())}：{dataset.title} 归集、校验、入库、退回",
+        schedule=dataset.schedule,
+        start_date=_start(catalog),
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        tags=["creditpipe", "ingest", *dataset.departments],
+        doc_md=(
+            f"### {dataset.title}（`{dataset.id}`）\n{sources_md}\n\n"
+            f"按规则集 `expectations/{dataset.suite}.json` 逐条校验，合格记录入库 `{dataset.table}`，"
+            "不合格记录写入该部门的退回箱。同一批记录只入库一次；接口和前置库按水位增量读取，"
+            "水位随入库事务一并提交，失败的运行会重读而不会漏读。"
+        ),
+    )
+    def ingest():
+        @task
+        def collect(department_id: str) -> list[dict]:
+            from creditpipe.orchestration import steps
+
+            return [r.to_xcom() for r in steps.collect(dataset.id, department_id, _run_moment(get_current_context()))]
+
+        @task
+        def split(ref: dict) -> dict:
+            from creditpipe.orchestration import steps
+
+            return steps.split(ref).to_xcom()
+
+        @task
+        def chunks_of(split_results: list) -> list[dict]:
+            from creditpipe.orchestration import steps
+
+            return [c.to_xcom() for c in steps.chunks_of(split_results)]
+
+        @task
+        def readable_of(split_results: list) -> list[dict]:
+            from creditpipe.orchestration import steps
+
+            return [d.to_xcom() for d in steps.readable_of(split_results)]
+
+        @task
+        def unreadable_of(split_results: list) -> list[dict]:
+            from creditpipe.orchestration import steps
+
+            return [u.to_xcom() for u in steps.unreadable_of(split_results)]
+
+        # One mapped task per chunk: Celery workers on several machines share a large file.
+        @task(max_active_tis_per_dagrun=8)
+        def check(chunk: dict) -> dict:
+            from creditpipe.orchestration import steps
+
+            return steps.check(chunk).to_xcom()
+
+        @task
+        def merge(delivery: dict, judged: list) -> dict:
+            from creditpipe.orchestration import steps
+
+            return steps.merge(delivery, list(judged)).to_xcom()
+
+        @task(outlets=[warehouse_asset(dataset.id)])
+        def load(checked: dict) -> dict:
+            from creditpipe.orchestration import steps
+
+            return steps.load(checked).to_xcom()
+
+        @task
+        def send_rejection_notice(loaded: dict) -> dict:
+            from creditpipe.orchestration import steps
+
+            return steps.send_rejection_notice(loaded).to_xcom()
+
+        # A file that cannot be read takes its own way: refused whole, with a notice.
+        @task
+        def refuse_file(unreadable: dict) -> dict:
+            from creditpipe.orchestration import steps
+
+            return steps.refuse_file(unreadable).to_xcom()
+
+        for source in dataset.sources:
+            label = f"{names[source.department]}（{CHANNEL_LABELS[source.channel]}）"
+            with TaskGroup(group_id=source.department, tooltip=label):
+                split_results = split.expand(ref=collect(source.department))
+                judged = check.expand(chunk=chunks_of(split_results))
+                checked = merge.partial(judged=judged).expand(delivery=readable_of(split_results))
+                send_rejection_notice.expand(loaded=load.expand(checked=checked))
+                refuse_file.expand(unreadable=unreadable_of(split_results))
+
+    return ingest()
+
+
+def build_warning_dag(catalog: Catalog):
+    """Runs after every load (any dataset's Asset) and every working morning (a feed that
+    stops delivering loads nothing, so time must trigger too)."""
+    from functools import reduce
+    from operator import or_
+
+    from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable
+
+    mornings = CronTriggerTimetable("0 9 * * 1-5", timezone=catalog.timezone)
+    assets = [warehouse_asset(ds.id) for ds in catalog.datasets.values()]
+    schedule = AssetOrTimeSchedule(timetable=mornings, assets=reduce(or_, assets)) if assets else mornings
+
+    @dag(
+        dag_id="early_warning",
+        description="预警：每次入库后及每个工作日上午评估预警规则，新预警即时邮件告知信用办",
+        schedule=schedule,
+        start_date=_start(catalog),
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        tags=["creditpipe", "warning"],
+        doc_md=(
+            "### 预警\n按 `dags/catalog.yml` 的 `early_warnings.rules` 评估本月（及上月到期的交换周期）："
+            "数据不合格率分级、连续上升、未按周期报送、政府机构被列为失信被执行人、退回超期未更正。"
+            "新出现或等级上升的预警立即通过 SMTP 连接 `creditpipe_smtp` 发给信用办。"
+        ),
+    )
+    def early_warning():
+        @task
+        def raise_warnings() -> dict:
+            from creditpipe.orchestration import steps
+
+            context = get_current_context()
+            dag_run = context.get("dag_run")
+            moment = (context.get("logical_date") or getattr(dag_run, "run_after", None)
+                      or dt.datetime.now(dt.timezone.utc))
+            return steps.raise_warnings(moment)
+
+        raise_warnings()
+
+    return early_warning()
+
+
+def build_monthly_dag(catalog: Catalog):
+    @dag(
+        dag_id="monthly_report",
+        description="每月：各部门数据不合格率与考核扣分、时效性、覆盖率、预警；发布月度监测与预警报告（网页、PDF、表格）并邮件信用办",
+        # Runs at 01:00 on the 1st for the month just ended; params.month re-runs any month.
+        schedule="0 1 1 * *",
+        start_date=_start(catalog),
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        tags=["creditpipe", "monthly"],
+        params={
+            "month": Param(
+                None,
+                type=["null", "string"],
+                pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                description="统计月份 YYYY-MM；留空则为运行日期的上一个月",
+            )
+        },
+    )
+    def monthly_report():
+        @task
+        def resolve_month() -> str:
+            from creditpipe.core.clock import county_time
+            from creditpipe.core.months import check_month, month_before
+
+            context = get_current_context()
+            chosen = (context.get("params") or {}).get("month")
+            if chosen:
+                return check_month(chosen)
+            moment = context.get("logical_date") or dt.datetime.now(dt.timezone.utc)
+            return month_before(county_time(moment).date())
+
+        @task
+        def compute_figures(month: str) -> dict:
+            from creditpipe.orchestration import steps
+
+            return steps.compute_figures(month)
+
+        @task
+        def publish_report(month: str, figures: dict) -> dict:
+            from creditpipe.orchestration import steps
+
+            return steps.publish_report(month, get_current_context().get("logical_date"))
+
+        month = resolve_month()
+        publish_report(month, compute_figures(month))
+
+    return monthly_report()
+
+
+def build_all(catalog: Catalog) -> dict:
+    dags = {}
+    for ds in catalog.datasets.values():
+        d = build_ingest_dag(ds, catalog)
+        dags[d.dag_id] = d
+    for d in (build_warning_dag(catalog), build_monthly_dag(catalog)):
+        dags[d.dag_id] = d
+    return dags

@@ -1,0 +1,256 @@
+"""The facts of a month, read from the warehouse (each by its statement in sql/report/):
+what every department delivered, how it was judged, how timely, what is still open.
+
+The monthly report and the early warnings both read a month through ``MonthFacts``, so a
+figure in the report and the warning raised on it cannot disagree. Personal data never
+leaves here unmasked: keys and names of natural persons are masked as they are read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import cached_property
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from creditpipe.core.catalog import Catalog
+from creditpipe.core.clock import start_of_day
+from creditpipe.core.cycles import due_in
+from creditpipe.core.identifiers import mask_person_name, mask_resident_id
+from creditpipe.core.labels import CYCLE_LABELS
+from creditpipe.core.months import month_list
+from creditpipe.core.records import nonconformity_rate
+from creditpipe.core.workdays import WorkingCalendar
+from creditpipe.warehouse.schema import statement
+# An 18-character citizen ID inside a key (公民身份号码, or a debtor's ID when unmasked).
+_LAG_DAYS = re.compile(r"决定于 (\d{4}-\d{2}-\d{2})，(\d{4}-\d{2}-\d{2}) 才报送公示")
+_RESIDENT_ID = re.compile(r"(?<![0-9A-Z])\d{17}[\dXx](?![0-9A-Z])")
+
+
+def mask_ids_in(text: str | None) -> str | None:
+    """Mask every citizen ID number inside a text (business keys, evidence)."""
+    if not text:
+        return text
+    return _RESIDENT_ID.sub(lambda m: mask_resident_id(m.group(0)), text)
+
+
+def rate_pct(rejected: int, received: int) -> float | None:
+    """数据不合格率 in percent, rounded for display; None when nothing was delivered.
+    Thresholds and deductions use the exact rate (``exact_rate``), never this one."""
+    return round(float(nonconformity_rate(rejected, received)), 4) if received else None
+
+
+def exact_rate(rejected: int, received: int):
+    """数据不合格率 in percent as an exact Decimal; None when nothing was delivered."""
+    return nonconformity_rate(rejected, received) if received else None
+
+
+class MonthFacts:
+    """Everything the report and the warnings need about ``month``, judged as of ``as_of``
+    (the moment of the run: a deadline not yet passed at ``as_of`` is not yet late)."""
+
+    def __init__(self, engine: Engine, catalog: Catalog, month: str, as_of: dt.date,
+                 calendar: WorkingCalendar | None = None, cutoff: str | None = None):
+        self.engine, self.catalog, self.month, self.as_of = engine, catalog, month, as_of
+        # What was delivered before the cutoff counts (an ISO timestamp in county time; by
+        # default the start of ``as_of``): a rebuild later gives the same figures.
+        self.cutoff = cutoff or start_of_day(as_of)
+        self.calendar = calendar or WorkingCalendar.from_catalog(catalog)
+        self.months = month_list(month, 12)
+        self.year_months = [m for m in self.months if m[:4] == month[:4]]
+        self.late_after = int(catalog.assessment["timeliness"]["late_after_working_days"])
+
+    def _rows(self, name: str, **params) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(sa.text(statement(name)), params).mappings()]
+
+    # --- records delivered and refused ------------------------------------------------
+    @cached_property
+    def by_department_month(self) -> dict[tuple[str, str], dict]:
+        """(department, month) → batches, received, accepted, rejected, warning_count."""
+        rows = self._rows("report/conformity_by_month", from_month=self.months[0], to_month=self.month)
+        return {(r["department_id"], r["month"]): {k: int(r[k] or 0) for k in
+                ("batches", "received", "accepted", "rejected", "warning_count")} for r in rows}
+
+    def delivered(self, department_id: str, month: str | None = None) -> dict:
+        zero = {"batches": 0, "received": 0, "accepted": 0, "rejected": 0, "warning_count": 0}
+        return self.by_department_month.get((department_id, month or self.month), zero)
+
+    def year_to_date(self, department_id: str) -> dict:
+        received = sum(self.delivered(department_id, m)["received"] for m in self.year_months)
+        rejected = sum(self.delivered(department_id, m)["rejected"] for m in self.year_months)
+        return {"received": received, "rejected": rejected, "rate_pct": rate_pct(rejected, received)}
+
+    # --- rules broken -----------------------------------------------------------------
+    @cached_property
+    def issues_by_rule(self) -> list[dict]:
+        """(department, month, rule, severity, issues) over the 12 months."""
+        return self._rows("report/issues_by_rule", from_month=self.months[0], to_month=self.month)
+
+    def rule_counts(self, month: str | None = None) -> list[dict]:
+        month = month or self.month
+        return [r for r in self.issues_by_rule if r["month"] == month]
+
+    def publication_late_count(self, department_id: str, month: str | None = None) -> int:
+        return sum(int(r["issues"]) for r in self.rule_counts(month)
+                   if r["department_id"] == department_id and r["rule"] == "late_publication")
+
+    @cached_property
+    def late_publications(self) -> list[dict]:
+        """The month's 双公示 records published late, with their key and party (masked)."""
+        rows = self._rows("report/late_publications", month=self.month)
+        records = self._record_details(rows)
+        for row in rows:
+            row.update(records.get((row["batch_id"], row["source_row"]), {"record_key": "", "party": ""}))
+            # The rule's own message says both days (quality.explain: "决定于 …，… 才报送公示").
+            days = _LAG_DAYS.search(row["message"] or "")
+            row["decision_date"], row["published"] = days.groups() if days else ("", "")
+        return rows
+
+    def _record_details(self, rows: list[dict]) -> dict[tuple[str, int], dict]:
+        """Each warned record's business key and party, read from its dataset's table."""
+        out: dict[tuple[str, int], dict] = {}
+        by_dataset: dict[str, set] = {}
+        for r in rows:
+            by_dataset.setdefault(r["dataset_id"], set()).add(r["batch_id"])
+        for dataset_id, batches in by_dataset.items():
+            ds = self.catalog.datasets.get(dataset_id)
+            if ds is None:  # a dataset since removed from the catalog: its history stays
+                continue
+            person = ds.natural_person or {}
+            names = list(dict.fromkeys([*ds.business_key, *(v for k, v in person.items() if k.endswith("field"))]))
+            cols = ", ".join(ds.column_of(n) for n in names)
+            # Table and column names come from the validated catalog; values are parameters.
+            sql = sa.text(f"SELECT batch_id, source_row, {cols} FROM {ds.table} WHERE batch_id = :batch_id")
+            with self.engine.connect() as conn:
+                for batch_id in sorted(batches):
+                    for rec in conn.execute(sql, {"batch_id": batch_id}).mappings():
+                        value = {n: rec[ds.column_of(n)] for n in names}
+                        party = value.get(person.get("name_field"), "") or ""
+                        if person and value.get(person.get("category_field")) == person.get("category_value"):
+                            party = mask_person_name(party)
+                        key = "|".join(str(value[k] or "") for k in ds.business_key)
+                        out[(batch_id, rec["source_row"])] = {"record_key": self.masked_key(dataset_id, key), "party": party}
+        return out
+
+    def masked_key(self, dataset_id: str, key: str) -> str:
+        """A business key (parts joined by |) with every personal part masked, whatever its
+        shape (a malformed ID is still an ID), and any citizen ID elsewhere in it."""
+        ds = self.catalog.datasets.get(dataset_id)
+        parts = key.split("|")
+        if ds is not None and len(parts) == len(ds.business_key):
+            personal = {f.name for f in ds.fields if f.personal}
+            parts = [mask_resident_id(p) if name in personal and p else p for name, p in zip(ds.business_key, parts)]
+        return mask_ids_in("|".join(parts))
+
+    # --- timeliness ---------------------------------------------------------------------
+    @cached_property
+    def _delivery_days(self) -> dict[tuple[str, str], list[dt.date]]:
+        start = dt.date.fromisoformat(self.months[0] + "-01") - dt.timedelta(days=7)
+        rows = self._rows("report/delivery_days", from_day=start.isoformat(), to_day=self.as_of.isoformat(),
+                          cutoff=self.cutoff)
+        days: dict[tuple[str, str], list[dt.date]] = {}
+        for r in rows:
+            days.setdefault((r["dataset_id"], r["department_id"]), []).append(dt.date.fromisoformat(r["delivery_day"]))
+        return {k: sorted(v) for k, v in days.items()}
+
+    def timeliness_items(self, month: str | None = None) -> list[dict]:
+        """Every exchange period due in the month, per source, whose deadline has passed.
+
+        A source's exchange is taken to begin with its first delivery on record: periods
+        before it are not owed, and a source that never delivered is a coverage gap
+        (信息覆盖率, and a feed_late warning), not a string of late items."""
+        month = month or self.month
+        items = []
+        for ds in self.catalog.datasets.values():
+            for src in ds.sources:
+                days = self._delivery_days.get((ds.id, src.department), [])
+                if not days:
+                    continue
+                # The exchange begins with the source's first delivery, which covers at most
+                # the week before it: earlier periods are not owed.
+                since = days[0] - dt.timedelta(days=7)
+                for item in due_in(ds.cycle, month, days, self.calendar, self.as_of, self.late_after, since):
+                    items.append({
+                        "dataset_id": ds.id, "department_id": src.department, "dataset": ds.title,
+                        "department": self.catalog.departments[src.department].short_name,
+                        "cycle": CYCLE_LABELS[ds.cycle], "period": item.period.label,
+                        "due": item.period.end.isoformat(),
+                        "delivered": item.delivered.isoformat() if item.delivered else None,
+                        "working_days_late": item.working_days_late,
+                        "late": item.is_late(self.late_after),
+                    })
+        return items
+
+    def silent_sources(self) -> list[tuple[str, str]]:
+        """Registered sources (dataset, department) with no delivery in the 12 months."""
+        return [(ds.id, src.department) for ds in self.catalog.datasets.values() for src in ds.sources
+                if not self._delivery_days.get((ds.id, src.department))]
+
+    @cached_property
+    def _items_by_month(self) -> dict[str, list[dict]]:
+        return {m: self.timeliness_items(m) for m in self.months}
+
+    def late_items(self, department_id: str, month: str | None = None) -> list[dict]:
+        return [i for i in self._items_by_month[month or self.month]
+                if i["department_id"] == department_id and i["late"]]
+
+    def items_due(self, department_id: str, month: str | None = None) -> int:
+        return sum(1 for i in self._items_by_month[month or self.month] if i["department_id"] == department_id)
+
+    def ytd_late_items(self, department_id: str) -> int:
+        """Late items of the year, but none for a category that produced no records this
+        year (seed 002): that is a coverage gap, not lateness."""
+        active = {ds for (ds, dep), n in self.received_by_source(self.year_months[0]).items()
+                  if dep == department_id and n > 0}
+        return sum(1 for m in self.year_months for i in self.late_items(department_id, m) if i["dataset_id"] in active)
+
+    # --- coverage -----------------------------------------------------------------------
+    def received_by_source(self, from_month: str) -> dict[tuple[str, str], int]:
+        rows = self._rows("report/received_by_source", from_month=from_month, to_month=self.month)
+        return {(r["dataset_id"], r["department_id"]): int(r["received"] or 0) for r in rows}
+
+    @cached_property
+    def coverage(self) -> dict[str, dict]:
+        """department → its registered categories, and those with no delivery this month
+        and this year."""
+        month = self.received_by_source(self.month)
+        year = self.received_by_source(self.year_months[0])
+        out = {}
+        for dep in self.catalog.departments:
+            registered = self.catalog.datasets_of(dep)
+            out[dep] = {
+                "required": len(registered),
+                "missing_month": [d.title for d in registered if not month.get((d.id, dep))],
+                "missing_ytd": [d.title for d in registered if not year.get((d.id, dep))],
+            }
+        return out
+
+    # --- open refusals ------------------------------------------------------------------
+    @cached_property
+    def open_refusals(self) -> list[dict]:
+        """Refusals not corrected as of ``as_of``, with their age in working days."""
+        rows = self._rows("report/open_refusals_as_of", cutoff=self.cutoff)
+        out = []
+        for r in rows:
+            delivered = dt.datetime.fromisoformat(r["delivered_at"]).date()
+            r["age_working_days"] = self.calendar.working_days_between(delivered, self.as_of)
+            r["record_key"] = self.masked_key(r["dataset_id"], r.pop("business_key") or "")
+            out.append(r)
+        return out
+
+    @cached_property
+    def _corrected(self) -> dict[str, int]:
+        rows = self._rows("report/refusals_corrected", month=self.month, cutoff=self.cutoff)
+        return {r["department_id"]: int(r["corrected"] or 0) for r in rows}
+
+    def refusals_corrected(self, department_id: str) -> int:
+        return self._corrected.get(department_id, 0)
+
+    # --- the court's list ---------------------------------------------------------------
+    @cached_property
+    def organisation_debtors(self) -> list[dict]:
+        if "court.dishonest_debtor" not in self.catalog.datasets:
+            return []
+        return self._rows("report/organisation_debtors", month=self.month)

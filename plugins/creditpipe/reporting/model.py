@@ -1,0 +1,179 @@
+"""The monthly monitoring and early-warning report (月度监测与预警报告) as data.
+
+``build_model`` reads the month from the warehouse alone (through ``MonthFacts``) into
+one JSON-able model; ``render`` turns that model into the HTML page, the PDF and the
+workbook, so the three forms cannot disagree."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.engine import Engine
+
+from creditpipe.core.catalog import Catalog
+from creditpipe.core.clock import county_now
+from creditpipe.core.labels import LEVELS
+from creditpipe.core.months import month_end
+from creditpipe.reporting import warnings as early_warning
+from creditpipe.reporting.facts import MonthFacts, exact_rate, rate_pct
+from creditpipe.reporting.scores import conformity_deduction
+
+
+def publication_day(month: str) -> dt.date:
+    """A month's report is judged as of the first day of the next month, so rebuilding it
+    later gives the same figures."""
+    return month_end(month) + dt.timedelta(days=1)
+
+
+class _Fallback(dict):
+    """Names by id; an id since removed from the catalog shows as itself (its history stays)."""
+
+    def __missing__(self, key):
+        return key
+
+
+def _deductions(catalog: Catalog, facts: MonthFacts, dep: str) -> dict:
+    table = catalog.assessment
+    cov, tim = table["coverage"], table["timeliness"]
+    ytd = facts.year_to_date(dep)
+    coverage = min(int(cov["max_points"]), len(facts.coverage[dep]["missing_ytd"]) * int(cov["points_per_missing"]))
+    conformity = conformity_deduction(exact_rate(ytd["rejected"], ytd["received"]) or 0, table["conformity"])
+    timeliness = min(int(tim["max_points"]), facts.ytd_late_items(dep) * int(tim["points_per_late_item"]))
+    return {"coverage": coverage, "conformity": conformity, "timeliness": timeliness,
+            "total": coverage + conformity + timeliness}
+
+
+def _department(catalog: Catalog, facts: MonthFacts, dep_id: str, over_limit: int) -> dict:
+    dep = catalog.departments[dep_id]
+    m = facts.delivered(dep_id)
+    refusals = [r for r in facts.open_refusals if r["department_id"] == dep_id]
+    return {
+        "department_id": dep_id, "name": dep.name, "short_name": dep.short_name,
+        "month": {**m, "rate_pct": rate_pct(m["rejected"], m["received"])},
+        "ytd": facts.year_to_date(dep_id),
+        "deductions": _deductions(catalog, facts, dep_id),
+        "timeliness": {"items_due": facts.items_due(dep_id), "items_late": len(facts.late_items(dep_id)),
+                       "ytd_items_late": facts.ytd_late_items(dep_id)},
+        "coverage": facts.coverage[dep_id],
+        "publication_late": facts.publication_late_count(dep_id),
+        "refusals": {
+            "open": len(refusals),
+            "corrected": facts.refusals_corrected(dep_id),
+            "oldest_working_days": max((r["age_working_days"] for r in refusals), default=0),
+            "over_limit": sum(r["age_working_days"] > over_limit for r in refusals),
+        },
+    }
+
+
+def _rank(departments: list[dict]) -> list[dict]:
+    """Best first: the lowest month rate; departments that delivered nothing come last."""
+    ordered = sorted(departments, key=lambda d: (d["month"]["rate_pct"] is None, d["month"]["rate_pct"] or 0,
+                                                  d["department_id"]))
+    for i, d in enumerate(ordered, 1):
+        d["rank"] = i
+    return ordered
+
+
+def _rule(catalog: Catalog, kind: str) -> dict:
+    return next((r for r in catalog.early_warnings.get("rules", []) if r["kind"] == kind), {})
+
+
+def _trend(catalog: Catalog, facts: MonthFacts) -> dict:
+    series = {}
+    for dep in catalog.departments:
+        rows = [facts.delivered(dep, m) for m in facts.months]
+        series[dep] = {
+            "received": [r["received"] for r in rows],
+            "rejected": [r["rejected"] for r in rows],
+            "rate_pct": [rate_pct(r["rejected"], r["received"]) for r in rows],
+            "warnings": [r["warning_count"] for r in rows],
+            "late_items": [len(facts.late_items(dep, m)) for m in facts.months],
+            "publication_late": [facts.publication_late_count(dep, m) for m in facts.months],
+            "open_refusals": [sum(1 for r in facts.open_refusals if r["department_id"] == dep and r["delivered_month"] == m)
+                              for m in facts.months],
+        }
+    return {"months": facts.months, "series": series}
+
+
+def _assessment_text(catalog: Catalog) -> dict:
+    a = catalog.assessment
+    return {
+        "conformity_bands": "数据不合格率 = 不合格记录数 ÷ 报送记录数 × 100%（按年度累计计算扣分）：低于0.1%不扣分；"
+                            "0.1%（含）至0.5%扣1分；0.5%（含）至1%扣2分；超过1%每增加1个百分点加扣1分，"
+                            f"最多扣{a['conformity']['max_points']}分。",
+        "timeliness": f"未按约定交换周期报送的，每迟报超过{a['timeliness']['late_after_working_days']}个工作日的一期扣"
+                      f"{a['timeliness']['points_per_late_item']}分，最多扣{a['timeliness']['max_points']}分；"
+                      "当年未产生数据的信息类别不扣分。",
+        "coverage": f"应报送的信息类别每缺一类扣{a['coverage']['points_per_missing']}分，最多扣{a['coverage']['max_points']}分。",
+        "government_debtor": f"乡镇（街道）机关及其所属事业单位、村（居）民委员会被列为失信被执行人的，扣"
+                             f"{a['government_debtor']['points']}分。",
+    }
+
+
+def build_model(engine: Engine, catalog: Catalog, month: str, as_of: dt.date | None = None,
+                generated_at: dt.datetime | None = None, cutoff: str | None = None) -> dict:
+    """The month's report as data, from the warehouse alone (warnings as stored)."""
+    as_of = as_of or publication_day(month)
+    facts = MonthFacts(engine, catalog, month, as_of, cutoff=cutoff)
+    over_limit = int(_rule(catalog, "refusal_overdue").get("older_than_working_days", 10))
+    departments = _rank([_department(catalog, facts, d, over_limit) for d in catalog.departments])
+    warnings = early_warning.stored_warnings(engine, month)
+    short = _Fallback({d: catalog.departments[d].short_name for d in catalog.departments})
+    titles = _Fallback({d.id: d.title for d in catalog.datasets.values()})
+    labels = catalog.rule_labels
+    received = sum(d["month"]["received"] for d in departments)
+    rejected = sum(d["month"]["rejected"] for d in departments)
+    gov_rule = _rule(catalog, "government_debtor")
+    return {
+        "county": catalog.county.get("name", ""),
+        "credit_office": catalog.county.get("credit_office", ""),
+        "month": month,
+        "month_label": f"{month[:4]}年{int(month[5:])}月",
+        "as_of": as_of.isoformat(),
+        "generated_at": (generated_at or county_now()).isoformat(timespec="seconds"),
+        "calendar_statement": facts.calendar.statement(),
+        "assessment": _assessment_text(catalog),
+        "summary": {
+            "received": received,
+            "accepted": sum(d["month"]["accepted"] for d in departments),
+            "rejected": rejected,
+            "rate_pct": rate_pct(rejected, received),
+            "batches": sum(d["month"]["batches"] for d in departments),
+            "departments": len(departments),
+            **{f"warnings_{lv}": sum(w["level"] == lv for w in warnings) for lv in LEVELS},
+        },
+        "departments": departments,
+        "rules": sorted(
+            ({"department_id": r["department_id"], "short_name": short[r["department_id"]], "rule": r["rule"],
+              "rule_label": labels.get(r["rule"], r["rule"]), "severity": r["severity"], "count": int(r["issues"])}
+             for r in facts.rule_counts()),
+            key=lambda r: (-r["count"], r["department_id"], r["rule"])),
+        "timeliness_items": [{k: i[k] for k in ("department", "dataset", "cycle", "period", "due", "delivered",
+                                                "working_days_late", "late")}
+                             for i in facts.timeliness_items() if i["late"]],
+        "coverage_gaps": [{"department": short[d], "dataset": t, "scope": scope}
+                          for d, c in facts.coverage.items()
+                          for scope, key in (("本年", "missing_ytd"), ("本月", "missing_month")) for t in c[key]],
+        "publication_late": [{"department": short[r["department_id"]], "dataset": titles[r["dataset_id"]],
+                              "record_key": r["record_key"], "party": r["party"], "file_name": r["file_name"],
+                              "source_row": r["source_row"], "decision_date": r["decision_date"],
+                              "published": r["published"], "message": r["message"]}
+                             for r in facts.late_publications],
+        "open_refusals": [{"department": short[r["department_id"]], "dataset": titles[r["dataset_id"]],
+                           "file_name": r["file_name"], "source_row": r["source_row"], "record_key": r["record_key"],
+                           "delivered_at": r["delivered_at"], "age_working_days": r["age_working_days"],
+                           "over_limit": r["age_working_days"] > over_limit}
+                          for r in facts.open_refusals],
+        "government_debtors": [{"name": d["name"], "credit_code": d["credit_code"], "case_no": d["case_no"],
+                                "court": d["court_name"], "published": d["published_date"], "kind": d["kind"],
+                                "points": int(catalog.assessment["government_debtor"]["points"])}
+                               for d in (early_warning.government_bodies(gov_rule, facts) if gov_rule else [])],
+        "warnings": [{"level": w["level"], "rule_id": w["rule_id"],
+                      "rule_title": next((r["title"] for r in catalog.early_warnings["rules"] if r["id"] == w["rule_id"]), w["rule_id"]),
+                      "department_id": w["department_id"], "department": short.get(w["department_id"], w["department_id"]),
+                      "title": w["title"], "evidence": w["evidence"], "action": w["action"],
+                      "raised_at": w["first_raised_at"]} for w in warnings],
+        "trend": _trend(catalog, facts),
+    }
+
+

@@ -1,0 +1,86 @@
+"""Publishing a month: what the monthly DAG and ``creditpipe report --month`` run —
+the warnings evaluated and stored, the report in its three forms, the index of months, and
+(when asked) the e-mail to the credit office with the PDF attached."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from creditpipe.core.catalog import Catalog
+from creditpipe.core.clock import county_now, county_tz
+from creditpipe.core.labels import LEVELS
+from creditpipe.reporting import warnings as early_warning
+from creditpipe.reporting.facts import MonthFacts
+from creditpipe.reporting.model import build_model, publication_day
+
+log = logging.getLogger(__name__)
+
+
+def judged_as_of(month: str, now: dt.datetime, as_of: dt.date | None = None) -> tuple[dt.date, str | None]:
+    """(day, cutoff) a month is judged as of: the first day of the next month, what was
+    delivered before it; for a month not yet over, now (a report of the month so far)."""
+    if as_of is not None:
+        return as_of, None
+    day = publication_day(month)
+    local = now.astimezone(county_tz())
+    if local.date() < day:
+        return local.date(), local.isoformat(timespec="seconds")
+    return day, None
+
+
+def evaluate_warnings(engine: Engine, catalog: Catalog, month: str, as_of: dt.date, now: dt.datetime,
+                      rule_ids: list[str] | None = None, cutoff: str | None = None) -> list:
+    """Evaluate the rules on the month as of a day, store them; the ones to alert."""
+    facts = MonthFacts(engine, catalog, month, as_of, cutoff=cutoff)
+    evaluated, found = early_warning.evaluate(facts, rule_ids)
+    return early_warning.record(engine, month, evaluated, found, now)
+
+
+def publish_month(engine: Engine, catalog: Catalog, month: str, reports_dir: Path, *,
+                  as_of: dt.date | None = None, send: bool = False, now: dt.datetime | None = None,
+                  formats=("html", "pdf", "xlsx")) -> dict:
+    """Warnings, the three forms and the index; mail the credit office if ``send``."""
+    from creditpipe.reporting.render import render_index, render_report
+
+    now = now or county_now()
+    as_of, cutoff = judged_as_of(month, now, as_of)
+    evaluate_warnings(engine, catalog, month, as_of, now, cutoff=cutoff)
+    model = build_model(engine, catalog, month, as_of, now, cutoff=cutoff)
+    paths = render_report(model, reports_dir / month, formats)
+    index = render_index(reports_dir, catalog.county.get("name", ""))
+    out = {"month": month, "index": str(index), **{k: str(v) for k, v in paths.items()},
+           "warnings": len(model["warnings"]), "mailed": False}
+    if send:
+        out["mailed"] = mail_report(catalog, model, paths)
+    return out
+
+
+def mail_report(catalog: Catalog, model: dict, paths: dict) -> bool:
+    """The month's report to the credit office, the PDF (and workbook) attached."""
+    from creditpipe.core.mail import send_mail, smtp_connection
+    from creditpipe.core.templates import render_mail
+
+    conn = smtp_connection()
+    to = catalog.county.get("credit_office_email")
+    if conn is None or not to:
+        log.warning("report of %s not mailed: no SMTP connection creditpipe_smtp or credit_office_email", model["month"])
+        return False
+    s = model["summary"]
+    worst = [d for d in model["departments"] if d["month"]["rate_pct"] is not None][-1:]
+    subject, body = render_mail(
+        "monthly_report",
+        m=model,
+        s=s,
+        rate="—" if s["rate_pct"] is None else f"{s['rate_pct']:.2f}%",
+        levels="、".join(f"{lv}色 {s[f'warnings_{lv}']} 条" for lv in LEVELS if s[f"warnings_{lv}"]) or "无",
+        worst=worst[0] if worst else None,
+    )
+    attachments = [Path(paths[k]) for k in ("pdf", "xlsx") if k in paths]
+    send_mail([to], subject, body, attachments, conn)
+    return True
+
+

@@ -1,0 +1,245 @@
+"""Early warnings (预警): the rules are data in the catalog (``early_warnings.rules``), each
+of a kind below, with a level 红/橙/黄, a title and the action to ask of the department.
+
+``evaluate`` judges a month as of a moment; ``record`` keeps one row per condition in the
+warehouse (re-evaluating updates it, a condition that cleared is resolved); ``alert``
+mails the credit office each warning once, and again only if its level rises. The
+warning DAG runs them after every load; the monthly DAG for the month just ended."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import Decimal
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from creditpipe.core.catalog import WARNING_KINDS, Catalog
+from creditpipe.core.labels import CYCLE_LABELS, LEVEL_ORDER
+from creditpipe.core.months import month_list
+from creditpipe.reporting.facts import MonthFacts, exact_rate, rate_pct
+from creditpipe.warehouse.schema import statement
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EarlyWarning:
+    key: str  # one condition: re-evaluating it updates the same warning
+    rule_id: str
+    level: str
+    month: str
+    department_id: str
+    title: str
+    evidence: str
+    action: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _warning(rule: dict, facts: MonthFacts, department_id: str, subject: str, evidence: str,
+             level: str | None = None) -> EarlyWarning:
+    name = facts.catalog.departments[department_id].short_name
+    return EarlyWarning(
+        key=f"{rule['id']}|{facts.month}|{department_id}|{subject}",
+        rule_id=rule["id"], level=level or rule["level"], month=facts.month, department_id=department_id,
+        title=f"{name}：{rule['title']}", evidence=evidence, action=rule["action"],
+    )
+
+
+def nonconformity_rate(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
+    """The month's 数据不合格率 at or above a level's threshold (the highest level reached);
+    judged on the exact rate (0.09995 % is below 0.1 %, though it shows as 0.10 %)."""
+    out = []
+    for dep in facts.catalog.departments:
+        m = facts.delivered(dep)
+        exact, rate = exact_rate(m["rejected"], m["received"]), rate_pct(m["rejected"], m["received"])
+        if exact is None:
+            continue
+        for band in rule["levels"]:
+            if exact >= Decimal(str(band["at_least_pct"])):
+                out.append(_warning(rule, facts, dep, "rate",
+                           f"{facts.month} 报送 {m['received']} 条，不合格 {m['rejected']} 条，"
+                           f"数据不合格率 {rate:.2f}%（≥ {float(band['at_least_pct']):g}%）", band["level"]))
+                break
+    return out
+
+
+def rate_rising(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
+    """The rate rose month on month ``months − 1`` times running, ending with this month,
+    each time by at least ``min_rise_pct`` percentage points."""
+    months = month_list(facts.month, int(rule.get("months", 3)))
+    step = Decimal(str(rule.get("min_rise_pct", 0)))
+    out = []
+    for dep in facts.catalog.departments:
+        exact = [exact_rate(facts.delivered(dep, m)["rejected"], facts.delivered(dep, m)["received"]) for m in months]
+        if any(r is None for r in exact) or not all(b > a and b - a >= step for a, b in zip(exact, exact[1:])):
+            continue
+        rates = [float(round(r, 2)) for r in exact]
+        trail = " → ".join(f"{m[5:]}月 {r:.2f}%" for m, r in zip(months, rates))
+        out.append(_warning(rule, facts, dep, "rising", f"数据不合格率连续 {len(months) - 1} 个月上升：{trail}"))
+    return out
+
+
+def feed_late(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
+    """Exchange periods past their deadline with no delivery, or delivered too late: one
+    warning per source and month, naming the periods; and a registered source that has
+    delivered nothing in twelve months (never started, or long silent)."""
+    by_source: dict[tuple[str, str], list[dict]] = {}
+    for item in facts.timeliness_items():
+        if item["late"]:
+            by_source.setdefault((item["dataset_id"], item["department_id"]), []).append(item)
+    out = []
+    for dataset_id, dep in facts.silent_sources():
+        ds = facts.catalog.datasets[dataset_id]
+        out.append(_warning(rule, facts, dep, dataset_id,
+                            f"{ds.title}（{CYCLE_LABELS[ds.cycle]}报送）截至 {facts.as_of.isoformat()} 近12个月无任何报送"))
+    for (dataset_id, dep), items in by_source.items():
+        missing = [i["period"] for i in items if i["delivered"] is None]
+        late = [f"{i['period']}（{i['delivered']} 报送，晚 {i['working_days_late']} 个工作日）"
+                for i in items if i["delivered"] is not None]
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} 期截至 {facts.as_of.isoformat()} 未报送：{_listed(missing)}")
+        if late:
+            parts.append(f"{len(late)} 期迟报：{_listed(late)}")
+        first = items[0]
+        out.append(_warning(rule, facts, dep, dataset_id,
+                            f"{first['dataset']}（{first['cycle']}报送，周期结束后 {facts.late_after} 个工作日内应报送）"
+                            + "；".join(parts)))
+    return out
+
+
+def _listed(values: list[str], shown: int = 5) -> str:
+    return "、".join(values[:shown]) + (f" 等 {len(values)} 期" if len(values) > shown else "")
+
+
+def government_bodies(rule: dict, facts: MonthFacts) -> list[dict]:
+    """Government bodies (credit code 11 机关 / 12 事业单位) and village or residents'
+    committees among the month's debtors on the court's list."""
+    prefixes = tuple(rule.get("credit_code_prefixes", ()))
+    names = tuple(rule.get("name_contains", ()))
+    out, seen = [], set()
+    for d in facts.organisation_debtors:
+        code, name = (d["debtor_id_no"] or "").strip(), (d["debtor_name"] or "").strip()
+        by_code = len(code) == 18 and code.startswith(prefixes)
+        if (by_code or any(n in name for n in names)) and (d["case_no"], code) not in seen:
+            seen.add((d["case_no"], code))  # re-delivered (an updated 履行情况): one body, once
+            kind = {"11": "机关", "12": "事业单位"}.get(code[:2]) if by_code else "基层群众性自治组织"
+            out.append({**d, "name": name, "credit_code": code, "kind": kind})
+    return out
+
+
+def government_debtor(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
+    """A government body on the list of dishonest judgment debtors (附件2 五: −3 points)."""
+    out = []
+    for d in government_bodies(rule, facts):
+        w = _warning(rule, facts, d["department_id"], "",
+                     f"{d['name']}（{d['kind']}，代码 {d['credit_code']}）被列为失信被执行人，案号 {d['case_no']}，"
+                     f"{d['court_name']} {d['published_date']} 发布；于 {d['delivered_at'][:16].replace('T', ' ')} 归集入库")
+        # One debtor is one warning a month: still listed when delivered again next month.
+        out.append(EarlyWarning(**{**w.as_dict(), "key": f"{rule['id']}|{facts.month}|{d['case_no']}|{d['credit_code']}"}))
+    return out
+
+
+def refusal_overdue(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
+    """Refusals a department has left uncorrected for more than the allowed working days."""
+    limit = int(rule["older_than_working_days"])
+    out = []
+    for dep in facts.catalog.departments:
+        old = [r for r in facts.open_refusals if r["department_id"] == dep and r["age_working_days"] > limit]
+        if old:
+            oldest = max(r["age_working_days"] for r in old)
+            out.append(_warning(rule, facts, dep, "overdue",
+                       f"截至 {facts.as_of.isoformat()}，{len(old)} 条退回记录超过 {limit} 个工作日未更正，"
+                       f"最久 {oldest} 个工作日"))
+    return out
+
+
+RULE_KINDS: dict[str, Callable[[dict, MonthFacts], list[EarlyWarning]]] = {
+    "nonconformity_rate": nonconformity_rate,
+    "rate_rising": rate_rising,
+    "feed_late": feed_late,
+    "government_debtor": government_debtor,
+    "refusal_overdue": refusal_overdue,
+}
+assert tuple(RULE_KINDS) == WARNING_KINDS, "catalog.WARNING_KINDS must name every kind here"
+
+
+def evaluate(facts: MonthFacts, rule_ids: list[str] | None = None) -> tuple[list[str], list[EarlyWarning]]:
+    """The warnings the catalog's rules raise on the month; returns the rules evaluated too."""
+    rules = [r for r in facts.catalog.early_warnings.get("rules", []) if rule_ids is None or r["id"] in rule_ids]
+    found: list[EarlyWarning] = []
+    for rule in rules:
+        found += RULE_KINDS[rule["kind"]](rule, facts)
+    return [r["id"] for r in rules], found
+
+
+def record(engine: Engine, month: str, evaluated: list[str], warnings: list[EarlyWarning], now: dt.datetime) -> list[EarlyWarning]:
+    """Store the evaluation; return the warnings the credit office has not yet been alerted
+    to at their present level."""
+    stamp = now.isoformat(timespec="seconds")
+    with engine.begin() as conn:
+        stored = {r["warning_key"]: r for r in conn.execute(
+            sa.text(statement("report/select_warning_states")), {"month": month}).mappings()}
+        to_alert = []
+        for w in warnings:
+            params = {"warning_key": w.key, "rule_id": w.rule_id, "level": w.level, "month": w.month,
+                      "department_id": w.department_id, "title": w.title, "evidence": w.evidence,
+                      "action": w.action, "now": stamp}
+            known = stored.get(w.key)
+            if known is None:
+                known = conn.execute(sa.text(statement("report/find_warning")),
+                                     {"warning_key": w.key}).mappings().first()
+            if known is None:
+                conn.execute(sa.text(statement("report/insert_warning")), params)
+            else:
+                conn.execute(sa.text(statement("report/update_warning")), params)
+            alerted = (known or {}).get("alerted_level")
+            if alerted is None or LEVEL_ORDER[w.level] > LEVEL_ORDER.get(alerted, 0):
+                to_alert.append(w)
+        raised = {w.key for w in warnings}
+        for key, row in stored.items():
+            if row["rule_id"] in evaluated and key not in raised and row["resolved_at"] is None:
+                conn.execute(sa.text(statement("report/resolve_warning")), {"warning_key": key, "now": stamp})
+    return to_alert
+
+
+def alert(engine: Engine, catalog: Catalog, warnings: list[EarlyWarning], now: dt.datetime, conn=None) -> dict:
+    """Mail the credit office the new warnings, most severe first (counts and evidence;
+    no personal data is in a warning). Marked alerted only once the mail went out."""
+    from creditpipe.core.mail import send_mail, smtp_connection
+    from creditpipe.core.templates import render_mail
+
+    if not warnings:
+        return {"alerted": 0, "mailed": False}
+    conn = conn or smtp_connection()
+    to = catalog.county.get("credit_office_email")
+    if conn is None or not to:
+        log.warning("%d new warning(s) not mailed: no SMTP connection creditpipe_smtp or credit_office_email", len(warnings))
+        return {"alerted": 0, "mailed": False, "pending": len(warnings)}
+    ordered = sorted(warnings, key=lambda w: (-LEVEL_ORDER[w.level], w.department_id, w.key))
+    counts = {lv: sum(w.level == lv for w in ordered) for lv in LEVEL_ORDER}
+    subject, body = render_mail(
+        "early_warnings",
+        warnings=ordered,
+        first=ordered[0],
+        head="、".join(f"{lv}色 {n} 条" for lv, n in counts.items() if n),
+        county=catalog.county.get("name", ""),
+        credit_office=catalog.county.get("credit_office", "信用办"),
+        now=f"{now:%Y-%m-%d %H:%M}",
+    )
+    send_mail([to], subject, body, conn=conn)
+    with engine.begin() as db:
+        db.execute(sa.text(statement("report/mark_warning_alerted")),
+                   [{"warning_key": w.key, "level": w.level, "now": now.isoformat(timespec="seconds")} for w in ordered])
+    return {"alerted": len(ordered), "mailed": True}
+
+
+def stored_warnings(engine: Engine, month: str) -> list[dict]:
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(sa.text(statement("report/select_warnings")), {"month": month}).mappings()]
