@@ -133,7 +133,9 @@ def ge_verdict(records: pd.DataFrame, delivered: dt.date):
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
-        import creditpipe.quality.ge_expectations  # noqa: F401  registers the suite's own expectations
+        from creditpipe.quality.ge import define_expectations
+
+        define_expectations()  # the suite's own expectations
 
         context = gx.get_context(mode="ephemeral")
         # tqdm bars would flood the log for nothing; they do not change what GE computes.

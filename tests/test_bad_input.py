@@ -28,7 +28,7 @@ from creditpipe.core.names import shown_name
 from creditpipe.ingest.csv_scan import MAX_CELL_CHARS
 from creditpipe.notice.cells import EXCEL_CELL_CHARS
 from creditpipe.notice.workbook import extra_columns_text
-from creditpipe.warehouse.schema import connect, totals
+from creditpipe.warehouse.schema import totals
 
 pytestmark = pytest.mark.faults
 

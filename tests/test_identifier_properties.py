@@ -94,7 +94,8 @@ def _maybe_changed(code, pos, ch):
 @settings(max_examples=60, deadline=None)
 @given(st.lists(_CODE_TEXT, min_size=1, max_size=40), st.sampled_from([None, dt.date(2026, 10, 28), dt.date(1990, 1, 1)]))
 def test_column_kernels_equal_the_value_checks(values, as_of):
-    from creditpipe.quality import kernels as rules
+    from creditpipe.quality.rules.resident_id import is_resident_id
+    from creditpipe.quality.rules.uscc import is_uscc, is_uscc_org_code, is_uscc_structure
     from creditpipe.core.identifiers import (
         has_valid_embedded_org_code,
         has_valid_uscc_structure,
@@ -106,7 +107,7 @@ def test_column_kernels_equal_the_value_checks(values, as_of):
     # whose bytes the kernels read from Arrow's buffer), sliced so the buffer has an offset.
     arrow = pd.Series(["x", *values], dtype=pd.StringDtype("pyarrow")).iloc[1:].reset_index(drop=True)
     for series in (pd.Series(values, dtype=object), arrow):
-        assert rules.is_uscc(series).tolist() == [is_valid_uscc(v) for v in values]
-        assert rules.is_uscc_structure(series).tolist() == [has_valid_uscc_structure(v) for v in values]
-        assert rules.is_uscc_org_code(series).tolist() == [has_valid_embedded_org_code(v) for v in values]
-        assert rules.is_resident_id(series, as_of).tolist() == [is_valid_resident_id(v, as_of) for v in values]
+        assert is_uscc(series).tolist() == [is_valid_uscc(v) for v in values]
+        assert is_uscc_structure(series).tolist() == [has_valid_uscc_structure(v) for v in values]
+        assert is_uscc_org_code(series).tolist() == [has_valid_embedded_org_code(v) for v in values]
+        assert is_resident_id(series, as_of).tolist() == [is_valid_resident_id(v, as_of) for v in values]

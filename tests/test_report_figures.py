@@ -2,7 +2,6 @@
 workbook's sheets and the web page's figure cells are compared with SQL written here,
 independently of the report's own statements, on SQLite and on PostgreSQL."""
 
-import datetime as dt
 import re
 
 import openpyxl

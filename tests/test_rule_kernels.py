@@ -1,4 +1,4 @@
-"""The byte-level kernels of the rules (rules.py) against the plain definitions they
+"""The byte-level kernels of the rules (quality/rules/) against the plain definitions they
 replace: dates read from bytes against pandas by shape, padding and line breaks read from
 UTF-8 against ``str.strip``, non-negative numbers without a conversion against
 ``to_numeric``, and suite patterns made RE2-friendly against Python's ``re``."""
@@ -11,8 +11,12 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from creditpipe.quality import kernels as rules
-from creditpipe.quality.engine import re2_friendly
+from creditpipe.quality.cells import WHITESPACE, padded_or_broken
+from creditpipe.quality.rules.dates import canonical_date_cells, parse_dates, parse_dates_by_shape
+from creditpipe.quality.rules.numbers import is_non_negative_number
+from creditpipe.quality.rules.required import PLACEHOLDERS, is_not_placeholder
+from creditpipe.quality.rules.text import is_trimmed_single_line
+from creditpipe.quality.rules.text import re2_friendly
 
 
 def _arrow_text(values):
@@ -41,13 +45,13 @@ _DATE_TEXT = st.one_of(
 @given(st.lists(st.one_of(st.none(), _DATE_TEXT), min_size=1, max_size=30))
 def test_dates_read_from_bytes_equal_pandas_by_shape(values):
     for series in (pd.Series(values, dtype=object), _arrow_text(values)):
-        fast = rules.parse_dates(series)
-        slow = rules._parse_dates_by_shape(series.astype("string").str.strip())
+        fast = parse_dates(series)
+        slow = parse_dates_by_shape(series.astype("string").str.strip())
         assert fast.dtype == slow.dtype
         pd.testing.assert_series_equal(fast, slow, check_names=False)
 
 
-_BLANKS = list(rules.WHITESPACE)
+_BLANKS = list(WHITESPACE)
 _LINE_TEXT = st.one_of(
     st.text(max_size=12),
     st.builds(lambda a, core, b: a + core + b, st.sampled_from(["", *_BLANKS]), st.text(max_size=6),
@@ -59,14 +63,14 @@ _LINE_TEXT = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(st.none(), _LINE_TEXT), min_size=1, max_size=30))
 def test_padding_and_line_breaks_read_from_utf8_equal_str_strip(values):
-    expected = [True if v is None else not (v != v.strip(rules.WHITESPACE) or "\n" in v or "\r" in v)
+    expected = [True if v is None else not (v != v.strip(WHITESPACE) or "\n" in v or "\r" in v)
                 for v in values]
     kept = [v for v in values if v is not None]
     # The rule is given non-null cells (a null is its own rule's); a missing one is False here.
-    assert rules.is_trimmed_single_line(_arrow_text(kept)).tolist() == [e for v, e in zip(values, expected) if v is not None]
-    assert rules.is_trimmed_single_line(pd.Series(kept, dtype=object)).tolist() == \
+    assert is_trimmed_single_line(_arrow_text(kept)).tolist() == [e for v, e in zip(values, expected) if v is not None]
+    assert is_trimmed_single_line(pd.Series(kept, dtype=object)).tolist() == \
         [e for v, e in zip(values, expected) if v is not None]
-    assert not rules._padded_or_broken(pa.array(values, pa.string()))[[i for i, v in enumerate(values) if v is None]].any()
+    assert not padded_or_broken(pa.array(values, pa.string()))[[i for i, v in enumerate(values) if v is None]].any()
 
 
 _NUMBER_TEXT = st.one_of(
@@ -86,8 +90,8 @@ def test_non_negative_numbers_without_conversion_equal_to_numeric(values):
     with np.errstate(all="ignore"):
         numbers = pd.to_numeric(text.where(shaped).astype(object), errors="coerce")
     expected = (shaped & (numbers.astype(float) >= 0).fillna(False).astype(bool)).tolist()
-    assert rules.is_non_negative_number(pd.Series(values, dtype=object)).tolist() == expected
-    assert rules.is_non_negative_number(_arrow_text(values)).tolist() == expected
+    assert is_non_negative_number(pd.Series(values, dtype=object)).tolist() == expected
+    assert is_non_negative_number(_arrow_text(values)).tolist() == expected
 
 
 PATTERNS = [
@@ -109,7 +113,7 @@ def test_patterns_made_re2_friendly_match_what_python_matches(pattern, text):
 
 _PLACEHOLDER_TEXT = st.one_of(
     st.builds(lambda a, p, b: a + p + b, st.text(alphabet=_BLANKS + ["\u200b", "\ufeff", "\u180e"], max_size=3),
-              st.sampled_from(rules.PLACEHOLDERS), st.text(alphabet=_BLANKS + ["\u200b", "\ufeff"], max_size=3)),
+              st.sampled_from(PLACEHOLDERS), st.text(alphabet=_BLANKS + ["\u200b", "\ufeff"], max_size=3)),
     st.text(max_size=10),
     st.sampled_from(["NULL" + " " * 40, "　" * 10 + "无", "无效", "暂无信息", "N/A。", "--" * 5]),
 )
@@ -118,9 +122,9 @@ _PLACEHOLDER_TEXT = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_PLACEHOLDER_TEXT, min_size=1, max_size=30))
 def test_placeholders_found_by_length_and_edges_equal_stripping_every_cell(values):
-    expected = (~pd.Series(values, dtype="string").str.strip().isin(set(rules.PLACEHOLDERS))).tolist()
-    assert rules.is_not_placeholder(_arrow_text(values)).tolist() == expected
-    assert rules.is_not_placeholder(pd.Series(values, dtype=object)).tolist() == expected
+    expected = (~pd.Series(values, dtype="string").str.strip().isin(set(PLACEHOLDERS))).tolist()
+    assert is_not_placeholder(_arrow_text(values)).tolist() == expected
+    assert is_not_placeholder(pd.Series(values, dtype=object)).tolist() == expected
 
 
 @settings(max_examples=200, deadline=None)
@@ -132,7 +136,7 @@ def test_county_day_keeps_days_as_they_are(values):
 
     day = county_day(pd.Series(values, dtype=object))
     for value, got in zip(values, day):
-        if value is not None and rules.canonical_date_cells(pd.Series([value.strip()], dtype="string"))[0]:
+        if value is not None and canonical_date_cells(pd.Series([value.strip()], dtype="string"))[0]:
             assert got == value.strip()
     # The general path over the same cells gives the same days.
     mixed = county_day(pd.Series([*values, "2026-10-08T20:00:00Z"], dtype=object)).iloc[:-1]

@@ -6,6 +6,7 @@
   creditpipe report --month YYYY-MM [--send]        rebuild a month's report from the warehouse
   creditpipe log --month YYYY-MM [--csv]            the month's collection log (归集日志)
   creditpipe demo --month YYYY-MM [--months N]      county months end to end, through Airflow
+  creditpipe suites [--check]                       suites and tables from the datasets' declarations
   creditpipe init-warehouse                         create the warehouse tables from sql/
   creditpipe airflow -- ARGS                        airflow with this project's environment
 
@@ -75,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--months", type=int, default=3, help="连续运行的月数（默认 3，至少 1）")
     d.add_argument("--home", help="数据目录（默认 $CREDITPIPE_HOME 或 var/）")
     d.add_argument("--seed", type=int, default=20261, help="随机种子（默认 20261）")
+
+    g2 = sub.add_parser("suites", help="由 dags/datasets/ 的数据集声明生成规则集（expectations/）和建表语句（sql/datasets/）")
+    g2.add_argument("--check", action="store_true", help="只检查生成的文件是否与声明一致（不一致则退出码 1）")
 
     w = sub.add_parser("init-warehouse", help="按 sql/ 建立（或补齐）数据仓库的表")
     w.add_argument("--home", help="数据目录（默认 $CREDITPIPE_HOME 或 var/）")
@@ -232,6 +236,23 @@ def cmd_demo(args) -> int:
     return EXIT_OK
 
 
+def cmd_suites(args) -> int:
+    from creditpipe.core import settings
+    from creditpipe.core.catalog import load_catalog
+    from creditpipe.devtools import generate
+
+    catalog, project = load_catalog(), settings.project_dir()
+    if args.check:
+        stale = generate.stale(catalog, project)
+        for path in stale:
+            print(f"creditpipe: {path.relative_to(project)} 与数据集声明不一致：请运行 make suites", file=sys.stderr)
+        return EXIT_FAILED if stale else EXIT_OK
+    for path in generate.write(catalog, project):
+        print(f"已生成 {path.relative_to(project)}")
+    print(f"{len(catalog.datasets)} 个数据集的规则集与建表语句均与声明一致")
+    return EXIT_OK
+
+
 def cmd_init_warehouse(args) -> int:
     from creditpipe.core import settings
     from creditpipe.core.catalog import load_catalog
@@ -261,6 +282,7 @@ _COMMANDS = {
     "report": cmd_report,
     "log": cmd_log,
     "demo": cmd_demo,
+    "suites": cmd_suites,
     "init-warehouse": cmd_init_warehouse,
     "airflow": cmd_airflow,
 }

@@ -1,15 +1,16 @@
 -- Accepted 人口基础信息（派出所） records (公安), values as delivered, with lineage.
+-- Generated from the declaration dags/datasets/police.population.yml by `make suites`: edit that, not this.
 CREATE TABLE IF NOT EXISTS rec_police_population (
-    batch_id            TEXT NOT NULL,  -- the batch (no FOREIGN KEY: see below)
-    source_row          INTEGER NOT NULL,
-    person_name         TEXT NOT NULL,
-    id_no               TEXT NOT NULL,
-    sex                 TEXT NOT NULL,
-    birth_date          TEXT NOT NULL,
-    ethnicity           TEXT,
-    household_address   TEXT NOT NULL,
-    police_station      TEXT NOT NULL,
-    registered_date     TEXT,
+    batch_id          TEXT NOT NULL,  -- the batch (no FOREIGN KEY: see below)
+    source_row        INTEGER NOT NULL,
+    person_name       TEXT NOT NULL,  -- 姓名
+    id_no             TEXT NOT NULL,  -- 公民身份号码
+    sex               TEXT NOT NULL,  -- 性别
+    birth_date        TEXT NOT NULL,  -- 出生日期
+    ethnicity         TEXT,  -- 民族
+    household_address TEXT NOT NULL,  -- 户籍地址
+    police_station    TEXT NOT NULL,  -- 所属派出所
+    registered_date   TEXT,  -- 登记日期
     PRIMARY KEY (batch_id, source_row)
 )
 -- No FOREIGN KEY to delivery_batch: PostgreSQL checks one row by row, which halves the

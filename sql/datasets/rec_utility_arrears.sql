@@ -1,22 +1,23 @@
 -- Accepted 公用事业欠费信息（供电、水务、燃气） records (供电、水务、燃气), values as delivered, with lineage.
+-- Generated from the declaration dags/datasets/utility.arrears.yml by `make suites`: edit that, not this.
 CREATE TABLE IF NOT EXISTS rec_utility_arrears (
-    batch_id             TEXT NOT NULL,  -- the batch (no FOREIGN KEY: see below)
-    source_row           INTEGER NOT NULL,
-    account_no           TEXT NOT NULL,
-    holder_name          TEXT NOT NULL,
-    holder_id_type       TEXT,
-    holder_id_no         TEXT,
-    holder_uscc          TEXT,
-    customer_type        TEXT NOT NULL,
-    service_address      TEXT NOT NULL,
-    arrears_yuan         TEXT NOT NULL,
-    arrears_since        TEXT NOT NULL,
-    months_overdue       TEXT NOT NULL,
-    reminders            TEXT NOT NULL,
-    last_reminder_date   TEXT,
-    provider_name        TEXT NOT NULL,
-    provider_uscc        TEXT NOT NULL,
-    determined_date      TEXT NOT NULL,
+    batch_id           TEXT NOT NULL,  -- the batch (no FOREIGN KEY: see below)
+    source_row         INTEGER NOT NULL,
+    account_no         TEXT NOT NULL,  -- 户号
+    holder_name        TEXT NOT NULL,  -- 户名
+    holder_id_type     TEXT,  -- 证件类型
+    holder_id_no       TEXT,  -- 证件号码
+    holder_uscc        TEXT,  -- 统一社会信用代码
+    customer_type      TEXT NOT NULL,  -- 用户类型
+    service_address    TEXT NOT NULL,  -- 用电（水、气）地址
+    arrears_yuan       TEXT NOT NULL,  -- 欠费金额（元）
+    arrears_since      TEXT NOT NULL,  -- 欠费起始日期
+    months_overdue     TEXT NOT NULL,  -- 欠费月数
+    reminders          TEXT NOT NULL,  -- 催缴次数
+    last_reminder_date TEXT,  -- 最近催缴日期
+    provider_name      TEXT NOT NULL,  -- 提供单位
+    provider_uscc      TEXT NOT NULL,  -- 提供单位统一社会信用代码
+    determined_date    TEXT NOT NULL,  -- 认定日期
     PRIMARY KEY (batch_id, source_row)
 )
 -- No FOREIGN KEY to delivery_batch: PostgreSQL checks one row by row, which halves the

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from creditpipe.core.declarations import DeclarationError, check_entry, load_folder, read_yaml, resolve, rule_entry
 from creditpipe.core.labels import CHANNEL_LABELS, CYCLE_LABELS, LEVELS
 from creditpipe.core.settings import project_dir
 
@@ -30,6 +29,13 @@ class Field:
     column: str  # the warehouse column
     required: bool = False
     personal: bool = False
+    # Long text as published (facts, legal basis): its blanks and line breaks are the
+    # department's own, so no stray-whitespace warning.
+    free_text: bool = False
+    # Required for some records only: {"when": {field: value or [values]}, "rule": …, words}.
+    required_when: dict | None = None
+    checks: tuple[tuple[str, dict], ...] = ()  # (check name, its spec) as declared
+    examples: tuple[str, ...] = ()  # realistic values, for the simulators (free text)
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,9 @@ class Dataset:
     sources: tuple[Source, ...]
     natural_person: dict = field(default_factory=dict)
     standard: str = ""
+    # Rules over several fields: (name, fields, spec), the included blocks' first.
+    rules: tuple[tuple[str, tuple[str, ...], dict], ...] = ()
+    notes: dict = field(default_factory=dict)  # what the suite's meta says of the standard
 
     @property
     def slug(self) -> str:
@@ -120,7 +129,6 @@ class Catalog:
     assessment: dict
     calendar: dict = field(default_factory=dict)
     early_warnings: dict = field(default_factory=dict)
-    rule_labels: dict = field(default_factory=dict)
 
     @property
     def timezone(self) -> str:
@@ -143,14 +151,29 @@ def catalog_path() -> Path:
 
 @lru_cache(maxsize=4)
 def load_catalog(path: str | None = None) -> Catalog:
-    raw = yaml.safe_load(Path(path or catalog_path()).read_text(encoding="utf-8"))
-    return parse_catalog(raw)
+    path = Path(path or catalog_path())
+    try:
+        return parse_catalog(read_yaml(path), base=path.parent)
+    except DeclarationError as exc:
+        raise CatalogError(str(exc)) from None
 
 
-def parse_catalog(raw: dict) -> Catalog:
+def parse_catalog(raw: dict, base: Path | None = None) -> Catalog:
+    """The catalog from its YAML. ``datasets`` is a folder of declarations (relative to
+    ``base``, the catalog's folder) or a list of them written inline, blocks under
+    ``blocks``."""
     departments = {d["id"]: Department(**d) for d in raw.get("departments", [])}
+    declared, blocks = raw.get("datasets", []), dict(raw.get("blocks") or {})
+    if isinstance(declared, str):
+        declared, found = load_folder((base or catalog_path().parent) / declared)
+        blocks = {**found, **blocks}
     datasets: dict[str, Dataset] = {}
-    for d in raw.get("datasets", []):
+    for d in declared:
+        try:
+            d = resolve(d, blocks)
+        except DeclarationError as exc:
+            raise CatalogError(str(exc)) from None
+        where = f"数据集 {d.get('id')}"
         sources = d.get("sources") or [{"department": d.get("department"), "channel": d.get("channel", "landing")}]
         ds = Dataset(
             id=d["id"],
@@ -164,9 +187,11 @@ def parse_catalog(raw: dict) -> Catalog:
                 for s in sources
             ),
             business_key=tuple(d.get("business_key", [])),
-            fields=tuple(Field(**f) for f in d["fields"]),
+            fields=tuple(_field(f, where) for f in d["fields"]),
             natural_person=d.get("natural_person", {}),
             standard=d.get("standard", ""),
+            rules=tuple(rule_entry(r, where) for r in d.get("rules") or []),
+            notes=d.get("notes") or {},
         )
         _check_dataset(ds, departments)
         datasets[ds.id] = ds
@@ -177,7 +202,28 @@ def parse_catalog(raw: dict) -> Catalog:
         assessment=raw.get("assessment", {}),
         calendar=raw.get("calendar") or {},
         early_warnings=_check_warnings(raw.get("early_warnings") or {}, departments),
-        rule_labels=raw.get("rule_labels") or {},
+    )
+
+
+_FIELD_KEYS = {"name", "column", "required", "personal", "free_text", "required_when", "checks", "examples"}
+
+
+def _field(raw: dict, where: str) -> Field:
+    unknown = set(raw) - _FIELD_KEYS
+    if unknown or "name" not in raw or "column" not in raw:
+        what = f"未知的键 {'、'.join(sorted(unknown))}" if unknown else "须有 name 和 column"
+        raise CatalogError(f"{where}：字段 {raw.get('name')!r}：{what}")
+    when = raw.get("required_when")
+    if when is not None and not (isinstance(when, dict) and isinstance(when.get("when"), dict)):
+        raise CatalogError(f"{where}：字段 {raw['name']!r} 的 required_when 须写明 when（条件）")
+    try:
+        checks = tuple(check_entry(c, f"{where}：字段 {raw['name']!r}") for c in raw.get("checks") or [])
+    except DeclarationError as exc:
+        raise CatalogError(str(exc)) from None
+    return Field(
+        name=raw["name"], column=raw["column"], required=bool(raw.get("required")),
+        personal=bool(raw.get("personal")), free_text=bool(raw.get("free_text")), required_when=when,
+        checks=checks, examples=tuple(str(e) for e in raw.get("examples") or ()),
     )
 
 
@@ -215,6 +261,15 @@ def _check_dataset(ds: Dataset, departments: dict[str, Department]) -> None:
     for key in ds.business_key:
         if key not in names:
             raise CatalogError(f"{where}：业务主键字段 {key!r} 不在字段表中")
+    known = {*names, "报送日期"}
+    for rule, fields, _spec in ds.rules:
+        missing = [f for f in fields if f not in known]
+        if missing:
+            raise CatalogError(f"{where}：规则 {rule} 引用的字段 {'、'.join(missing)} 不在字段表中")
+    for f in ds.fields:
+        for name in (f.required_when or {}).get("when", {}):
+            if name not in known:
+                raise CatalogError(f"{where}：字段 {f.name!r} 的 required_when 引用的字段 {name!r} 不在字段表中")
 
 
 WARNING_LEVELS = LEVELS

@@ -73,3 +73,61 @@ def key_columns(suite_name: str) -> list[str]:
     return [ROW_ID, *sorted(columns)]
 
 
+
+
+# --- a suite generated from the dataset's declaration -------------------------------------
+
+SUITE_NOTE = (
+    "severity critical = 错误（退回，计入数据不合格率）；warning = 提示（告知部门，不计入）。"
+    "meta.message / meta.fix 中的 {value} {field} {allowed} {detail} {not_after} 由 creditpipe 填入。"
+)
+# Checks every field gets from what it is, never declared by name: a required field may not
+# be empty or a placeholder; a field that is not free text gets the stray-whitespace warning.
+IMPLIED = ("required", "placeholder", "trimmed")
+
+
+def suite_for(dataset) -> dict:
+    """The dataset's Great Expectations suite, from its declaration: field by field (in the
+    declared order) its implied and declared checks, then the rules over several fields."""
+    from creditpipe.quality.rules import CHECKS
+    from creditpipe.quality.rules.base import WORD_KEYS
+
+    where = f"数据集 {dataset.id}"
+    expectations: list[dict] = []
+
+    def expand(name: str, target, spec: dict, over_fields: bool, what: str) -> list[dict]:
+        check = CHECKS.get(name)
+        if check is None or check.over_fields != over_fields or (not over_fields and name in IMPLIED):
+            usable = sorted(n for n, c in CHECKS.items() if c.over_fields == over_fields and n not in IMPLIED)
+            raise SuiteError(f"{where}：{what}的校验 {name!r} 不存在；可用：{'、'.join(usable)}")
+        unknown = set(spec) - check.keys - WORD_KEYS
+        if unknown:
+            raise SuiteError(f"{where}：{what}的校验 {name} 不认识参数 {'、'.join(sorted(unknown))}")
+        try:
+            return check.expand(target, spec)
+        except KeyError as exc:
+            raise SuiteError(f"{where}：{what}的校验 {name} 缺少参数 {exc.args[0]}") from None
+
+    for f in dataset.fields:
+        what = f"字段“{f.name}”"
+        if f.required:
+            expectations += CHECKS["required"].expand(f.name, {})
+        if f.required_when:
+            expectations += CHECKS["required_when"].expand(f.name, f.required_when)
+        for name, spec in f.checks:
+            expectations += expand(name, f.name, spec, False, what)
+        if f.required:
+            expectations += CHECKS["placeholder"].expand(f.name, {})
+        if not f.free_text:
+            expectations += CHECKS["trimmed"].expand(f.name, {})
+    for name, fields, spec in dataset.rules:
+        expectations += expand(name, list(fields), spec, True, f"规则 {name}（{'、'.join(fields)}）")
+    meta = {"dataset": dataset.id, "title": f"{dataset.title}数据规范", "note": SUITE_NOTE,
+            "declared_in": f"dags/datasets/{dataset.id}.yml（本文件由 make suites 生成，请修改声明而非本文件）",
+            **dataset.notes}
+    return {"name": dataset.suite, "meta": meta, "expectations": expectations}
+
+
+def suite_text(dataset) -> str:
+    """The suite as it is kept in ``expectations/<suite>.json``."""
+    return json.dumps(suite_for(dataset), ensure_ascii=False, indent=2) + "\n"

@@ -120,7 +120,8 @@ def build_model(engine: Engine, catalog: Catalog, month: str, as_of: dt.date | N
     warnings = early_warning.stored_warnings(engine, month)
     short = _Fallback({d: catalog.departments[d].short_name for d in catalog.departments})
     titles = _Fallback({d.id: d.title for d in catalog.datasets.values()})
-    labels = catalog.rule_labels
+    from creditpipe.quality.rules import rule_label
+
     received = sum(d["month"]["received"] for d in departments)
     rejected = sum(d["month"]["rejected"] for d in departments)
     gov_rule = _rule(catalog, "government_debtor")
@@ -145,7 +146,7 @@ def build_model(engine: Engine, catalog: Catalog, month: str, as_of: dt.date | N
         "departments": departments,
         "rules": sorted(
             ({"department_id": r["department_id"], "short_name": short[r["department_id"]], "rule": r["rule"],
-              "rule_label": labels.get(r["rule"], r["rule"]), "severity": r["severity"], "count": int(r["issues"])}
+              "rule_label": rule_label(r["rule"]), "severity": r["severity"], "count": int(r["issues"])}
              for r in facts.rule_counts()),
             key=lambda r: (-r["count"], r["department_id"], r["rule"])),
         "timeliness_items": [{k: i[k] for k in ("department", "dataset", "cycle", "period", "due", "delivered",
