@@ -175,6 +175,8 @@ def sample_model() -> dict:
             "timeliness": "未按约定交换周期报送的，每超期5个工作日以上一项扣1分，最多扣5分",
             "coverage": "应报送的信息类别全年无报送的，每类扣2分，最多扣7分",
             "government_debtor": "乡镇政府及其所属机构、村（居）民委员会被列为失信被执行人的，扣3分",
+            "rate_levels": [{"at_least_pct": 1.0, "level": "红"}, {"at_least_pct": 0.5, "level": "橙"},
+                            {"at_least_pct": 0.1, "level": "黄"}],
         },
         "summary": summary,
         "departments": departments,

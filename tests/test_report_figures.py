@@ -11,8 +11,14 @@ from seeding import at, seed_batch
 
 from creditpipe.core.records import nonconformity_rate
 from creditpipe.reporting.scores import conformity_deduction
-from creditpipe.reporting.model import build_model, publication_day
-from creditpipe.reporting.publish import evaluate_warnings
+from creditpipe.reporting.facts import MonthFacts, publication_day
+from creditpipe.reporting.model import build_model
+from creditpipe.reporting.warnings import evaluate_and_record
+
+
+def model_of(engine, catalog, month, as_of=None):
+    """The month's report model, the month judged as of its publication day (or ``as_of``)."""
+    return build_model(MonthFacts(engine, catalog, month, as_of or publication_day(month)))
 from creditpipe.core.labels import SEVERITY_LABELS as SEVERITY_LABEL
 from creditpipe.reporting.presentation import format_figure
 from creditpipe.reporting.render import render_report
@@ -39,9 +45,9 @@ def published(warehouse, catalog, tmp_path):
     seed_batch(warehouse, catalog, "court.dishonest_debtor", "court", at(2026, 10, 15), 40, edit=town_government)
     seed_batch(warehouse, catalog, "utility.arrears", "power", at(2026, 10, 20), 1000)
     seed_batch(warehouse, catalog, "utility.arrears", "water", at(2026, 9, 20), 300, refused=4)
-    as_of = publication_day(MONTH)
-    evaluate_warnings(warehouse, catalog, MONTH, as_of, at(2026, 11, 1, 1))
-    model = build_model(warehouse, catalog, MONTH, as_of)
+    facts = MonthFacts(warehouse, catalog, MONTH, publication_day(MONTH))
+    evaluate_and_record(facts, at(2026, 11, 1, 1))
+    model = build_model(facts)
     paths = render_report(model, tmp_path / MONTH, formats=("html", "xlsx"))
     return model, paths
 
@@ -197,7 +203,7 @@ def test_a_malformed_id_in_a_refused_key_is_masked(warehouse, catalog):
         records[1]["公民身份号码"] = "3.20281E+17"
 
     seed_batch(warehouse, catalog, "police.population", "police", at(2026, 10, 14), 30, refused=2, edit=broken_ids)
-    model = build_model(warehouse, catalog, MONTH)
+    model = model_of(warehouse, catalog, MONTH)
     keys = [r["record_key"] for r in model["open_refusals"]]
     assert len(keys) == 2
     assert "32028119900101123" not in str(model) and "3.20281E+17" not in str(model)
@@ -206,10 +212,10 @@ def test_a_malformed_id_in_a_refused_key_is_masked(warehouse, catalog):
 
 def test_a_published_month_does_not_change_when_rebuilt_later(warehouse, catalog):
     seed_batch(warehouse, catalog, "market.admin_penalty", "market", at(2026, 10, 20), 100, refused=3)
-    before = build_model(warehouse, catalog, MONTH)
+    before = model_of(warehouse, catalog, MONTH)
     # Delivered on the publication day itself, after midnight: November's, not October's.
     seed_batch(warehouse, catalog, "market.admin_penalty", "market", at(2026, 11, 1, 10), 100, refused=5)
-    after = build_model(warehouse, catalog, MONTH)
+    after = model_of(warehouse, catalog, MONTH)
     for key in ("summary", "departments", "open_refusals", "timeliness_items", "rules"):
         assert after[key] == before[key], key
 
@@ -219,5 +225,5 @@ def test_a_dataset_removed_from_the_catalog_keeps_its_history_readable(warehouse
 
     seed_batch(warehouse, catalog, "court.dishonest_debtor", "court", at(2026, 10, 15), 40, refused=2, late=1)
     slim = dataclasses.replace(catalog, datasets={k: v for k, v in catalog.datasets.items() if k != "court.dishonest_debtor"})
-    model = build_model(warehouse, slim, MONTH)
+    model = model_of(warehouse, slim, MONTH)
     assert {r["dataset"] for r in model["open_refusals"]} == {"court.dishonest_debtor"}

@@ -149,9 +149,14 @@ def catalog_path() -> Path:
     return project_dir() / "dags" / "catalog.yml"
 
 
-@lru_cache(maxsize=4)
 def load_catalog(path: str | None = None) -> Catalog:
-    path = Path(path or catalog_path())
+    """The catalog (``dags/catalog.yml`` of the project by default), read once per path."""
+    return _load(str(Path(path or catalog_path()).resolve()))
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> Catalog:
+    path = Path(path)
     try:
         return parse_catalog(read_yaml(path), base=path.parent)
     except DeclarationError as exc:

@@ -223,7 +223,7 @@ def build_monthly_dag(catalog: Catalog):
         def publish_report(month: str, figures: dict) -> dict:
             from creditpipe.orchestration import steps
 
-            return steps.publish_report(month, get_current_context().get("logical_date"))
+            return steps.publish_report(month, get_current_context().get("logical_date"), figures=figures["json"])
 
         month = resolve_month()
         publish_report(month, compute_figures(month))

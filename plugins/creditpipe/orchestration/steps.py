@@ -256,7 +256,8 @@ def refuse_file(unreadable: UnreadableFile, home=None) -> FileRefused:
 
 
 def compute_figures(month: str, home=None) -> dict:
-    """Compute, store and write the month's 信息规范性 figures."""
+    """Compute, store and write the month's 信息规范性 figures; the path of their JSON is
+    handed on to the report."""
     from creditpipe.reporting.conformity import compute_conformity, write_figures
 
     catalog = load_catalog()
@@ -270,14 +271,14 @@ def raise_warnings(moment: dt.datetime, home=None) -> dict:
     current month as of now (what fell due so far), and alert the credit office at once to
     what is new. A month that has ended is judged once, by the monthly DAG."""
     from creditpipe.core.labels import LEVEL_NAMES
-    from creditpipe.reporting.publish import evaluate_warnings
-    from creditpipe.reporting.warnings import alert
+    from creditpipe.reporting.facts import MonthFacts
+    from creditpipe.reporting.warnings import alert, evaluate_and_record
 
     catalog = load_catalog()
     engine = warehouse_engine(home)
     now = county_time(moment)
-    month = now.strftime("%Y-%m")
-    new = evaluate_warnings(engine, catalog, month, now.date(), now, cutoff=now.isoformat(timespec="seconds"))
+    facts = MonthFacts(engine, catalog, now.strftime("%Y-%m"), now.date(), cutoff=now.isoformat(timespec="seconds"))
+    new = evaluate_and_record(facts, now)
     sent = alert(engine, catalog, new, now)
     # XCom keys travel in URLs: ASCII names for the levels 红, 橙, 黄.
     levels = {name: sum(w.level == lv for w in new) for lv, name in LEVEL_NAMES.items()}
@@ -293,20 +294,18 @@ def raise_warnings(moment: dt.datetime, home=None) -> dict:
     }
 
 
-def publish_report(month: str, moment: dt.datetime | None = None, home=None, send: bool = True) -> dict:
+def publish_report(month: str, moment: dt.datetime | None = None, home=None, send: bool = True,
+                   figures: str | None = None) -> dict:
     """The month's report in its three forms, the index, warnings alerted, and the mail to
-    the credit office."""
-    from creditpipe.reporting.publish import evaluate_warnings, judged_as_of, publish_month
-    from creditpipe.reporting.warnings import alert
+    the credit office; ``figures``: the month's figures as ``compute_figures`` wrote them."""
+    import json
 
-    catalog = load_catalog()
-    engine = warehouse_engine(home)
+    from creditpipe.reporting.publish import publish_month
+
     now = county_time(moment) if moment else county_now()
-    as_of, cutoff = judged_as_of(month, now)
-    new = evaluate_warnings(engine, catalog, month, as_of, now, cutoff=cutoff)
-    alerted = alert(engine, catalog, new, now) if send else {"alerted": 0, "mailed": False}
-    out = publish_month(engine, catalog, month, settings.paths(home).reports, send=send, now=now)
-    return {**out, "new_warnings": len(new), "warnings_mailed": alerted["mailed"]}
+    handed = json.loads(Path(figures).read_text(encoding="utf-8")) if figures else None
+    return publish_month(warehouse_engine(home), load_catalog(), month, settings.paths(home).reports,
+                         send=send, now=now, figures=handed, alert_warnings=send)
 
 
 # --- every step in one process -------------------------------------------------------------

@@ -19,7 +19,6 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from creditpipe.reporting.presentation import LEVEL_COLOUR, ReportError, format_figure, rule_rows  # noqa: E402
 
-BANDS_PCT = (0.1, 0.5, 1.0)  # the conformity assessment's band bounds, drawn on rate charts
 MISSING_FONT = "缺少中文字体（fonts-noto-cjk），PDF 无法正确显示中文：请运行 make system-deps"
 # Preferred first: Simplified Chinese glyph shapes. Any other CJK face is still readable.
 CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Serif CJK SC", "WenQuanYi Zen Hei",
@@ -88,8 +87,14 @@ def _svg(fig: Figure, prefix: str) -> Markup:
     return Markup(text)
 
 
-def _bands(ax, vertical: bool = False) -> None:
-    for bound, level in zip(BANDS_PCT, ("黄", "橙", "红")):
+def _levels(model: dict) -> list[tuple[float, str]]:
+    """The rate's warning levels (bound, level), lowest first, as the model states them."""
+    levels = (model.get("assessment") or {}).get("rate_levels") or []
+    return sorted((float(b["at_least_pct"]), b["level"]) for b in levels)
+
+
+def _bands(ax, model: dict, vertical: bool = False) -> None:
+    for bound, level in _levels(model):
         line = ax.axvline if vertical else ax.axhline
         line(bound, color=LEVEL_COLOUR[level], linestyle="--", linewidth=0.9, zorder=1)
         if vertical:
@@ -115,7 +120,7 @@ def chart_ranking(model: dict, colours: dict, font: str) -> Markup:
         rates = [d["month"]["rate_pct"] for d in depts]
         ax.barh(list(rows), [r or 0 for r in rates], color=[colours[d["department_id"]] for d in depts],
                 height=0.6, zorder=2)
-        top = max([r for r in rates if r is not None] + [BANDS_PCT[-1]]) * 1.15
+        top = max([r for r in rates if r is not None] + [max((b for b, _ in _levels(model)), default=1.0)]) * 1.15
         ax.set_xlim(0, top)
         for y, rate in zip(rows, rates):
             text = "本月未报送" if rate is None else format_figure(rate, "rate_pct")
@@ -123,7 +128,7 @@ def chart_ranking(model: dict, colours: dict, font: str) -> Markup:
                         color="#999999" if rate is None else "#333333")
         ax.set_yticks(list(rows), [f"{d['rank'] or '—'}. {d['short_name']}" for d in depts])
         ax.set_xlabel("本月数据不合格率（%）")
-        _bands(ax, vertical=True)
+        _bands(ax, model, vertical=True)
         return _svg(fig, "rank")
 
 
@@ -144,7 +149,7 @@ def chart_trend(model: dict, colours: dict, font: str, field: str, ylabel: str, 
             ax.plot(range(len(months)), _nan(series[dept_id][field]), color=colours[dept_id], marker="o",
                     markersize=3, linewidth=1.6, label=names.get(dept_id, dept_id), zorder=3)
         if field == "rate_pct":
-            _bands(ax)
+            _bands(ax, model)
         ax.set_ylim(bottom=0)
         _month_axis(ax, months)
         ax.set_ylabel(ylabel)

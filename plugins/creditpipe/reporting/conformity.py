@@ -12,60 +12,64 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from creditpipe.core.catalog import Catalog
+from creditpipe.core.clock import county_now
 from creditpipe.core.months import check_month
 from creditpipe.core.records import nonconformity_rate
+from creditpipe.reporting.facts import MonthFacts
 from creditpipe.reporting.scores import conformity_deduction
 from creditpipe.warehouse.schema import statement
 
 
-def compute_conformity(engine: Engine, catalog: Catalog, month: str) -> list[dict]:
-    """Recompute and store the month's figures for every department (re-runnable)."""
+def month_figures(facts: MonthFacts, corrected: dict[str, int] | None = None) -> list[dict]:
+    """The month's 信息规范性 figures per department, from the month's facts: records
+    delivered, accepted and refused in the month and the year to date, the rates, the
+    deduction (on the year's rate, as seed 002 defines it), and how many of the month's
+    refusals have been corrected (``corrected``, by department; by default as of the day the
+    month is judged)."""
+    table = facts.catalog.assessment["conformity"]
+    now = county_now().isoformat(timespec="seconds")
+    figures = []
+    for dep in facts.catalog.departments:
+        m = facts.delivered(dep)
+        y = facts.year_to_date(dep)
+        ytd_rate = nonconformity_rate(y["rejected"], y["received"])
+        fixed = facts.refusals_corrected(dep) if corrected is None else corrected.get(dep, 0)
+        figures.append(
+            {
+                "month": facts.month,
+                "department_id": dep,
+                **{k: m[k] for k in ("batches", "received", "accepted", "rejected", "warning_count")},
+                "rate_pct": round(float(nonconformity_rate(m["rejected"], m["received"])), 4),
+                "ytd_received": y["received"],
+                "ytd_rejected": y["rejected"],
+                "ytd_rate_pct": round(float(ytd_rate), 4),
+                "conformity_deduction": conformity_deduction(ytd_rate, table),
+                # The month's refusals still count in its rate; these show the follow-up.
+                "refusals_corrected": fixed,
+                "refusals_open": m["rejected"] - fixed,
+                "computed_at": now,
+            }
+        )
+    return figures
+
+
+def store_figures(engine: Engine, figures: list[dict], month: str) -> None:
+    """The month's figures into ``monthly_conformity``, replacing any computed before."""
     check_month(month)
-    table = catalog.assessment["conformity"]
-    query = sa.text(statement("report/conformity_by_month"))
-    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     with engine.begin() as conn:
-        by_month = [dict(r) for r in conn.execute(query, {"from_month": month[:4] + "-01", "to_month": month}).mappings()]
-        refusals = {
-            r["department_id"]: r
-            for r in conn.execute(sa.text(statement("queries/refusals_by_department")), {"month": month}).mappings()
-        }
-        month_rows = {r["department_id"]: r for r in by_month if r["month"] == month}
-        ytd_rows: dict[str, dict] = {}
-        for r in by_month:  # the year to date: the months summed
-            total = ytd_rows.setdefault(r["department_id"], {})
-            for key in ("batches", "received", "accepted", "rejected", "warning_count"):
-                total[key] = total.get(key, 0) + int(r[key] or 0)
-        figures = []
-        for dep in catalog.departments.values():
-            m = month_rows.get(dep.id, {})
-            y = ytd_rows.get(dep.id, {})
-            received, rejected = int(m.get("received") or 0), int(m.get("rejected") or 0)
-            ytd_received, ytd_rejected = int(y.get("received") or 0), int(y.get("rejected") or 0)
-            ytd_rate = nonconformity_rate(ytd_rejected, ytd_received)
-            corrected = int((refusals.get(dep.id) or {}).get("corrected") or 0)
-            figures.append(
-                {
-                    "month": month,
-                    "department_id": dep.id,
-                    "batches": int(m.get("batches") or 0),
-                    "received": received,
-                    "accepted": int(m.get("accepted") or 0),
-                    "rejected": rejected,
-                    "warning_count": int(m.get("warning_count") or 0),
-                    "rate_pct": round(float(nonconformity_rate(rejected, received)), 4),
-                    "ytd_received": ytd_received,
-                    "ytd_rejected": ytd_rejected,
-                    "ytd_rate_pct": round(float(ytd_rate), 4),
-                    "conformity_deduction": conformity_deduction(ytd_rate, table),
-                    # The month's refusals still count in its rate; these show the follow-up.
-                    "refusals_corrected": corrected,
-                    "refusals_open": rejected - corrected,
-                    "computed_at": now,
-                }
-            )
         conn.execute(sa.text(statement("queries/delete_monthly_conformity")), {"month": month})
-        conn.execute(sa.text(statement("queries/insert_monthly_conformity")), figures)
+        if figures:
+            conn.execute(sa.text(statement("queries/insert_monthly_conformity")), figures)
+
+
+def compute_conformity(engine: Engine, catalog: Catalog, month: str, now: dt.datetime | None = None) -> list[dict]:
+    """Recompute and store the month's figures for every department (re-runnable); the
+    refusals corrected are those corrected so far (the report counts them as of its day)."""
+    with engine.connect() as conn:
+        so_far = {r["department_id"]: int(r["corrected"] or 0) for r in conn.execute(
+            sa.text(statement("queries/refusals_by_department")), {"month": check_month(month)}).mappings()}
+    figures = month_figures(MonthFacts.judged(engine, catalog, month, now), so_far)
+    store_figures(engine, figures, month)
     return figures
 
 
@@ -110,9 +114,10 @@ def write_figures(figures: list[dict], catalog: Catalog, out_dir: Path) -> dict:
 
 def open_refusals(engine: Engine, as_of: dt.date, calendar=None) -> list[dict]:
     """Refusals not yet corrected, each with its age in working days since delivery."""
+    from creditpipe.core.catalog import load_catalog
     from creditpipe.core.workdays import WorkingCalendar
 
-    calendar = calendar or WorkingCalendar()
+    calendar = calendar or WorkingCalendar.from_catalog(load_catalog())
     with engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(sa.text(statement("queries/open_refusals"))).mappings()]
     for row in rows:

@@ -15,11 +15,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from creditpipe.core.catalog import Catalog
-from creditpipe.core.clock import start_of_day
+from creditpipe.core.clock import county_now, county_tz, start_of_day
 from creditpipe.core.cycles import due_in
 from creditpipe.core.identifiers import mask_person_name, mask_resident_id
 from creditpipe.core.labels import CYCLE_LABELS
-from creditpipe.core.months import month_list
+from creditpipe.core.months import month_end, month_list
 from creditpipe.core.records import nonconformity_rate
 from creditpipe.core.workdays import WorkingCalendar
 from creditpipe.warehouse.schema import statement
@@ -46,6 +46,24 @@ def exact_rate(rejected: int, received: int):
     return nonconformity_rate(rejected, received) if received else None
 
 
+def publication_day(month: str) -> dt.date:
+    """A month is judged as of the first day of the next month, so judging it again later
+    gives the same figures."""
+    return month_end(month) + dt.timedelta(days=1)
+
+
+def judged_as_of(month: str, now: dt.datetime, as_of: dt.date | None = None) -> tuple[dt.date, str | None]:
+    """(day, cutoff) a month is judged as of: the first day of the next month, what was
+    delivered before it; for a month not yet over, now (the month so far)."""
+    if as_of is not None:
+        return as_of, None
+    day = publication_day(month)
+    local = now.astimezone(county_tz())
+    if local.date() < day:
+        return local.date(), local.isoformat(timespec="seconds")
+    return day, None
+
+
 class MonthFacts:
     """Everything the report and the warnings need about ``month``, judged as of ``as_of``
     (the moment of the run: a deadline not yet passed at ``as_of`` is not yet late)."""
@@ -60,6 +78,14 @@ class MonthFacts:
         self.months = month_list(month, 12)
         self.year_months = [m for m in self.months if m[:4] == month[:4]]
         self.late_after = int(catalog.assessment["timeliness"]["late_after_working_days"])
+
+    @classmethod
+    def judged(cls, engine: Engine, catalog: Catalog, month: str, now: dt.datetime | None = None,
+               as_of: dt.date | None = None) -> "MonthFacts":
+        """The month as judged at ``now`` (``judged_as_of``): what a run reads once and hands
+        to the warnings, the figures and the report alike."""
+        day, cutoff = judged_as_of(month, now or county_now(), as_of)
+        return cls(engine, catalog, month, day, cutoff=cutoff)
 
     def _rows(self, name: str, **params) -> list[dict]:
         with self.engine.connect() as conn:

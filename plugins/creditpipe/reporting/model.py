@@ -8,21 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy.engine import Engine
-
 from creditpipe.core.catalog import Catalog
 from creditpipe.core.clock import county_now
 from creditpipe.core.labels import LEVELS
-from creditpipe.core.months import month_end
 from creditpipe.reporting import warnings as early_warning
-from creditpipe.reporting.facts import MonthFacts, exact_rate, rate_pct
-from creditpipe.reporting.scores import conformity_deduction
-
-
-def publication_day(month: str) -> dt.date:
-    """A month's report is judged as of the first day of the next month, so rebuilding it
-    later gives the same figures."""
-    return month_end(month) + dt.timedelta(days=1)
+from creditpipe.reporting.facts import MonthFacts, rate_pct
+from creditpipe.reporting.scores import conformity_text
 
 
 class _Fallback(dict):
@@ -32,26 +23,28 @@ class _Fallback(dict):
         return key
 
 
-def _deductions(catalog: Catalog, facts: MonthFacts, dep: str) -> dict:
+def _deductions(catalog: Catalog, facts: MonthFacts, dep: str, figure: dict) -> dict:
     table = catalog.assessment
     cov, tim = table["coverage"], table["timeliness"]
-    ytd = facts.year_to_date(dep)
     coverage = min(int(cov["max_points"]), len(facts.coverage[dep]["missing_ytd"]) * int(cov["points_per_missing"]))
-    conformity = conformity_deduction(exact_rate(ytd["rejected"], ytd["received"]) or 0, table["conformity"])
+    conformity = int(figure["conformity_deduction"])
     timeliness = min(int(tim["max_points"]), facts.ytd_late_items(dep) * int(tim["points_per_late_item"]))
     return {"coverage": coverage, "conformity": conformity, "timeliness": timeliness,
             "total": coverage + conformity + timeliness}
 
 
-def _department(catalog: Catalog, facts: MonthFacts, dep_id: str, over_limit: int) -> dict:
+def _department(catalog: Catalog, facts: MonthFacts, dep_id: str, over_limit: int, figure: dict) -> dict:
+    """One department's part of the report: its month's figures (``conformity``), and
+    what the month's facts say of its timeliness, coverage and refusals."""
     dep = catalog.departments[dep_id]
-    m = facts.delivered(dep_id)
+    m = {k: figure[k] for k in ("batches", "received", "accepted", "rejected", "warning_count")}
     refusals = [r for r in facts.open_refusals if r["department_id"] == dep_id]
     return {
         "department_id": dep_id, "name": dep.name, "short_name": dep.short_name,
         "month": {**m, "rate_pct": rate_pct(m["rejected"], m["received"])},
-        "ytd": facts.year_to_date(dep_id),
-        "deductions": _deductions(catalog, facts, dep_id),
+        "ytd": {"received": figure["ytd_received"], "rejected": figure["ytd_rejected"],
+                "rate_pct": rate_pct(figure["ytd_rejected"], figure["ytd_received"])},
+        "deductions": _deductions(catalog, facts, dep_id, figure),
         "timeliness": {"items_due": facts.items_due(dep_id), "items_late": len(facts.late_items(dep_id)),
                        "ytd_items_late": facts.ytd_late_items(dep_id)},
         "coverage": facts.coverage[dep_id],
@@ -98,9 +91,10 @@ def _trend(catalog: Catalog, facts: MonthFacts) -> dict:
 def _assessment_text(catalog: Catalog) -> dict:
     a = catalog.assessment
     return {
-        "conformity_bands": "数据不合格率 = 不合格记录数 ÷ 报送记录数 × 100%（按年度累计计算扣分）：低于0.1%不扣分；"
-                            "0.1%（含）至0.5%扣1分；0.5%（含）至1%扣2分；超过1%每增加1个百分点加扣1分，"
-                            f"最多扣{a['conformity']['max_points']}分。",
+        "conformity_bands": conformity_text(a["conformity"]),
+        # The rate's warning levels (the catalog's rule), drawn on the rate charts.
+        "rate_levels": [{"at_least_pct": float(b["at_least_pct"]), "level": b["level"]}
+                        for b in _rule(catalog, "nonconformity_rate").get("levels", [])],
         "timeliness": f"未按约定交换周期报送的，每迟报超过{a['timeliness']['late_after_working_days']}个工作日的一期扣"
                       f"{a['timeliness']['points_per_late_item']}分，最多扣{a['timeliness']['max_points']}分；"
                       "当年未产生数据的信息类别不扣分。",
@@ -110,14 +104,17 @@ def _assessment_text(catalog: Catalog) -> dict:
     }
 
 
-def build_model(engine: Engine, catalog: Catalog, month: str, as_of: dt.date | None = None,
-                generated_at: dt.datetime | None = None, cutoff: str | None = None) -> dict:
-    """The month's report as data, from the warehouse alone (warnings as stored)."""
-    as_of = as_of or publication_day(month)
-    facts = MonthFacts(engine, catalog, month, as_of, cutoff=cutoff)
+def build_model(facts: MonthFacts, figures: list[dict] | None = None, generated_at: dt.datetime | None = None) -> dict:
+    """The month's report as data, from its facts (the warehouse alone), its figures
+    (``conformity.month_figures``, computed from the facts when not handed on) and its
+    warnings as stored."""
+    from creditpipe.reporting.conformity import month_figures
+
+    catalog, month, as_of = facts.catalog, facts.month, facts.as_of
+    by_department = {f["department_id"]: f for f in (figures if figures is not None else month_figures(facts))}
     over_limit = int(_rule(catalog, "refusal_overdue").get("older_than_working_days", 10))
-    departments = _rank([_department(catalog, facts, d, over_limit) for d in catalog.departments])
-    warnings = early_warning.stored_warnings(engine, month)
+    departments = _rank([_department(catalog, facts, d, over_limit, by_department[d]) for d in catalog.departments])
+    warnings = early_warning.stored_warnings(facts.engine, month)
     short = _Fallback({d: catalog.departments[d].short_name for d in catalog.departments})
     titles = _Fallback({d.id: d.title for d in catalog.datasets.values()})
     from creditpipe.quality.rules import rule_label

@@ -11,49 +11,35 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from creditpipe.core.catalog import Catalog
-from creditpipe.core.clock import county_now, county_tz
+from creditpipe.core.clock import county_now
 from creditpipe.core.labels import LEVELS
 from creditpipe.reporting import warnings as early_warning
 from creditpipe.reporting.facts import MonthFacts
-from creditpipe.reporting.model import build_model, publication_day
+from creditpipe.reporting.model import build_model
 
 log = logging.getLogger(__name__)
 
 
-def judged_as_of(month: str, now: dt.datetime, as_of: dt.date | None = None) -> tuple[dt.date, str | None]:
-    """(day, cutoff) a month is judged as of: the first day of the next month, what was
-    delivered before it; for a month not yet over, now (a report of the month so far)."""
-    if as_of is not None:
-        return as_of, None
-    day = publication_day(month)
-    local = now.astimezone(county_tz())
-    if local.date() < day:
-        return local.date(), local.isoformat(timespec="seconds")
-    return day, None
-
-
-def evaluate_warnings(engine: Engine, catalog: Catalog, month: str, as_of: dt.date, now: dt.datetime,
-                      rule_ids: list[str] | None = None, cutoff: str | None = None) -> list:
-    """Evaluate the rules on the month as of a day, store them; the ones to alert."""
-    facts = MonthFacts(engine, catalog, month, as_of, cutoff=cutoff)
-    evaluated, found = early_warning.evaluate(facts, rule_ids)
-    return early_warning.record(engine, month, evaluated, found, now)
-
-
 def publish_month(engine: Engine, catalog: Catalog, month: str, reports_dir: Path, *,
                   as_of: dt.date | None = None, send: bool = False, now: dt.datetime | None = None,
-                  formats=("html", "pdf", "xlsx")) -> dict:
-    """Warnings, the three forms and the index; mail the credit office if ``send``."""
+                  formats=("html", "pdf", "xlsx"), figures: list[dict] | None = None,
+                  alert_warnings: bool = False) -> dict:
+    """The month read once (``MonthFacts``), and from it: the warnings evaluated and stored
+    (the new ones mailed to the credit office if ``alert_warnings``), the report in its forms with
+    the month's figures (``figures`` when handed on, else computed from the same facts),
+    the index of months, and the report mailed if ``send``."""
     from creditpipe.reporting.render import render_index, render_report
 
     now = now or county_now()
-    as_of, cutoff = judged_as_of(month, now, as_of)
-    evaluate_warnings(engine, catalog, month, as_of, now, cutoff=cutoff)
-    model = build_model(engine, catalog, month, as_of, now, cutoff=cutoff)
+    facts = MonthFacts.judged(engine, catalog, month, now, as_of)
+    new = early_warning.evaluate_and_record(facts, now)
+    alerted = early_warning.alert(engine, catalog, new, now) if alert_warnings else {"mailed": False}
+    model = build_model(facts, figures, now)
     paths = render_report(model, reports_dir / month, formats)
     index = render_index(reports_dir, catalog.county.get("name", ""))
     out = {"month": month, "index": str(index), **{k: str(v) for k, v in paths.items()},
-           "warnings": len(model["warnings"]), "mailed": False}
+           "warnings": len(model["warnings"]), "new_warnings": len(new), "warnings_mailed": alerted["mailed"],
+           "mailed": False}
     if send:
         out["mailed"] = mail_report(catalog, model, paths)
     return out

@@ -25,3 +25,17 @@ def conformity_deduction(rate_pct: Decimal | float | str, table: dict) -> int:
     started = math.ceil(rate - Decimal(str(beyond["from_pct"])))
     points = int(beyond["base_points"]) + started * int(beyond["points_per_started_pct"])
     return min(points, int(table["max_points"]))
+
+
+def conformity_text(table: dict) -> str:
+    """The 信息规范性 table in words, from the catalog's bands (as the report states it)."""
+    parts, lower = [], None
+    for band in table["bands"]:
+        bound = f"{float(band.get('below', band.get('at_most'))):g}%"
+        when = f"低于{bound}" if lower is None else f"{lower}（含）至{bound}"
+        parts.append(when + ("不扣分" if int(band["points"]) == 0 else f"扣{band['points']}分"))
+        lower = bound
+    beyond = table["beyond"]
+    parts.append(f"超过{float(beyond['from_pct']):g}%每增加1个百分点加扣{beyond['points_per_started_pct']}分，"
+                 f"最多扣{table['max_points']}分")
+    return "数据不合格率 = 不合格记录数 ÷ 报送记录数 × 100%（按年度累计计算扣分）：" + "；".join(parts) + "。"

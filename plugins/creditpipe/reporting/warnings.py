@@ -209,6 +209,13 @@ def record(engine: Engine, month: str, evaluated: list[str], warnings: list[Earl
     return to_alert
 
 
+def evaluate_and_record(facts: MonthFacts, now: dt.datetime, rule_ids: list[str] | None = None) -> list[EarlyWarning]:
+    """Evaluate the rules on the month's facts and store the result; the warnings the
+    credit office has not yet been alerted to at their present level."""
+    evaluated, found = evaluate(facts, rule_ids)
+    return record(facts.engine, facts.month, evaluated, found, now)
+
+
 def alert(engine: Engine, catalog: Catalog, warnings: list[EarlyWarning], now: dt.datetime, conn=None) -> dict:
     """Mail the credit office the new warnings, most severe first (counts and evidence;
     no personal data is in a warning). Marked alerted only once the mail went out."""

@@ -1,6 +1,7 @@
 """Simulated departments: realistic synthetic records with a known set of injected errors.
 
-One module per dataset (``simulators/<dataset id with _>.py``) provides
+A dataset may have a module of its own (``simulators/<dataset id with _>.py``); a dataset
+without one gets a simulator made from its declaration (``generic``). Either provides
 
     ERROR_KINDS: dict[kind, (field, rule)]   each kind breaks exactly one field with one rule
     class Factory(rng, department_id, serial_base)
@@ -39,7 +40,17 @@ class InjectedError:
 
 
 def module_for(dataset_id: str):
-    return importlib.import_module(f"creditpipe.devtools.simulators.{dataset_id.replace('.', '_')}")
+    """The dataset's own simulator module (``simulators/<dataset id with _>.py``) if it has
+    one, else one made from its declaration (``generic``)."""
+    try:
+        return importlib.import_module(f"creditpipe.devtools.simulators.{dataset_id.replace('.', '_')}")
+    except ModuleNotFoundError as exc:
+        if not exc.name or not exc.name.endswith(dataset_id.replace(".", "_")):
+            raise
+    from creditpipe.core.catalog import load_catalog
+    from creditpipe.devtools.simulators.generic import GenericSimulator
+
+    return GenericSimulator(load_catalog().dataset(dataset_id))
 
 
 def make_delivery(

@@ -52,8 +52,8 @@ class Check:
     # (target, spec) → the suite's expectations; the target is a field's name, or for a
     # check over several fields the list of them.
     expand: Callable[[object, dict], list[dict]]
-    make: Callable | None = None  # (rng, spec, record) → a value the check accepts
-    violate: Callable | None = None  # (value, rng, spec, record) → a value it refuses
+    make: Callable | None = None  # (rng, spec) → a value the check accepts
+    violate: Callable | None = None  # (value, rng, spec, delivered day) → a value it refuses
     doc: str = ""
     over_fields: bool = False  # declared on the dataset over several fields, not on one field
     keys: frozenset = field(default_factory=frozenset)  # the spec's own keys (besides the words)

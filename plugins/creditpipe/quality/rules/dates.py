@@ -196,17 +196,17 @@ def _published_within(fields: list[str], spec: dict) -> list[dict]:
     )]
 
 
-def _a_day(rng, spec, record):
+def _a_day(rng, spec):
     return (dt.date(2026, 1, 1) + dt.timedelta(days=rng.randint(0, 280))).isoformat()
 
 
-def _impossible_day(value, rng, spec, record):
+def _impossible_day(value, rng, spec, delivered):
     year = str(value or "2026")[:4]
     return rng.choice((f"{year}-02-30", f"{year}-13-01", f"{year}-04-31"))
 
 
-def _in_the_future(value, rng, spec, record):
-    return (dt.date.today() + dt.timedelta(days=rng.randint(400, 800))).isoformat()
+def _in_the_future(value, rng, spec, delivered):
+    return (delivered + dt.timedelta(days=rng.randint(3, 40))).isoformat()
 
 
 EXPECTATIONS = (

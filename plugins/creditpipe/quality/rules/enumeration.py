@@ -53,11 +53,11 @@ def _terms(field: str, spec: dict) -> list[dict]:
                         fix="请改为以下之一（多个用分号分隔）：{allowed}", field=field)]
 
 
-def _any_of(rng, spec, record):
+def _any_of(rng, spec):
     return rng.choice(list(spec["values"]))
 
 
-def _outside(value, rng, spec, record):
+def _outside(value, rng, spec, delivered):
     return "（不在代码表内）" + str(value or "其他")
 
 

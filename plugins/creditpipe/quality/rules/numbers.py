@@ -52,10 +52,10 @@ RULES = (
     Rule("integer_invalid", "整数格式错误", cell_damage=True),
 )
 CHECKS = (
-    Check("amount", _amount, make=lambda rng, spec, record: f"{rng.choice((0.05, 0.5, 1, 2.5, 10, 1200.75)):g}",
-          violate=lambda value, rng, spec, record: rng.choice((f"-{value or 1}", f"{value or 1}元")),
+    Check("amount", _amount, make=lambda rng, spec: f"{rng.choice((0.05, 0.5, 1, 2.5, 10, 1200.75)):g}",
+          violate=lambda value, rng, spec, delivered: rng.choice((f"-{value or 1}", f"{value or 1}元")),
           doc="不小于0的数字"),
-    Check("integer", _integer, make=lambda rng, spec, record: str(rng.randint(18, 90)),
-          violate=lambda value, rng, spec, record: rng.choice((f"{value or 3}个", f"{value or 3}.5")),
+    Check("integer", _integer, make=lambda rng, spec: str(rng.randint(18, 90)),
+          violate=lambda value, rng, spec, delivered: rng.choice((f"{value or 3}个", f"{value or 3}.5")),
           keys=frozenset({"regex"}), doc="整数（regex：允许的范围）"),
 )

@@ -43,14 +43,15 @@ def _placeholder(field: str, spec: dict) -> list[dict]:
 
 
 def _required_when(field: str, spec: dict) -> list[dict]:
-    """``when``: the records it is required for ({field: value or [values]}); ``rule``:
-    required_for_natural_person or required_for_organisation (how reports count it)."""
+    """``when``: the records it is required for ({field: value or [values]}); ``rule``: how
+    reports count it (required_for_natural_person, required_for_organisation, or by default
+    required_conditional)."""
     return [expectation("expect_column_values_to_not_be_null", with_condition({"column": field}, spec["when"]),
-                        rule="required_for_natural_person", spec=spec,
+                        rule="required_conditional", spec=spec,
                         message="按规定应填写{field}，但未填写", fix="请填写{field}", field=field)]
 
 
-def _blank(value, rng, spec, record):
+def _blank(value, rng, spec, delivered):
     return ""
 
 
@@ -70,11 +71,12 @@ RULES = (
     Rule("required", "必填项缺失"),
     Rule("required_for_natural_person", "自然人必填项缺失"),
     Rule("required_for_organisation", "法人及非法人组织必填项缺失"),
+    Rule("required_conditional", "按条件必填项缺失"),
     Rule("placeholder_text", "以占位文字填充"),
 )
 CHECKS = (
     Check("required", _required, violate=_blank, doc="必填：不得为空"),
-    Check("placeholder", _placeholder, violate=lambda value, rng, spec, record: rng.choice(("NULL", "无", "/")),
+    Check("placeholder", _placeholder, violate=lambda value, rng, spec, delivered: rng.choice(("NULL", "无", "/")),
           doc="必填项不得以占位文字（NULL、无、/ 等）填充"),
     Check("required_when", _required_when, violate=_blank, keys=frozenset({"when"}),
           doc="满足条件（when）的记录必填"),

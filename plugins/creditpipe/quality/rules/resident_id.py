@@ -99,7 +99,7 @@ def make_resident_id(rng, born: dt.date | None = None, division: str = "320281")
     return first17 + resident_id_check_char(first17)
 
 
-def _wrong_check_character(value, rng, spec, record):
+def _wrong_check_character(value, rng, spec, delivered):
     code = value if value and len(value) == 18 else make_resident_id(rng)
     return code[:17] + rng.choice([c for c in "0123456789X" if c != code[17]])
 
@@ -116,6 +116,6 @@ EXPECTATIONS = (
 )
 RULES = (Rule("resident_id_invalid", "身份证号码校验错误", explain=_explain, cell_damage=True),)
 CHECKS = (
-    Check("resident_id", _resident_id, make=lambda rng, spec, record: make_resident_id(rng),
+    Check("resident_id", _resident_id, make=lambda rng, spec: make_resident_id(rng),
           violate=_wrong_check_character, keys=frozenset({"when"}), doc="18位公民身份号码（GB 11643）"),
 )

@@ -67,6 +67,8 @@ def _format(field: str, spec: dict) -> list[dict]:
     """``regex``: the standard's format (anchored); ``rule``: its rule id (…_format);
     ``examples``: values in the format, as departments publish them (the simulators use
     them, the tests hold the regex to them); ``source``: where the format is written down."""
+    if not spec.get("examples"):  # a format is shown by the values departments really send
+        raise KeyError("examples")
     return [expectation("expect_column_values_to_match_regex", {"column": field, "regex": spec["regex"]},
                         rule="format", spec=spec, message="{field}“{value}”不符合规定的格式{detail}",
                         fix="请按规定的格式填写{field}", field=field)]
@@ -83,7 +85,7 @@ def _name_category(fields: list[str], spec: dict) -> list[dict]:
     )]
 
 
-def _example(rng, spec, record):
+def _example(rng, spec):
     """One of the format's examples, its last run of digits a fresh number of the same
     width (a document number's serial), so that a delivery's values differ."""
     value = rng.choice(list(spec["examples"]))
@@ -126,8 +128,8 @@ RULES = (
     Rule("masked_id_format", "脱敏证件号格式错误", cell_damage=True),
 )
 CHECKS = (
-    Check("trimmed", _trimmed, violate=lambda value, rng, spec, record: f" {value or '值'}", doc="首尾无空白、无换行（提示）"),
-    Check("format", _format, make=_example, violate=lambda value, rng, spec, record: f"{value or '值'}#",
+    Check("trimmed", _trimmed, violate=lambda value, rng, spec, delivered: f" {value or '值'}", doc="首尾无空白、无换行（提示）"),
+    Check("format", _format, make=_example, violate=lambda value, rng, spec, delivered: f"{value or '值'}#",
           keys=frozenset({"regex", "examples", "source", "label"}), doc="符合规定格式（regex），并给出真实样例（examples）"),
     Check("name_category", _name_category, over_fields=True, doc="[相对人名称, 相对人类别]：自然人的名称不得是单位名称"),
 )

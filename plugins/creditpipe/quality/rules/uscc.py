@@ -159,7 +159,7 @@ def make_uscc(rng, authority: str = "9", kind: str = "1", division: str = "32028
     return first17 + uscc_check_char(first17)
 
 
-def _wrong_check_character(value, rng, spec, record):
+def _wrong_check_character(value, rng, spec, delivered):
     code = value or make_uscc(rng)
     return code[:17] + rng.choice([c for c in USCC_ALPHABET if c != code[17]])
 
@@ -200,7 +200,7 @@ RULES = (
     Rule("code_contradicts_category", "代码与相对人类别不符"),
 )
 CHECKS = (
-    Check("uscc", _uscc, make=lambda rng, spec, record: make_uscc(rng), violate=_wrong_check_character,
+    Check("uscc", _uscc, make=lambda rng, spec: make_uscc(rng), violate=_wrong_check_character,
           doc="统一社会信用代码（GB 32100）：校验位、结构，及内嵌组织机构代码（提示）"),
     Check("uscc_category", _uscc_category, over_fields=True, doc="[代码, 相对人类别]：代码与类别不得矛盾"),
 )
