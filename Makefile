@@ -11,7 +11,7 @@ export SCARF_ANALYTICS := false
 export DO_NOT_TRACK := 1
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: install system-deps demo test test-fast test-faults airflow-ui constraints clean bench
+.PHONY: install system-deps demo test test-fast test-faults lint suites airflow-ui constraints clean bench
 
 install: system-deps $(STAMP)
 
@@ -31,9 +31,20 @@ $(STAMP): pyproject.toml constraints.txt
 demo: system-deps install
 	$(BIN)/creditpipe demo --month $(MONTH)
 
-## The whole test suite (unit, warehouse on PostgreSQL, DAGs through Airflow).
-test: system-deps install
+## The whole test suite (unit, warehouse on PostgreSQL, DAGs through Airflow), after the lint.
+test: system-deps install lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+## ruff: the linter and the formatter's check (configured in pyproject.toml); `ruff format`
+## and `ruff check --fix` put most of it right.
+lint: install
+	$(BIN)/ruff check --no-cache plugins tests bench dags scripts
+	$(BIN)/ruff format --check --no-cache plugins tests bench dags scripts
+
+## Each dataset's GE suite (expectations/) and table (sql/datasets/), generated from its
+## declaration in dags/datasets/ (a test fails when they are stale).
+suites: install
+	$(BIN)/creditpipe suites
 
 test-fast: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not airflow"

@@ -60,8 +60,12 @@ def watch(module, name: str) -> None:
             return inner(*args, **kwargs)
         finally:
             step = steps.setdefault(name, {"step": name, "calls": 0, "s": 0.0})
-            step.update(calls=step["calls"] + 1, s=round(step["s"] + time.perf_counter() - started, 3),
-                        rss_mb_after=round(rss_mb()), peak_mb_so_far=round(peak_mb()))
+            step.update(
+                calls=step["calls"] + 1,
+                s=round(step["s"] + time.perf_counter() - started, 3),
+                rss_mb_after=round(rss_mb()),
+                peak_mb_so_far=round(peak_mb()),
+            )
             # Said as it happens: if the run is stopped, the parent still knows how far it got.
             print(json.dumps(step), flush=True)
 

@@ -49,7 +49,7 @@ class Generated:
 
 
 def rows_of(millions: str | float) -> int:
-    """"0.05" → 50,000; sizes are whole blocks so no duplicated pair is cut in two."""
+    """ "0.05" → 50,000; sizes are whole blocks so no duplicated pair is cut in two."""
     rows = round(float(millions) * 1_000_000 / BLOCK) * BLOCK
     if rows <= 0:
         raise ValueError(f"size {millions} M is less than one block of {BLOCK} records")
@@ -68,8 +68,9 @@ def _base() -> tuple[pa.Table, list[dict]]:
         days = spread_days(rng, BLOCK, DELIVERED - dt.timedelta(days=6), DELIVERED)
         block, errors = make_delivery(DATASET, DEPARTMENT, rng, days, DELIVERED, kinds, serial_base=b * BLOCK)
         records += block
-        injected += [{"source_row": b * BLOCK + e.source_row, "field": e.field, "rule": e.rule, "kind": e.kind}
-                     for e in errors]
+        injected += [
+            {"source_row": b * BLOCK + e.source_row, "field": e.field, "rule": e.rule, "kind": e.kind} for e in errors
+        ]
     columns = list(records[0])
     table = pa.table({c: pa.array([r[c] for r in records], pa.string()) for c in columns})
     return table, injected
@@ -113,8 +114,13 @@ def delivery(rows: int) -> Generated:
     started = time.perf_counter()
     injected = _write(path, rows)
     path.with_suffix(".part").replace(path)
-    meta_path.write_text(json.dumps({"rows": rows, "generator": GENERATOR, "delivered": DELIVERED.isoformat(),
-                                     "injected": injected}, ensure_ascii=False), encoding="utf-8")
+    meta_path.write_text(
+        json.dumps(
+            {"rows": rows, "generator": GENERATOR, "delivered": DELIVERED.isoformat(), "injected": injected},
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     return Generated(path, rows, injected, DELIVERED, time.perf_counter() - started)
 
 

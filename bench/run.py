@@ -27,10 +27,9 @@ from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
-import pandas as pd  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
-
-import generate  # noqa: E402  (bench/ is on sys.path when run as bench/run.py)
+import generate
+import pandas as pd
+import sqlalchemy as sa
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -87,6 +86,7 @@ class Heartbeat:
 
 # --- A database of our own per measurement, dropped afterwards. --------------------------
 
+
 def create_database() -> tuple[str, str]:
     name = f"creditpipe_bench_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -119,12 +119,14 @@ def drop_database(name: str) -> None:
 
 # --- The first size: read, verdicts against Great Expectations, load against to_sql. ------
 
+
 def ge_verdict(records: pd.DataFrame, delivered: dt.date):
     """Great Expectations as its documentation shows it: ephemeral context, pandas
     dataframe asset, whole-dataframe batch definition, the suite, a ValidationDefinition
     run with COMPLETE results. Returns (issues as creditpipe words them, setup s, run s)."""
     from creditpipe.core.records import ROW_ID
-    from creditpipe.quality.judge import finish_issues as _finish, issue_rows as _issues_of
+    from creditpipe.quality.judge import finish_issues as _finish
+    from creditpipe.quality.judge import issue_rows as _issues_of
     from creditpipe.quality.suites import SuiteError, load_suite_document
 
     started = time.perf_counter()
@@ -143,10 +145,12 @@ def ge_verdict(records: pd.DataFrame, delivered: dt.date):
         asset = context.data_sources.add_pandas("bench").add_dataframe_asset("delivery")
         batch_definition = asset.add_batch_definition_whole_dataframe("whole delivery")
         doc = load_suite_document(DATASET)
-        suite = context.suites.add(gx.ExpectationSuite(
-            name=doc["name"], expectations=doc["expectations"], meta=doc.get("meta", {})))
+        suite = context.suites.add(
+            gx.ExpectationSuite(name=doc["name"], expectations=doc["expectations"], meta=doc.get("meta", {}))
+        )
         definition = context.validation_definitions.add(
-            gx.ValidationDefinition(data=batch_definition, suite=suite, name="bench"))
+            gx.ValidationDefinition(data=batch_definition, suite=suite, name="bench")
+        )
     setup_s = time.perf_counter() - started
     log(f"Great Expectations on {len(records):,} records ({len(doc['expectations'])} expectations) …")
     started = time.perf_counter()
@@ -164,12 +168,18 @@ def ge_verdict(records: pd.DataFrame, delivered: dt.date):
     for res in result.results:
         config = res.expectation_config
         if res.exception_info and res.exception_info.get("raised_exception"):
-            raise SuiteError(f"{config.type} ({config.kwargs.get('column')}): {res.exception_info.get('exception_message')}")
+            raise SuiteError(
+                f"{config.type} ({config.kwargs.get('column')}): {res.exception_info.get('exception_message')}"
+            )
         if res.success:
             continue
         raw = getattr(config, "severity", None) or "critical"
-        expectation = {"type": config.type, "kwargs": dict(config.kwargs), "meta": config.meta or {},
-                       "severity": str(getattr(raw, "value", raw))}
+        expectation = {
+            "type": config.type,
+            "kwargs": dict(config.kwargs),
+            "meta": config.meta or {},
+            "severity": str(getattr(raw, "value", raw)),
+        }
         rows.extend(_issues_of(expectation, res.result.get("unexpected_index_list") or []))
     return _finish(rows), setup_s, run_s
 
@@ -180,20 +190,19 @@ def errors_of(issues: pd.DataFrame) -> set[tuple]:
 
 
 def first_size(gen: generate.Generated, ge_rows: int, out: dict) -> None:
-    from creditpipe.core.catalog import load_catalog
     import pyarrow as pa
 
-    from creditpipe.core.records import text_frame
+    from creditpipe.core.catalog import load_catalog
+    from creditpipe.core.records import batch_id_for, text_frame, with_published_table
     from creditpipe.ingest.readers import iter_tables
-    from creditpipe.core.records import with_published_table
     from creditpipe.quality.judge import check_records
-    from creditpipe.core.records import batch_id_for
     from creditpipe.warehouse.load import load_batch
     from creditpipe.warehouse.schema import apply_schema, connect
 
     dataset = load_catalog().dataset(DATASET)
-    frame, out["read_csv_s"] = timed(f"pandas.read_csv(pyarrow) {gen.rows:,}", pd.read_csv, gen.path,
-                                     dtype=str, engine="pyarrow")
+    frame, out["read_csv_s"] = timed(
+        f"pandas.read_csv(pyarrow) {gen.rows:,}", pd.read_csv, gen.path, dtype=str, engine="pyarrow"
+    )
     del frame
 
     def read_records():
@@ -203,8 +212,9 @@ def first_size(gen: generate.Generated, ge_rows: int, out: dict) -> None:
         return text_frame(pa.concat_tables(tables))
 
     records, out["read_s"] = timed(f"read (Arrow CSV → text frame) {gen.rows:,}", read_records)
-    verdict, out["verdict_s"] = timed(f"verdicts (compiled) {gen.rows:,}", check_records, records,
-                                      dataset.suite, gen.delivered, engine="compiled")
+    verdict, out["verdict_s"] = timed(
+        f"verdicts (compiled) {gen.rows:,}", check_records, records, dataset.suite, gen.delivered, engine="compiled"
+    )
     out["verdict_over_read"] = round(out["verdict_s"] / out["read_s"], 3)
     out["verdict_rows_per_s"] = round(gen.rows / out["verdict_s"])
     out["refused_1m"] = verdict.rejected
@@ -216,8 +226,14 @@ def first_size(gen: generate.Generated, ge_rows: int, out: dict) -> None:
         sample = verdict.records.iloc[:ge_rows].astype(object)
         sample = sample.where(sample.notna(), None)
         if ge_rows < len(verdict.records):
-            ours, out["verdict_ge_sample_s"] = timed(f"verdicts (compiled) {ge_rows:,}", check_records, records.iloc[:ge_rows],
-                                                     dataset.suite, gen.delivered, engine="compiled")
+            ours, out["verdict_ge_sample_s"] = timed(
+                f"verdicts (compiled) {ge_rows:,}",
+                check_records,
+                records.iloc[:ge_rows],
+                dataset.suite,
+                gen.delivered,
+                engine="compiled",
+            )
         else:
             ours, out["verdict_ge_sample_s"] = verdict, out["verdict_s"]
         ge_issues, out["ge_setup_s"], out["ge_complete_s"] = ge_verdict(sample, gen.delivered)
@@ -228,8 +244,9 @@ def first_size(gen: generate.Generated, ge_rows: int, out: dict) -> None:
         ours_issues = ours.issues
         out["verdicts_identical"] = ge_refused == ours.refused_rows and errors_of(ge_issues) == errors_of(ours_issues)
         try:  # messages and warnings too, as tests/test_verdict_engine.py holds them
-            pd.testing.assert_frame_equal(ge_issues.reset_index(drop=True), ours_issues.reset_index(drop=True),
-                                          check_dtype=False)
+            pd.testing.assert_frame_equal(
+                ge_issues.reset_index(drop=True), ours_issues.reset_index(drop=True), check_dtype=False
+            )
             out["issues_identical"] = True
         except AssertionError:
             out["issues_identical"] = False
@@ -243,17 +260,38 @@ def first_size(gen: generate.Generated, ge_rows: int, out: dict) -> None:
         apply_schema(engine, load_catalog())
         accepted, refused = verdict.accepted_records(), verdict.refused_records()
         stamp = dt.datetime.combine(gen.delivered, dt.time(16, 30)).isoformat() + "+08:00"
-        batch = {"batch_id": batch_id_for(DATASET, uuid.uuid4().hex), "dataset_id": DATASET,
-                 "department_id": generate.DEPARTMENT, "file_name": gen.path.name, "file_sha256": uuid.uuid4().hex,
-                 "content_sha256": uuid.uuid4().hex, "file_format": "csv", "encoding": "utf-8",
-                 "delivered_at": stamp, "delivered_month": stamp[:7], "processed_at": stamp,
-                 "received": verdict.received, "accepted": verdict.accepted, "rejected": verdict.rejected,
-                 "error_count": verdict.errors, "warning_count": verdict.warnings, "watermark": None}
+        batch = {
+            "batch_id": batch_id_for(DATASET, uuid.uuid4().hex),
+            "dataset_id": DATASET,
+            "department_id": generate.DEPARTMENT,
+            "file_name": gen.path.name,
+            "file_sha256": uuid.uuid4().hex,
+            "content_sha256": uuid.uuid4().hex,
+            "file_format": "csv",
+            "encoding": "utf-8",
+            "delivered_at": stamp,
+            "delivered_month": stamp[:7],
+            "processed_at": stamp,
+            "received": verdict.received,
+            "accepted": verdict.accepted,
+            "rejected": verdict.rejected,
+            "error_count": verdict.errors,
+            "warning_count": verdict.warnings,
+            "watermark": None,
+        }
         # As the pipeline hands them over: the accepted records as Arrow (load_checked).
         accepted_arrow = pa.Table.from_pandas(accepted, preserve_index=False)
         settle_server()
-        _, out["load_s"] = timed(f"load_batch (COPY) {len(accepted):,} accepted", load_batch, engine, dataset, batch,
-                                 accepted_arrow, refused, verdict.issues)
+        _, out["load_s"] = timed(
+            f"load_batch (COPY) {len(accepted):,} accepted",
+            load_batch,
+            engine,
+            dataset,
+            batch,
+            accepted_arrow,
+            refused,
+            verdict.issues,
+        )
         # PostgreSQL's own share: the same rows as binary COPY bytes built beforehand, into
         # a table of the same columns without key or index. No load is faster on this server.
         settle_server()
@@ -262,7 +300,9 @@ def first_size(gen: generate.Generated, ge_rows: int, out: dict) -> None:
         accepted = accepted.astype(object)
         accepted = accepted.where(accepted.notna(), None)
         settle_server()
-        _, out["to_sql_s"] = timed(f"DataFrame.to_sql defaults {len(accepted):,}", accepted.to_sql, "bench_to_sql", engine)
+        _, out["to_sql_s"] = timed(
+            f"DataFrame.to_sql defaults {len(accepted):,}", accepted.to_sql, "bench_to_sql", engine
+        )
         out["load_rows"] = len(accepted)
         out["load_rows_per_s"] = round(len(accepted) / out["load_s"])
         out["to_sql_rows_per_s"] = round(len(accepted) / out["to_sql_s"])
@@ -293,8 +333,10 @@ def copy_floor(engine, dataset, accepted) -> float:
     raw = engine.raw_connection()
     try:
         started = time.perf_counter()
-        with raw.driver_connection.cursor() as cur, cur.copy(
-                f"COPY bench_copy_floor ({columns}) FROM STDIN (FORMAT binary)") as copy:
+        with (
+            raw.driver_connection.cursor() as cur,
+            cur.copy(f"COPY bench_copy_floor ({columns}) FROM STDIN (FORMAT binary)") as copy,
+        ):
             copy.write(COPY_BINARY_HEADER)
             for chunk in chunks:
                 copy.write(chunk)
@@ -316,8 +358,8 @@ def server_floor(gen: generate.Generated) -> dict:
     import pyarrow.compute as pc
 
     from creditpipe.core.catalog import load_catalog
-    from creditpipe.ingest.readers import iter_tables
     from creditpipe.core.records import ROW_ID
+    from creditpipe.ingest.readers import iter_tables
     from creditpipe.warehouse.schema import apply_schema, connect
     from creditpipe.warehouse.writers import COPY_BINARY_HEADER, COPY_BINARY_TRAILER, copy_binary_rows
 
@@ -327,8 +369,11 @@ def server_floor(gen: generate.Generated) -> dict:
     with tempfile.NamedTemporaryFile(prefix="creditpipe_bench_copy_", suffix=".bin") as staged:
         for table, _ in iter_tables(gen.path, dataset):
             table = table.filter(pc.invert(pc.is_in(table.column(ROW_ID), value_set=injected)))
-            arrays = [pa.array(["bench"] * table.num_rows, pa.string()), table.column(ROW_ID),
-                      *(table.column(f) for f in dataset.field_names)]
+            arrays = [
+                pa.array(["bench"] * table.num_rows, pa.string()),
+                table.column(ROW_ID),
+                *(table.column(f) for f in dataset.field_names),
+            ]
             for start in range(0, table.num_rows, 50_000):
                 staged.write(copy_binary_rows([a.slice(start, 50_000) for a in arrays]))
             rows += table.num_rows
@@ -342,9 +387,11 @@ def server_floor(gen: generate.Generated) -> dict:
             raw = engine.raw_connection()
             try:
                 started = time.perf_counter()
-                with raw.driver_connection.cursor() as cur, cur.copy(
-                        f"COPY {dataset.table} ({columns}) FROM STDIN (FORMAT binary)") as copy, \
-                        open(staged.name, "rb") as source:
+                with (
+                    raw.driver_connection.cursor() as cur,
+                    cur.copy(f"COPY {dataset.table} ({columns}) FROM STDIN (FORMAT binary)") as copy,
+                    open(staged.name, "rb") as source,
+                ):
                     copy.write(COPY_BINARY_HEADER)
                     for block in iter(lambda: source.read(1 << 24), b""):
                         copy.write(block)
@@ -361,6 +408,7 @@ def server_floor(gen: generate.Generated) -> dict:
 
 
 # --- Every size end to end, each in its own process. ------------------------------------
+
 
 def memory_cap_mb() -> int:
     """The child is stopped above this much memory: the machine is shared with CI."""
@@ -382,8 +430,9 @@ def end_to_end(gen: generate.Generated) -> dict:
     settle_server()
     log(f"end to end {gen.rows:,} in its own process (stopped above {cap:,} MB) …")
     try:
-        child = subprocess.Popen([sys.executable, str(BENCH / "e2e.py"), str(gen.path)], env=env,
-                                 stdout=subprocess.PIPE, text=True)
+        child = subprocess.Popen(
+            [sys.executable, str(BENCH / "e2e.py"), str(gen.path)], env=env, stdout=subprocess.PIPE, text=True
+        )
         sampled, stopped, started = 0.0, None, time.perf_counter()
         last_said = started
         while child.poll() is None:
@@ -402,18 +451,31 @@ def end_to_end(gen: generate.Generated) -> dict:
         steps = list({line["step"]: line for line in lines if "step" in line}.values())  # the last of each
         if stopped:
             elapsed = time.perf_counter() - started
-            log(f"end to end {gen.rows:,}: stopped ({stopped}) after {elapsed:.0f} s at {sampled:,.0f} MB "
+            log(
+                f"end to end {gen.rows:,}: stopped ({stopped}) after {elapsed:.0f} s at {sampled:,.0f} MB "
                 f"(cap {cap:,} MB, timeout {timeout:.0f} s) after "
-                f"{' → '.join(s['step'] for s in steps) or 'no step finished'}")
-            return {"rows": gen.rows, stopped: True, "cap_mb": cap, "timeout_s": timeout,
-                    "peak_rss_mb": round(sampled), "stopped_after_s": round(elapsed, 1),
-                    "rows_per_s_at_most": round(gen.rows / elapsed), "steps": steps}
+                f"{' → '.join(s['step'] for s in steps) or 'no step finished'}"
+            )
+            return {
+                "rows": gen.rows,
+                stopped: True,
+                "cap_mb": cap,
+                "timeout_s": timeout,
+                "peak_rss_mb": round(sampled),
+                "stopped_after_s": round(elapsed, 1),
+                "rows_per_s_at_most": round(gen.rows / elapsed),
+                "steps": steps,
+            }
         if child.returncode != 0 or not lines or "step" in lines[-1]:
-            raise RuntimeError(f"end to end {gen.rows:,} failed with exit status {child.returncode}"
-                               + (" (killed: out of memory?)" if child.returncode < 0 else ""))
+            raise RuntimeError(
+                f"end to end {gen.rows:,} failed with exit status {child.returncode}"
+                + (" (killed: out of memory?)" if child.returncode < 0 else "")
+            )
         result = lines[-1]
-        log(f"end to end {gen.rows:,}: {result['total_s']:.1f} s, {result['rows_per_s']:,} rows/s, "
-            f"peak {result['peak_rss_mb']:,} MB")
+        log(
+            f"end to end {gen.rows:,}: {result['total_s']:.1f} s, {result['rows_per_s']:,} rows/s, "
+            f"peak {result['peak_rss_mb']:,} MB"
+        )
         return {"rows": gen.rows, **result}
     finally:
         drop_database(name)
@@ -422,14 +484,19 @@ def end_to_end(gen: generate.Generated) -> dict:
 
 # --- The report. ------------------------------------------------------------------------
 
+
 def git_state() -> tuple[str, list[str]]:
     """HEAD (" dirty" when files outside bench/ differ from it) and those files."""
+
     def git(*args):
         return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout
 
     # bench/ itself is not what is measured; a change anywhere else is. Lines are "XY path".
-    changed = [line[3:] for line in git("status", "--porcelain", "--", ".", ":(exclude)bench",
-                                        ":(exclude)Makefile").splitlines() if line.strip()]
+    changed = [
+        line[3:]
+        for line in git("status", "--porcelain", "--", ".", ":(exclude)bench", ":(exclude)Makefile").splitlines()
+        if line.strip()
+    ]
     return git("rev-parse", "--short", "HEAD").strip() + (" dirty" if changed else ""), changed
 
 
@@ -439,19 +506,28 @@ def machine() -> dict:
 
     with open("/proc/meminfo") as fh:
         total = next(int(line.split()[1]) for line in fh if line.startswith("MemTotal:")) / 1024 / 1024
-    return {"cores": os.cpu_count(), "memory_gb": round(total, 1), "python": platform.python_version(),
-            "pandas": pd.__version__, "pyarrow": pyarrow.__version__, "great_expectations": great_expectations.__version__,
-            "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
+    return {
+        "cores": os.cpu_count(),
+        "memory_gb": round(total, 1),
+        "python": platform.python_version(),
+        "pandas": pd.__version__,
+        "pyarrow": pyarrow.__version__,
+        "great_expectations": great_expectations.__version__,
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 # A pure-Python loop: the same work timed alone and then twice at once in two processes.
-_SPIN = "import time; t = time.perf_counter(); x = 0\nfor i in range(20_000_000): x += i\nprint(time.perf_counter() - t)"
+_SPIN = (
+    "import time; t = time.perf_counter(); x = 0\nfor i in range(20_000_000): x += i\nprint(time.perf_counter() - t)"
+)
 
 
 def parallel_capacity() -> dict:
     """How much two busy processes get done together against one alone (2.0: two whole
     cores; less where the machine's cores are shared). Every figure that runs on both
     cores (the end-to-end runs, PostgreSQL beside the load) rides on it."""
+
     def spin(n: int) -> float:
         started = time.perf_counter()
         procs = [subprocess.Popen([sys.executable, "-c", _SPIN], stdout=subprocess.PIPE) for _ in range(n)]
@@ -461,8 +537,11 @@ def parallel_capacity() -> dict:
 
     alone = min(spin(1) for _ in range(2))
     together = min(spin(2) for _ in range(2))
-    return {"one_process_s": round(alone, 3), "two_processes_s": round(together, 3),
-            "two_process_throughput": round(2 * alone / together, 2)}
+    return {
+        "one_process_s": round(alone, 3),
+        "two_processes_s": round(together, 3),
+        "two_process_throughput": round(2 * alone / together, 2),
+    }
 
 
 def targets(out: dict) -> dict:
@@ -473,12 +552,16 @@ def targets(out: dict) -> dict:
     ratio, load = out.get("verdict_over_read"), out.get("load_speedup_vs_to_sql")
     rss5, rss10, e2e = out.get("peak_rss_mb_5m"), out.get("peak_rss_mb_10m"), out.get("e2e_rows_per_s")
     return {
-        "validate_speedup_vs_ge_complete": {"target": ">= 10 and verdicts_identical",
-                                            **check(speed, speed is not None and speed >= 10 and same is True)},
+        "validate_speedup_vs_ge_complete": {
+            "target": ">= 10 and verdicts_identical",
+            **check(speed, speed is not None and speed >= 10 and same is True),
+        },
         "verdict_over_read": {"target": "<= 2", **check(ratio, ratio is not None and ratio <= 2)},
         "load_speedup_vs_to_sql": {"target": ">= 8", **check(load, load is not None and load >= 8)},
-        "peak_rss_mb_10m": {"target": "<= 2048 and <= 1.2 x peak_rss_mb_5m",
-                            **check(rss10, rss10 is not None and rss5 is not None and rss10 <= 2048 and rss10 <= 1.2 * rss5)},
+        "peak_rss_mb_10m": {
+            "target": "<= 2048 and <= 1.2 x peak_rss_mb_5m",
+            **check(rss10, rss10 is not None and rss5 is not None and rss10 <= 2048 and rss10 <= 1.2 * rss5),
+        },
         "e2e_rows_per_s": {"target": ">= 150000", **check(e2e, e2e is not None and e2e >= 150_000)},
     }
 
@@ -488,8 +571,13 @@ def main() -> int:
     rows = [generate.rows_of(s) for s in sizes]
     ge_rows = int(os.environ.get("BENCH_GE_ROWS", rows[0]))
     commit, changed = git_state()
-    out: dict = {"commit": commit, "changed_files": changed, "machine": machine(), "sizes": dict(zip(ROLES, rows)),
-                 "ge_rows": ge_rows}
+    out: dict = {
+        "commit": commit,
+        "changed_files": changed,
+        "machine": machine(),
+        "sizes": dict(zip(ROLES, rows)),
+        "ge_rows": ge_rows,
+    }
     out["machine"]["parallel"] = parallel_capacity()
     log(f"two busy processes get {out['machine']['parallel']['two_process_throughput']}× one's work done")
     failures: list[str] = []
@@ -506,8 +594,10 @@ def main() -> int:
     deliveries = []
     for n in rows:
         gen, seconds = timed(f"data {n:,} records", generate.delivery, n)
-        log(f"  {gen.path.name}: {len(gen.injected_rows):,} injected rows"
-            + (" (cached)" if not gen.seconds else f" (generated in {gen.seconds:.1f} s)"))
+        log(
+            f"  {gen.path.name}: {len(gen.injected_rows):,} injected rows"
+            + (" (cached)" if not gen.seconds else f" (generated in {gen.seconds:.1f} s)")
+        )
         deliveries.append(gen)
     out["injected_rows"] = {role: len(g.injected_rows) for role, g in zip(ROLES, deliveries)}
     out["injected_pct"] = round(100 * len(deliveries[0].injected_rows) / deliveries[0].rows, 3)
@@ -533,8 +623,10 @@ def main() -> int:
         if result.get("over_cap"):
             note = f"the {role} run was stopped at the {result['cap_mb']:,} MB memory cap: its peak is a lower bound"
         elif result.get("timed_out"):
-            note = (f"the {role} run was stopped after {result['timeout_s']:.0f} s: "
-                    f"at most {result['rows_per_s_at_most']:,} rows/s, its peak so far {result['peak_rss_mb']:,} MB")
+            note = (
+                f"the {role} run was stopped after {result['timeout_s']:.0f} s: "
+                f"at most {result['rows_per_s_at_most']:,} rows/s, its peak so far {result['peak_rss_mb']:,} MB"
+            )
         else:
             continue
         out["targets"][target].setdefault("notes", []).append(note)
@@ -542,7 +634,8 @@ def main() -> int:
         out["targets"]["e2e_rows_per_s"].setdefault("notes", []).append(
             f"PostgreSQL alone stores {out['copy_floor_rows_per_s']:,} rows/s on this machine "
             "(copy_floor_rows_per_s: binary COPY prepared beforehand, no index): a load in one "
-            "transaction per batch cannot go faster")
+            "transaction per batch cannot go faster"
+        )
     floor = out.get("server_floor_5m") or {}
     five = e2e.get("5m") or {}
     if floor.get("s") and five.get("rows"):
@@ -554,7 +647,8 @@ def main() -> int:
             f"150,000 rows/s allows {budget:.1f} s for the whole run, so no run that stores them on this "
             f"machine can go faster than {out['e2e_rows_per_s_ceiling']:,} rows/s (e2e_rows_per_s_ceiling); "
             f"this run's own process used {five.get('cpu_s')} CPU seconds beside the server's, and two busy "
-            f"processes here get {out['machine']['parallel']['two_process_throughput']}x one's work done")
+            f"processes here get {out['machine']['parallel']['two_process_throughput']}x one's work done"
+        )
     out["targets_met"] = sum(t["met"] for t in out["targets"].values())
     out["failures"] = failures
     out["bench_s"] = round(time.perf_counter() - STARTED, 1)

@@ -119,7 +119,7 @@ def cfb(streams: list[str]) -> bytes:
     def entry(name: str, kind: int, child: int = 0xFFFFFFFF, right: int = 0xFFFFFFFF) -> bytes:
         raw = name.encode("utf-16-le") + b"\x00\x00"
         out = bytearray(128)
-        out[0:len(raw)] = raw
+        out[0 : len(raw)] = raw
         out[64:66] = le(len(raw), 2)
         out[66] = kind  # 5 root storage, 2 stream
         out[67] = 1  # black

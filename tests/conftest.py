@@ -103,13 +103,17 @@ def smtp(monkeypatch):
             self.messages = []
 
         async def handle_DATA(self, server, session, envelope):
-            self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default)))
+            self.messages.append(
+                (envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default))
+            )
             return "250 OK"
 
     sink = Sink()
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
-    monkeypatch.setenv("AIRFLOW_CONN_CREDITPIPE_SMTP", f"smtp://127.0.0.1:{port}?from_email=xinyong%40jiangyin.example.gov.cn")
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_CREDITPIPE_SMTP", f"smtp://127.0.0.1:{port}?from_email=xinyong%40jiangyin.example.gov.cn"
+    )
     yield sink
     controller.stop()

@@ -24,23 +24,36 @@ def seed_batch(engine, catalog, dataset_id, department, delivered, received, ref
         edit(records, rng)
     frame = pd.DataFrame(records).assign(**{ROW_ID: range(1, received + 1), PUBLISHED: delivered.date().isoformat()})
     ds = catalog.dataset(dataset_id)
-    issues = [(r, ds.required_fields[0], "required", "error", "必填项为空", "请填写", "") for r in range(1, refused + 1)]
-    issues += [(r, ds.required_fields[0], "late_publication", "warning", "超过7个工作日", "按时报送", "")
-               for r in range(refused + 1, refused + late + 1)]
+    issues = [
+        (r, ds.required_fields[0], "required", "error", "必填项为空", "请填写", "") for r in range(1, refused + 1)
+    ]
+    issues += [
+        (r, ds.required_fields[0], "late_publication", "warning", "超过7个工作日", "按时报送", "")
+        for r in range(refused + 1, refused + late + 1)
+    ]
     batch = {
-        "batch_id": f"{dataset_id}:{uuid.uuid4().hex[:12]}", "dataset_id": dataset_id, "department_id": department,
-        "file_name": f"{department}_{delivered:%Y%m%d}.csv", "file_sha256": uuid.uuid4().hex,
-        "content_sha256": uuid.uuid4().hex, "file_format": "csv", "encoding": "utf-8",
-        "delivered_at": delivered.isoformat(), "delivered_month": delivered.strftime("%Y-%m"),
-        "processed_at": delivered.isoformat(), "received": received, "accepted": received - refused,
-        "rejected": refused, "error_count": refused, "warning_count": late,
+        "batch_id": f"{dataset_id}:{uuid.uuid4().hex[:12]}",
+        "dataset_id": dataset_id,
+        "department_id": department,
+        "file_name": f"{department}_{delivered:%Y%m%d}.csv",
+        "file_sha256": uuid.uuid4().hex,
+        "content_sha256": uuid.uuid4().hex,
+        "file_format": "csv",
+        "encoding": "utf-8",
+        "delivered_at": delivered.isoformat(),
+        "delivered_month": delivered.strftime("%Y-%m"),
+        "processed_at": delivered.isoformat(),
+        "received": received,
+        "accepted": received - refused,
+        "rejected": refused,
+        "error_count": refused,
+        "warning_count": late,
     }
-    load_batch(engine, ds, batch, frame.iloc[refused:], frame.iloc[:refused],
-               pd.DataFrame(issues, columns=ISSUE_COLUMNS))
+    load_batch(
+        engine, ds, batch, frame.iloc[refused:], frame.iloc[:refused], pd.DataFrame(issues, columns=ISSUE_COLUMNS)
+    )
     return batch
 
 
 def at(y, m, d, h=16):
     return dt.datetime(y, m, d, h, 0, tzinfo=TZ)
-
-

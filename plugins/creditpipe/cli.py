@@ -63,8 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--month", required=True, type=_month, help="YYYY-MM")
     r.add_argument("--home", help="数据目录（默认 $CREDITPIPE_HOME 或 var/）")
     r.add_argument("--send", action="store_true", help="同时通过 SMTP 连接 creditpipe_smtp 发送给信用办")
-    r.add_argument("--format", action="append", choices=("html", "pdf", "xlsx"),
-                   help="只生成指定形式（可重复；默认三种都生成）")
+    r.add_argument(
+        "--format", action="append", choices=("html", "pdf", "xlsx"), help="只生成指定形式（可重复；默认三种都生成）"
+    )
 
     g = sub.add_parser("log", help="某月归集日志：每次报送（文件、接口、前置库）的来源、哈希、时间、状态与条数")
     g.add_argument("--month", required=True, type=_month, help="YYYY-MM（按接收时间）")
@@ -77,7 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--home", help="数据目录（默认 $CREDITPIPE_HOME 或 var/）")
     d.add_argument("--seed", type=int, default=20261, help="随机种子（默认 20261）")
 
-    g2 = sub.add_parser("suites", help="由 dags/datasets/ 的数据集声明生成规则集（expectations/）和建表语句（sql/datasets/）")
+    g2 = sub.add_parser(
+        "suites", help="由 dags/datasets/ 的数据集声明生成规则集（expectations/）和建表语句（sql/datasets/）"
+    )
     g2.add_argument("--check", action="store_true", help="只检查生成的文件是否与声明一致（不一致则退出码 1）")
 
     w = sub.add_parser("init-warehouse", help="按 sql/ 建立（或补齐）数据仓库的表")
@@ -142,32 +145,47 @@ def cmd_validate(args) -> int:
     # The same way every delivery is judged (split, chunks on threads, merge), its work
     # folder a temporary one: nothing is loaded, nothing is moved. A progress bar on a
     # terminal only (silent in logs and CI).
-    bar = tqdm(total=100, unit="%", desc=f"校验 {path.name}", disable=not sys.stderr.isatty(),
-               bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}")
+    bar = tqdm(
+        total=100,
+        unit="%",
+        desc=f"校验 {path.name}",
+        disable=not sys.stderr.isatty(),
+        bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}",
+    )
     with tempfile.TemporaryDirectory(prefix="creditpipe-validate-") as work, bar:
-        result = check_file(dataset.id, path, work, delivered_at, department.id,
-                            progress=lambda share: bar.update(round(share * 100) - bar.n))
+        result = check_file(
+            dataset.id,
+            path,
+            work,
+            delivered_at,
+            department.id,
+            progress=lambda share: bar.update(round(share * 100) - bar.n),
+        )
         if isinstance(result, UnreadableFile):
             print(f"creditpipe: 无法读取：{result.reason}", file=sys.stderr)
             return EXIT_UNREADABLE
         batch, verdict = read_verdict(result.work_dir)
     out = Path(args.out)
     csv_path = write_rejections_csv(verdict, out)
-    xlsx_path = write_rejection_notice(verdict, dataset, department, path.name, delivered_at, out,
-                                       extra_columns=batch.get("extra_columns") or [])
+    xlsx_path = write_rejection_notice(
+        verdict, dataset, department, path.name, delivered_at, out, extra_columns=batch.get("extra_columns") or []
+    )
     summary = verdict.summary()
     print(f"退回清单：{csv_path}")
     print(f"退回通知：{xlsx_path}")
-    print(json.dumps({"dataset": dataset.id, "file": path.name, "encoding": batch["encoding"], **summary},
-                     ensure_ascii=False))
+    print(
+        json.dumps(
+            {"dataset": dataset.id, "file": path.name, "encoding": batch["encoding"], **summary}, ensure_ascii=False
+        )
+    )
     return EXIT_OK
 
 
 def cmd_score(args) -> int:
     from decimal import Decimal, InvalidOperation
 
-    from creditpipe.reporting.scores import conformity_deduction
     from creditpipe.core.catalog import load_catalog
+    from creditpipe.reporting.scores import conformity_deduction
 
     try:
         rate = Decimal(args.rate_pct)
@@ -196,8 +214,9 @@ def cmd_report(args) -> int:
 
     engine = warehouse_engine(args.home)
     formats = tuple(dict.fromkeys(args.format or ("html", "pdf", "xlsx")))
-    out = publish_month(engine, load_catalog(), args.month, settings.paths(args.home).reports,
-                        send=args.send, formats=formats)
+    out = publish_month(
+        engine, load_catalog(), args.month, settings.paths(args.home).reports, send=args.send, formats=formats
+    )
     for key in ("html", "pdf", "xlsx", "index"):
         if key in out:
             print(f"{key}: {out[key]}")
@@ -207,9 +226,8 @@ def cmd_report(args) -> int:
 
 def cmd_log(args) -> int:
     from creditpipe.core.catalog import load_catalog
-    from creditpipe.warehouse.collection_log import as_csv, as_table, log_lines, summary, unbalanced
     from creditpipe.orchestration.steps import warehouse_engine
-    from creditpipe.warehouse.collection_log import collection_log
+    from creditpipe.warehouse.collection_log import as_csv, as_table, collection_log, log_lines, summary, unbalanced
 
     catalog = load_catalog()
     rows = collection_log(warehouse_engine(args.home), args.month)
@@ -221,8 +239,10 @@ def cmd_log(args) -> int:
         print(summary(rows, args.month))
     wrong = unbalanced(rows)
     for r in wrong:
-        print(f"creditpipe: 归集日志不平：{r['file_name']} 收到 {r['received']}，入库 {r['accepted']} + 退回 {r['rejected']}",
-              file=sys.stderr)
+        print(
+            f"creditpipe: 归集日志不平：{r['file_name']} 收到 {r['received']}，入库 {r['accepted']} + 退回 {r['rejected']}",
+            file=sys.stderr,
+        )
     return EXIT_FAILED if wrong else EXIT_OK
 
 

@@ -187,8 +187,11 @@ def parse_catalog(raw: dict, base: Path | None = None) -> Catalog:
             table=d["table"],
             cycle=d.get("cycle", "daily"),
             sources=tuple(
-                Source(s["department"], s.get("channel", "landing"),
-                       {k: v for k, v in s.items() if k not in ("department", "channel")})
+                Source(
+                    s["department"],
+                    s.get("channel", "landing"),
+                    {k: v for k, v in s.items() if k not in ("department", "channel")},
+                )
                 for s in sources
             ),
             business_key=tuple(d.get("business_key", [])),
@@ -226,9 +229,14 @@ def _field(raw: dict, where: str) -> Field:
     except DeclarationError as exc:
         raise CatalogError(str(exc)) from None
     return Field(
-        name=raw["name"], column=raw["column"], required=bool(raw.get("required")),
-        personal=bool(raw.get("personal")), free_text=bool(raw.get("free_text")), required_when=when,
-        checks=checks, examples=tuple(str(e) for e in raw.get("examples") or ()),
+        name=raw["name"],
+        column=raw["column"],
+        required=bool(raw.get("required")),
+        personal=bool(raw.get("personal")),
+        free_text=bool(raw.get("free_text")),
+        required_when=when,
+        checks=checks,
+        examples=tuple(str(e) for e in raw.get("examples") or ()),
     )
 
 

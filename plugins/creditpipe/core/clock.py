@@ -25,7 +25,7 @@ def _zone(name: str) -> ZoneInfo:
 def county_time(moment: dt.datetime) -> dt.datetime:
     """A moment in county time; a naive one is taken to be UTC (as Airflow gives them)."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(county_tz())
 
 

@@ -57,11 +57,18 @@ def parse_conn(conn_id: str, text: str) -> Conn:
         extra = data.get("extra") or {}
         if isinstance(extra, str):
             extra = json.loads(extra) if extra else {}
-        return Conn(conn_id, data.get("conn_type", ""), data.get("host", "") or "",
-                    data.get("port"), data.get("login", "") or "", data.get("password", "") or "",
-                    data.get("schema", "") or "", extra)
+        return Conn(
+            conn_id,
+            data.get("conn_type", ""),
+            data.get("host", "") or "",
+            data.get("port"),
+            data.get("login", "") or "",
+            data.get("password", "") or "",
+            data.get("schema", "") or "",
+            extra,
+        )
     if text.startswith("sqlite:///"):
-        return Conn(conn_id, "sqlite", host=text[len("sqlite:///"):])
+        return Conn(conn_id, "sqlite", host=text[len("sqlite:///") :])
     parts = urlsplit(text)
     scheme = parts.scheme.replace("-", "_")
     return Conn(
@@ -84,10 +91,16 @@ def get_conn(conn_id: str) -> Conn:
         from airflow.sdk import BaseHook
 
         c = BaseHook.get_connection(conn_id)
-        return Conn(conn_id, c.conn_type or "", c.host or "", c.port, c.login or "",
-                    c.password or "", c.schema or "", c.extra_dejson or {})
+        return Conn(
+            conn_id,
+            c.conn_type or "",
+            c.host or "",
+            c.port,
+            c.login or "",
+            c.password or "",
+            c.schema or "",
+            c.extra_dejson or {},
+        )
     except Exception:
         pass
-    raise ConnectionError_(
-        f"未找到连接 {conn_id}：请在 Airflow 中配置，或设置环境变量 AIRFLOW_CONN_{conn_id.upper()}"
-    )
+    raise ConnectionError_(f"未找到连接 {conn_id}：请在 Airflow 中配置，或设置环境变量 AIRFLOW_CONN_{conn_id.upper()}")

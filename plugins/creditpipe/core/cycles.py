@@ -51,8 +51,13 @@ class Item:
 
 
 def timeliness(
-    cycle: str, month: str, deliveries: list[dt.date], calendar: WorkingCalendar, as_of: dt.date,
-    allowed: int = 5, since: dt.date | None = None,
+    cycle: str,
+    month: str,
+    deliveries: list[dt.date],
+    calendar: WorkingCalendar,
+    as_of: dt.date,
+    allowed: int = 5,
+    since: dt.date | None = None,
 ) -> list[Item]:
     """For each period of the month, the first delivery not yet counted for an earlier
     period that came on or after its start, and how many working days after the period's
@@ -78,13 +83,19 @@ def timeliness(
 
 
 def due_in(
-    cycle: str, month: str, deliveries: list[dt.date], calendar: WorkingCalendar, as_of: dt.date,
-    allowed: int = 5, since: dt.date | None = None,
+    cycle: str,
+    month: str,
+    deliveries: list[dt.date],
+    calendar: WorkingCalendar,
+    as_of: dt.date,
+    allowed: int = 5,
+    since: dt.date | None = None,
 ) -> list[Item]:
     """The exchange periods whose deadline (the period's end + ``allowed`` working days)
     falls in the month, each judged as ``timeliness`` judges it. A month's report is about
     what fell due in it: a monthly delivery for September, due in October, is October's
     item; one for October, due in November, is November's."""
+
     def deadline(item: Item) -> dt.date:
         return calendar.add_working_days(item.period.end, allowed)
 

@@ -97,7 +97,7 @@ def check_entry(entry, where: str = "") -> tuple[str, dict]:
     if isinstance(entry, str):
         return entry, {}
     if isinstance(entry, dict) and len(entry) == 1:
-        (name, spec), = entry.items()
+        ((name, spec),) = entry.items()
         if spec is None:
             return name, {}
         if isinstance(spec, dict):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 
 @dataclass
@@ -20,7 +20,7 @@ class WorkingCalendar:
     assumed_years: set[int] = field(default_factory=set)  # years judged by weekends alone
 
     @classmethod
-    def from_catalog(cls, catalog) -> "WorkingCalendar":
+    def from_catalog(cls, catalog) -> WorkingCalendar:
         raw = (getattr(catalog, "calendar", None) or {}).get("overrides") or {}
         overrides = {
             int(year): {
@@ -66,8 +66,9 @@ class WorkingCalendar:
         lo, hi = int(starts[spans].min()), int(ends[spans].max())
         epoch = dt.date(1970, 1, 1)
         first = epoch + dt.timedelta(days=lo + 1)
-        working = np.fromiter((self._working(first + dt.timedelta(days=k)) for k in range(hi - lo)),
-                              dtype=bool, count=hi - lo)
+        working = np.fromiter(
+            (self._working(first + dt.timedelta(days=k)) for k in range(hi - lo)), dtype=bool, count=hi - lo
+        )
         running = np.concatenate([[0], np.cumsum(working)])  # running[k]: working days in (lo, lo + k]
         out[spans] = running[ends[spans] - lo] - running[starts[spans] - lo]
         # The years a day-by-day count would have judged by weekends alone.
@@ -99,15 +100,17 @@ class WorkingCalendar:
         if not self.assumed_years:
             return None
         years = "、".join(str(y) for y in sorted(self.assumed_years))
-        return (f"{years} 年的法定节假日与调休安排尚未公布（或未录入），工作日暂按周一至周五计算；"
-                "公布后请在 dags/catalog.yml 的 calendar.overrides 中录入并重算。")
+        return (
+            f"{years} 年的法定节假日与调休安排尚未公布（或未录入），工作日暂按周一至周五计算；"
+            "公布后请在 dags/catalog.yml 的 calendar.overrides 中录入并重算。"
+        )
 
 
 def _day(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _library_knows(year: int) -> bool:
     import chinese_calendar
 
@@ -119,7 +122,7 @@ def _library_knows(year: int) -> bool:
 
 
 # The library validates its tables on every call; a day's answer never changes.
-@lru_cache(maxsize=None)
+@cache
 def _library_workday(day: dt.date) -> bool:
     import chinese_calendar
 

@@ -54,8 +54,11 @@ def airflow_bin() -> str:
 
 def run_airflow(args: list[str], env: dict[str, str], quiet: bool = True) -> subprocess.CompletedProcess:
     proc = subprocess.run(
-        [airflow_bin(), *args], env=env, text=True,
-        stdout=subprocess.PIPE if quiet else None, stderr=subprocess.STDOUT if quiet else None,
+        [airflow_bin(), *args],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE if quiet else None,
+        stderr=subprocess.STDOUT if quiet else None,
     )
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout or "").splitlines()[-40:])
@@ -97,14 +100,19 @@ def dag_test_many(runs: list[tuple[str, str, dict | None]], env: dict[str, str])
 
     proc = subprocess.run(
         [sys.executable, "-m", "creditpipe.devtools.airflow_runner", json.dumps([list(r) for r in runs])],
-        env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     out = proc.stdout or ""
-    states = [json.loads(ln[len(MARKER):]) for ln in out.splitlines() if ln.startswith(MARKER)]
+    states = [json.loads(ln[len(MARKER) :]) for ln in out.splitlines() if ln.startswith(MARKER)]
     failed = next((s for s in states if s.get("state") != "success"), None)
     if proc.returncode != 0 or failed or len(states) != len(runs):
         tail = "\n".join(out.splitlines()[-40:])
         what = failed or {"dag_id": runs[len(states)][0] if len(states) < len(runs) else "?", "state": "未完成"}
-        raise AirflowRunError(f"DAG {what.get('dag_id')}（{what.get('logical_date', '')}）运行状态为 "
-                              f"{what.get('state') or what.get('error')}\n{tail}")
+        raise AirflowRunError(
+            f"DAG {what.get('dag_id')}（{what.get('logical_date', '')}）运行状态为 "
+            f"{what.get('state') or what.get('error')}\n{tail}"
+        )
     return states

@@ -16,8 +16,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from creditpipe.core import settings
-from creditpipe.devtools.airflow_env import airflow_env, dag_test_many, migrate
 from creditpipe.core.catalog import Catalog, Dataset, Source, load_catalog
+from creditpipe.devtools.airflow_env import airflow_env, dag_test_many, migrate
 from creditpipe.devtools.simulators import (
     InjectedError,
     error_plan,
@@ -40,8 +40,13 @@ PLAN = {
     ("police.population", "police"): {"records": (800, 1000), "error_rate": 0.0008},
     ("court.dishonest_debtor", "court"): {"records": (120, 180), "error_rate": 0.012},
     ("utility.arrears", "power"): {"records": (400, 550), "error_rate": 0.003},
-    ("utility.arrears", "water"): {"records": (150, 220), "drops": (10, 25), "error_rate": 0.015,
-                                   "shapes": (("xlsx", None), ("jsonl", None)), "stem": "水费欠费"},
+    ("utility.arrears", "water"): {
+        "records": (150, 220),
+        "drops": (10, 25),
+        "error_rate": 0.015,
+        "shapes": (("xlsx", None), ("jsonl", None)),
+        "stem": "水费欠费",
+    },
     ("utility.arrears", "gas"): {"records": (200, 300), "error_rate": 0.0005},
 }
 API_TOKEN = "demo-token"
@@ -83,8 +88,9 @@ def _late_publications(records: list[dict], errors: list[InjectedError], key: tu
         records[i][field] = day.isoformat()
 
 
-def _government_debtor(records: list[dict], errors: list[InjectedError], key: tuple, position: int,
-                       rng: random.Random) -> None:
+def _government_debtor(
+    records: list[dict], errors: list[InjectedError], key: tuple, position: int, rng: random.Random
+) -> None:
     kind = GOVERNMENT_DEBTOR.get(key, {}).get(position)
     if kind is None:
         return
@@ -96,7 +102,9 @@ def _government_debtor(records: list[dict], errors: list[InjectedError], key: tu
     list_government_body(records[rng.choice(clean)], rng, kind)
 
 
-def prepare_month(catalog: Catalog, home: Path, month: str, seed: int, api, position: int = 0) -> list[tuple[str, str, InjectedError]]:
+def prepare_month(
+    catalog: Catalog, home: Path, month: str, seed: int, api, position: int = 0
+) -> list[tuple[str, str, InjectedError]]:
     """Write every source's month; return (dataset, department, injected error) triples.
     ``position`` counts back from the demo's last month (0), for the month's events."""
     paths = settings.paths(home)
@@ -113,8 +121,12 @@ def prepare_month(catalog: Catalog, home: Path, month: str, seed: int, api, posi
                 plan["drops"] = DROPS_BY_POSITION[key][position]
             if source.channel == "landing":
                 errors = generate_landing_month(
-                    paths.landing_for(source.department, dataset.id), month, seed, dataset.id,
-                    source.department, plan["records"],
+                    paths.landing_for(source.department, dataset.id),
+                    month,
+                    seed,
+                    dataset.id,
+                    source.department,
+                    plan["records"],
                     **{k: plan[k] for k in ("drops", "shapes", "stem", "error_rate") if k in plan},
                 )
             else:
@@ -123,8 +135,14 @@ def prepare_month(catalog: Catalog, home: Path, month: str, seed: int, api, posi
                 total = max(1, round(plan.get("error_rate", 0.005) * count))
                 kinds = error_plan(dataset.id, rng, 1, total=total)[0]
                 records, errors = make_delivery(
-                    dataset.id, source.department, rng, spread_days(rng, count, first, last),
-                    last, kinds, (first.month - 1) * 5000, staged_name(dataset, source, until),
+                    dataset.id,
+                    source.department,
+                    rng,
+                    spread_days(rng, count, first, last),
+                    last,
+                    kinds,
+                    (first.month - 1) * 5000,
+                    staged_name(dataset, source, until),
                 )
                 _late_publications(records, errors, key, rng)
                 _government_debtor(records, errors, key, position, rng)
@@ -132,7 +150,7 @@ def prepare_month(catalog: Catalog, home: Path, month: str, seed: int, api, posi
                 if source.channel == "api":
                     api.add(source.option("path"), records)
                 else:
-                    _fill_front_db(home, dataset, source, records, first, last)
+                    fill_front_db(home, dataset, source, records, first, last)
             expected += [(dataset.id, source.department, e) for e in errors]
     return expected
 
@@ -143,7 +161,7 @@ def front_db_url(home: Path, department_id: str) -> str:
     return f"sqlite:///{folder / f'{department_id}.db'}"
 
 
-def _fill_front_db(home, dataset, source, records, first, last) -> None:
+def fill_front_db(home, dataset, source, records, first, last) -> None:
     """The department's system state for the month: re-running the demo rewrites the
     month's rows rather than adding them again."""
     from creditpipe.devtools.simulators.frontdb import fill, front_table
@@ -154,8 +172,11 @@ def _fill_front_db(home, dataset, source, records, first, last) -> None:
     table.metadata.create_all(engine)
     wm = table.c[source.option("watermark_column")]
     with engine.begin() as conn:
-        conn.execute(table.delete().where(wm >= dt.datetime.combine(first, dt.time()),
-                                          wm <= dt.datetime.combine(last, dt.time(23, 59, 59))))
+        conn.execute(
+            table.delete().where(
+                wm >= dt.datetime.combine(first, dt.time()), wm <= dt.datetime.combine(last, dt.time(23, 59, 59))
+            )
+        )
     engine.dispose()
     fill(url, dataset, source.option("table"), records, source.option("watermark_column"))
 
@@ -203,16 +224,23 @@ def _run_month(catalog: Catalog, home_dir: Path, month: str, seed: int, api, pos
     expected = prepare_month(catalog, home_dir, month, seed, api, position)
     manifest = home_dir / "demo" / month / "injected_errors.json"
     manifest.parent.mkdir(parents=True, exist_ok=True)
-    manifest.write_text(json.dumps(
-        [{"dataset": d, "department": dep, **expected_as_dicts([e])[0]} for d, dep, e in expected],
-        ensure_ascii=False, indent=2), encoding="utf-8")
+    manifest.write_text(
+        json.dumps(
+            [{"dataset": d, "department": dep, **expected_as_dicts([e])[0]} for d, dep, e in expected],
+            ensure_ascii=False,
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
     first_next = (until + dt.timedelta(minutes=61)).replace(hour=1, minute=0)
     runs = [(f"ingest__{d.slug}", until.isoformat(), None) for d in catalog.datasets.values()]
     # In production the loads' Assets trigger it; dag.test() runs no scheduler, so run it here.
     runs.append(("early_warning", (until + dt.timedelta(seconds=30)).isoformat(), None))
     runs.append(("monthly_report", first_next.isoformat(), None))
-    print(f"[2/2] dag.test()：{len(catalog.datasets)} 个归集 DAG（运行时刻 {until.isoformat()}）、"
-          f"early_warning（入库后即时预警）、monthly_report（{first_next.isoformat()}）")
+    print(
+        f"[2/2] dag.test()：{len(catalog.datasets)} 个归集 DAG（运行时刻 {until.isoformat()}）、"
+        f"early_warning（入库后即时预警）、monthly_report（{first_next.isoformat()}）"
+    )
     for state in dag_test_many(runs, env):
         print(f"      {state['dag_id']}：{state['state']}")
     return report(catalog, home_dir, month, expected, manifest)
@@ -233,6 +261,8 @@ def _print_publication(catalog: Catalog, home: Path, months: list[str]) -> None:
     print(f"{months[-1]} 预警 {len(last)} 条：")
     for w in last:
         print(f"  【{w['level']}】{w['title']}：{w['evidence']}")
+
+
 def report(catalog: Catalog, home: Path, month: str, expected, manifest: Path) -> dict:
     from creditpipe.warehouse.schema import connect, totals
 

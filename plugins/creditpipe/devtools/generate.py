@@ -23,8 +23,9 @@ def generated(catalog: Catalog, project: Path) -> dict[Path, str]:
 
 def stale(catalog: Catalog, project: Path) -> list[Path]:
     """The generated files that are missing or differ from their declaration's."""
-    return [p for p, text in generated(catalog, project).items()
-            if not p.is_file() or p.read_text(encoding="utf-8") != text]
+    return [
+        p for p, text in generated(catalog, project).items() if not p.is_file() or p.read_text(encoding="utf-8") != text
+    ]
 
 
 def write(catalog: Catalog, project: Path) -> list[Path]:

@@ -16,7 +16,6 @@ import numpy as np
 from creditpipe.core.names import shown_name
 from creditpipe.ingest.files import ENCODINGS, DeliveryError
 
-
 # Python's csv module refuses a cell over 131,072 characters by default; a delivered cell
 # may be longer (a long 违法事实). Cells up to 16 Mi characters are read, the size of the
 # block Arrow's reader parses; a longer one is almost always a quote left open.
@@ -54,7 +53,7 @@ def undecodable_error(path: Path) -> DeliveryError:
         fh.seek(0)
         decoder = codecs.getincrementaldecoder(claimed)()
         line = 0
-        for line, piece in enumerate(fh, start=1):
+        for line, piece in enumerate(fh, start=1):  # noqa: B007  (the line is named after the loop)
             try:
                 decoder.decode(piece)
             except UnicodeDecodeError:
@@ -69,14 +68,20 @@ def csv_error_message(name: str, exc: csv.Error, line: int) -> str:
     """A CSV syntax error in Chinese, naming the physical line where the bad record starts."""
     shown, text = shown_name(name), str(exc)
     if "field larger than field limit" in text:
-        return (f"{shown} 第 {line} 行起有单元格超过 {MAX_CELL_CHARS:,} 个字符，通常是引号（\"）未闭合，"
-                "后面的多行被并进了一个单元格；请检查该行的引号后重新导出")
+        return (
+            f'{shown} 第 {line} 行起有单元格超过 {MAX_CELL_CHARS:,} 个字符，通常是引号（"）未闭合，'
+            "后面的多行被并进了一个单元格；请检查该行的引号后重新导出"
+        )
     if "unexpected end of data" in text or "EOF" in text:
-        return (f"{shown} 第 {line} 行的引号（\"）没有闭合，直到文件末尾都未闭合，无法确定记录的边界；"
-                "请检查该行的引号（单元格内的引号应写成两个 \"\"）后重新导出")
+        return (
+            f'{shown} 第 {line} 行的引号（"）没有闭合，直到文件末尾都未闭合，无法确定记录的边界；'
+            '请检查该行的引号（单元格内的引号应写成两个 ""）后重新导出'
+        )
     if "expected after" in text:
-        return (f"{shown} 第 {line} 行的引号用法有误：引号闭合后紧跟了其他字符"
-                "（单元格内的引号应写成两个 \"\"）；请检查该行后重新导出")
+        return (
+            f"{shown} 第 {line} 行的引号用法有误：引号闭合后紧跟了其他字符"
+            '（单元格内的引号应写成两个 ""）；请检查该行后重新导出'
+        )
     if "NUL" in text:
         return f"{shown} 第 {line} 行含有空字符（NUL），不是正常的文本 CSV；请重新导出为 CSV UTF-8 后报送"
     return f"{shown} 第 {line} 行的 CSV 格式有误（{text}）；请检查该行后重新导出"
@@ -87,7 +92,7 @@ def csv_encoding(path: Path) -> str:
     return scan_csv(path).encoding
 
 
-def scan_csv(path: Path) -> "CsvScan":
+def scan_csv(path: Path) -> CsvScan:
     """``_scan_of`` remembered for the file as it is now (split_delivery reads the file and
     then asks its encoding: one pass over the bytes, not two)."""
     path = Path(path)
@@ -96,7 +101,7 @@ def scan_csv(path: Path) -> "CsvScan":
 
 
 @lru_cache(maxsize=8)
-def _scan_cached(path: str, size: int, mtime_ns: int, inode: int) -> "CsvScan":
+def _scan_cached(path: str, size: int, mtime_ns: int, inode: int) -> CsvScan:
     return _scan_of(Path(path))
 
 
@@ -121,7 +126,7 @@ _FIELD_EDGE[list(b',\r\n"')] = True
 
 
 @dataclass
-class _BlockFacts:
+class BlockFacts:
     quotes: int  # quotes in the block
     stray_quote: bool
     # A line break after an even / odd number of the block's own quotes: which of the two
@@ -131,16 +136,18 @@ class _BlockFacts:
     utf8: bool
 
 
-# What makes a block need the exact walk below: a stray quote (see _block_facts), or a
+# What makes a block need the exact walk below: a stray quote (see block_facts), or a
 # line (between \r or \n breaks) with an odd number of quotes, i.e. a line break inside
 # quotes. A well-formed file has neither, and RE2 says so in one pass over the bytes
 # (about a quarter of the walk's time: the walk finds every quote, sixty a record when
 # every cell is quoted). A match only sends the block to the walk, which decides.
-_NEEDS_WALK = (r'[^,\r\n"]"[^,\r\n"]'
-               r'|(?:\A|[\r\n])[^"\r\n]*(?:"[^"\r\n]*"[^"\r\n]*)*"[^"\r\n]*(?:[\r\n]|\z)')
+_NEEDS_WALK = (
+    r'[^,\r\n"]"[^,\r\n"]'
+    r'|(?:\A|[\r\n])[^"\r\n]*(?:"[^"\r\n]*"[^"\r\n]*)*"[^"\r\n]*(?:[\r\n]|\z)'
+)
 
 
-def _block_facts(context: bytes, block: bytes, utf8_part: bytes, line_aligned: bool = False) -> _BlockFacts:
+def block_facts(context: bytes, block: bytes, utf8_part: bytes, line_aligned: bool = False) -> BlockFacts:
     """One block's facts, from its quotes found once. ``context`` is the two bytes before
     the block; ``utf8_part`` is what to validate as UTF-8 (cut after a line break, with the
     previous block's rest in front). Numpy and Arrow let go of the interpreter, so blocks
@@ -162,8 +169,13 @@ def _block_facts(context: bytes, block: bytes, utf8_part: bytes, line_aligned: b
     # The block alone: the byte before a line-aligned block is a line break, which neither
     # part of the pattern needs to see (a quote right after it is not stray; a line starts).
     if line_aligned and not pc.match_substring_regex(as_array(block), _NEEDS_WALK)[0].as_py():
-        return _BlockFacts(int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == 0x22)), False,
-                           b"\n" in block or b"\r" in block, False, utf8)
+        return BlockFacts(
+            int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == 0x22)),
+            False,
+            b"\n" in block or b"\r" in block,
+            False,
+            utf8,
+        )
     data = context + block
     arr = np.frombuffer(data, dtype=np.uint8)
     at = np.flatnonzero(arr == 0x22)
@@ -174,7 +186,7 @@ def _block_facts(context: bytes, block: bytes, utf8_part: bytes, line_aligned: b
     inner = at[(at >= 1) & (at <= len(arr) - 2)]
     stray = bool(len(inner)) and bool((~_FIELD_EDGE[arr[inner - 1]] & ~_FIELD_EDGE[arr[inner + 1]]).any())
     own = at[at >= len(context)] - len(context)
-    body = arr[len(context):]
+    body = arr[len(context) :]
     breaks = body == 0x0A
     if block.find(b"\r") >= 0:
         breaks |= body == 0x0D
@@ -183,17 +195,17 @@ def _block_facts(context: bytes, block: bytes, utf8_part: bytes, line_aligned: b
         even, odd = bool((ranks == 0).any()), bool((ranks == 1).any())
     else:
         even, odd = bool(breaks.any()), False
-    return _BlockFacts(len(own), stray, even, odd, utf8)
+    return BlockFacts(len(own), stray, even, odd, utf8)
 
 
-def _line_break_in_quotes(block: bytes, quotes_before: int) -> bool:
+def line_break_in_quotes(block: bytes, quotes_before: int) -> bool:
     """Whether a line break in ``block`` lies inside quotes: after an odd number of
     quotes counted from the file's start (a doubled quote inside a cell counts twice,
     so it does not change the count's parity)."""
-    return _quoted_break(_block_facts(b"\n\n", block, b""), quotes_before)
+    return _quoted_break(block_facts(b"\n\n", block, b""), quotes_before)
 
 
-def _quoted_break(facts: _BlockFacts, quotes_before: int) -> bool:
+def _quoted_break(facts: BlockFacts, quotes_before: int) -> bool:
     return facts.break_after_odd if quotes_before % 2 == 0 else facts.break_after_even
 
 
@@ -238,7 +250,7 @@ def _scan_of(path: Path) -> CsvScan:
 
     quotes, utf8, stray, quoted_break = 0, True, False, False
 
-    def take(facts: _BlockFacts) -> None:
+    def take(facts: BlockFacts) -> None:
         nonlocal quotes, utf8, stray, quoted_break
         quoted_break = quoted_break or _quoted_break(facts, quotes)
         quotes += facts.quotes
@@ -247,7 +259,7 @@ def _scan_of(path: Path) -> CsvScan:
     with ThreadPoolExecutor(2, thread_name_prefix="scan_csv") as pool:
         pending: deque = deque()
         for context, unit in _scan_blocks(path):
-            pending.append(pool.submit(_block_facts, context, unit, unit, True))
+            pending.append(pool.submit(block_facts, context, unit, unit, True))
             while len(pending) > 2:
                 take(pending.popleft().result())
         while pending:
@@ -265,5 +277,3 @@ def _scan_of(path: Path) -> CsvScan:
         except UnicodeDecodeError:
             continue
     raise undecodable_error(path)
-
-

@@ -62,5 +62,3 @@ def sniff_file(path: Path) -> None:
     if not head.startswith(b"PK") and suffix in (".xlsx", ".xls") and start.startswith((b"<", b"<?xml")):
         kind = "网页（HTML）" if b"<?xml" not in start else "XML 表格（Excel 2003 XML）"
         raise DeliveryError(f"{name} 实际是{kind}格式，只是扩展名为 {suffix}；{RESAVE}")
-
-

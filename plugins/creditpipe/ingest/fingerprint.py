@@ -26,7 +26,7 @@ class Fingerprint:
         self.digest = hashlib.sha256()
         self.started = False
 
-    def update(self, records) -> "Fingerprint":
+    def update(self, records) -> Fingerprint:
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -40,16 +40,15 @@ class Fingerprint:
             return self
         columns = [table.column(f).cast(pa.string()).cast(pa.binary()) for f in fields]
         end = pa.scalar(b"", pa.binary())
-        joined = pc.binary_join_element_wise(*columns, end, pa.scalar(b"\xff", pa.binary()),
-                                             null_handling="replace", null_replacement=b"")
+        joined = pc.binary_join_element_wise(
+            *columns, end, pa.scalar(b"\xff", pa.binary()), null_handling="replace", null_replacement=b""
+        )
         for chunk in joined.chunks:
             chunk = pa.concat_arrays([chunk])  # unsliced: its bytes are one contiguous run
             offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)
             if offsets[-1] > offsets[0]:
-                self.digest.update(memoryview(chunk.buffers()[2])[offsets[0]:offsets[-1]])
+                self.digest.update(memoryview(chunk.buffers()[2])[offsets[0] : offsets[-1]])
         return self
 
     def hexdigest(self) -> str:
         return self.digest.hexdigest()
-
-

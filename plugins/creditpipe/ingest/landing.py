@@ -83,7 +83,9 @@ def delivered_hash(path: Path) -> str:
     return file_sha256(path)
 
 
-def quarantine(department_id: str, source: Path, sha256: str, reason: str, delivered_at: dt.datetime, home=None) -> Path:
+def quarantine(
+    department_id: str, source: Path, sha256: str, reason: str, delivered_at: dt.datetime, home=None
+) -> Path:
     """A file that cannot be read is kept aside with the reason; the run goes on. Its
     stored name is built from the department, the month and its hash, never steered by the
     delivered name (which only lends a cleaned, shortened stem), and two files never share
@@ -103,5 +105,3 @@ def stored_name(file_name: str, sha256: str) -> str:
     file system's 255 bytes even in Chinese, with no way out of its folder."""
     suffix = "".join(ch for ch in Path(file_name).suffix.lower() if ch.isascii() and ch.isalnum())[:10]
     return f"{safe_name(Path(file_name).stem)[:40]}_{sha256[:8]}" + (f".{suffix}" if suffix else "")
-
-

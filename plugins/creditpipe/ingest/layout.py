@@ -30,8 +30,6 @@ class Layout:
     extra: list[str]  # headers that are not the standard's: their cells are not loaded
 
 
-
-
 STAMP_COLUMN = "updated_at"
 
 
@@ -125,5 +123,3 @@ def records_table(raw, layout: Layout, dataset: Dataset, before: int):
         else:
             out[name] = cells[i] if keep is None else pc.filter(cells[i], keep)
     return pa.table(out)
-
-

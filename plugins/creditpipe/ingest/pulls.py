@@ -38,8 +38,10 @@ def source_name(dataset: Dataset, source: Source) -> str:
 
     department = load_catalog().departments.get(source.department)
     where = source.option("path") if source.channel == "api" else source.option("table")
-    return (f"{department.short_name if department else source.department}{dataset.title}"
-            f"{CHANNEL_LABELS.get(source.channel, source.channel)}（连接 {source.option('conn_id')}，{where}）")
+    return (
+        f"{department.short_name if department else source.department}{dataset.title}"
+        f"{CHANNEL_LABELS.get(source.channel, source.channel)}（连接 {source.option('conn_id')}，{where}）"
+    )
 
 
 def _short_reason(text: str) -> str:
@@ -94,11 +96,16 @@ def staged_path(dataset: Dataset, source: Source, until: dt.datetime, home=None)
     """Where a pull up to ``until`` is staged: one file per source and moment, so a re-run
     of the same run stages the same file."""
     until = county_time(until)
-    return (settings.paths(home).work / "pulls" / source.department
-            / f"{dataset.name}_{source.channel}_{until:%Y%m%d%H%M%S}.jsonl")
+    return (
+        settings.paths(home).work
+        / "pulls"
+        / source.department
+        / f"{dataset.name}_{source.channel}_{until:%Y%m%d%H%M%S}.jsonl"
+    )
 
 
 # --- HTTP API -------------------------------------------------------------------------
+
 
 def _http_session(retries: int, backoff: float):
     import requests
@@ -106,9 +113,15 @@ def _http_session(retries: int, backoff: float):
     from urllib3.util.retry import Retry
 
     retry = Retry(
-        total=retries, connect=retries, read=retries, status=retries,
-        backoff_factor=backoff, status_forcelist=(500, 502, 503, 504),
-        allowed_methods=frozenset({"GET"}), raise_on_status=True, respect_retry_after_header=True,
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        backoff_factor=backoff,
+        status_forcelist=(500, 502, 503, 504),
+        allowed_methods=frozenset({"GET"}),
+        raise_on_status=True,
+        respect_retry_after_header=True,
     )
     session = requests.Session()
     session.mount("http://", HTTPAdapter(max_retries=retry))
@@ -172,6 +185,7 @@ def _reason(exc) -> str:
 
 # --- front-end database ---------------------------------------------------------------
 
+
 def _database_records(dataset: Dataset, source: Source, since: str, until: str) -> list[dict]:
     """Rows of the front-end table changed in (since, until], oldest first, read in chunks.
     The table's columns are the catalog's warehouse column names. A database that cannot be
@@ -207,7 +221,9 @@ def _read_front_table(dataset: Dataset, source: Source, since: str, until: str) 
     conn = get_conn(source.option("conn_id"))
     url = conn.sqlalchemy_url()
     # A host that does not answer must not hang the task: the driver gives up in time.
-    connect_args = {"connect_timeout": int(float(source.option("timeout_s", 30)))} if url.startswith("postgresql") else {}
+    connect_args = (
+        {"connect_timeout": int(float(source.option("timeout_s", 30)))} if url.startswith("postgresql") else {}
+    )
     engine = sa.create_engine(url, connect_args=connect_args)
     table_name, wm = source.option("table"), source.option("watermark_column")
     try:

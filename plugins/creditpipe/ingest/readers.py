@@ -1,7 +1,6 @@
 """Reading a delivered file as departments really send it: CSV in UTF-8 (with or
 without BOM) or GB18030, or XLSX; the standard's Chinese headers, matched leniently."""
 
-
 from __future__ import annotations
 
 import csv
@@ -17,7 +16,7 @@ import pandas as pd
 from creditpipe.core.catalog import Dataset
 from creditpipe.core.names import shown_name
 from creditpipe.core.records import frame_table, table_frame
-from creditpipe.ingest.csv_scan import scan_csv, text_encoding, csv_error_message
+from creditpipe.ingest.csv_scan import csv_error_message, scan_csv, text_encoding
 from creditpipe.ingest.files import ENCODINGS, RESAVE, DeliveryError, file_sha256, sniff_file
 from creditpipe.ingest.fingerprint import records_fingerprint
 from creditpipe.ingest.layout import layout_of, records_frame, records_table
@@ -235,7 +234,7 @@ def iter_tables(path: str | Path, dataset: Dataset, rows: int = 200_000):
     if path.suffix.lower() != ".csv" or head.startswith(b"PK"):
         records = read_delivery(path, dataset).records
         for start in range(0, max(len(records), 1), rows):
-            chunk = records.iloc[start:start + rows].reset_index(drop=True)
+            chunk = records.iloc[start : start + rows].reset_index(drop=True)
             yield frame_table(chunk), min(1.0, (start + rows) / max(len(records), 1))
         return
     if path.stat().st_size == 0:
@@ -244,17 +243,17 @@ def iter_tables(path: str | Path, dataset: Dataset, rows: int = 200_000):
     done = 0  # records (after the header) already yielded
     if scan.arrow_reads_alike:
         try:
-            for table, share, done in _arrow_csv(path, dataset, rows, scan.encoding,
-                                                 newlines_in_values=scan.quoted_line_break):
+            read = arrow_csv(path, dataset, rows, scan.encoding, newlines_in_values=scan.quoted_line_break)
+            for table, share, done in read:  # noqa: B007  (done: where csv takes over when Arrow stops)
                 yield table, share
             return
-        except _NotArrow:
+        except NotArrow:
             pass
-    for frame, share in _python_csv(path, dataset, rows, scan.encoding, skip=done):
+    for frame, share in python_csv(path, dataset, rows, scan.encoding, skip=done):
         yield frame_table(frame), share
 
 
-class _NotArrow(Exception):
+class NotArrow(Exception):
     """Arrow would read this file differently from ``csv``: read the rest with ``csv``."""
 
 
@@ -266,15 +265,15 @@ def _csv_header(path: Path, encoding: str) -> list[str] | None:
             return None
 
 
-def _arrow_csv(path: Path, dataset: Dataset, rows: int, encoding: str, newlines_in_values: bool = True):
-    """Yields (table, share, records so far); raises _NotArrow before yielding a chunk
+def arrow_csv(path: Path, dataset: Dataset, rows: int, encoding: str, newlines_in_values: bool = True):
+    """Yields (table, share, records so far); raises NotArrow before yielding a chunk
     Arrow may have read differently (records already yielded are the same in both)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     header = _csv_header(path, encoding)
     if not header or any("\n" in h or "\r" in h for h in header):
-        raise _NotArrow
+        raise NotArrow
     layout = layout_of(header, dataset, path.name)
     names = [f"c{i}" for i in range(len(header))]
     uneven: list[object] = []
@@ -288,12 +287,20 @@ def _arrow_csv(path: Path, dataset: Dataset, rows: int, encoding: str, newlines_
     try:
         reader = pacsv.open_csv(
             source,
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 22,
-                                           encoding="utf8" if encoding.startswith("utf-8") else encoding),
-            parse_options=pacsv.ParseOptions(newlines_in_values=newlines_in_values, ignore_empty_lines=False,
-                                             invalid_row_handler=invalid_row),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+            read_options=pacsv.ReadOptions(
+                column_names=names,
+                skip_rows=1,
+                block_size=1 << 22,
+                encoding="utf8" if encoding.startswith("utf-8") else encoding,
+            ),
+            parse_options=pacsv.ParseOptions(
+                newlines_in_values=newlines_in_values, ignore_empty_lines=False, invalid_row_handler=invalid_row
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
         pending: list[pa.RecordBatch] = []
         pending_rows, done = 0, 0
@@ -303,27 +310,31 @@ def _arrow_csv(path: Path, dataset: Dataset, rows: int, encoding: str, newlines_
             except StopIteration:
                 break
             if uneven:
-                raise _NotArrow
+                raise NotArrow
             pending.append(batch)
             pending_rows += batch.num_rows
             while pending_rows >= rows:
                 whole = pa.Table.from_batches(pending)
-                yield records_table(whole.slice(0, rows), layout, dataset, done), min(1.0, source.tell() / size), done + rows
+                yield (
+                    records_table(whole.slice(0, rows), layout, dataset, done),
+                    min(1.0, source.tell() / size),
+                    done + rows,
+                )
                 done += rows
                 rest = whole.slice(rows)
                 pending, pending_rows = rest.to_batches(), rest.num_rows
         if uneven:
-            raise _NotArrow
+            raise NotArrow
         if pending_rows or not done:
             whole = pa.Table.from_batches(pending, schema=reader.schema)
             yield records_table(whole, layout, dataset, done), 1.0, done + pending_rows
     except pa.ArrowInvalid:
-        raise _NotArrow from None
+        raise NotArrow from None
     finally:
         source.close()
 
 
-def _python_csv(path: Path, dataset: Dataset, rows: int, encoding: str, skip: int = 0):
+def python_csv(path: Path, dataset: Dataset, rows: int, encoding: str, skip: int = 0):
     size = path.stat().st_size
     with open(path, "rb") as raw, io.TextIOWrapper(raw, encoding=encoding, newline="") as text:
         reader = csv.reader(text, strict=True)
@@ -346,5 +357,3 @@ def _python_csv(path: Path, dataset: Dataset, rows: int, encoding: str, skip: in
                 yield records_frame(batch, layout, dataset), 1.0
         except csv.Error as exc:
             raise DeliveryError(csv_error_message(path.name, exc, start)) from None
-
-

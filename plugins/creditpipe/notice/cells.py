@@ -67,5 +67,3 @@ def write_cell(sheet, row: int, col: int, value, style=None) -> None:
         sheet.write_number(row, col, value, style)
     else:
         sheet.write_string(row, col, str(value), style)
-
-

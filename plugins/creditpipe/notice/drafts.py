@@ -31,9 +31,15 @@ def write_notice_files(batch: dict, verdict: Verdict, folder: Path) -> tuple[Pat
     shown = shown_name(batch["file_name"], 120)
     csv_path = write_rejections_csv(verdict, folder)
     json_path = write_rejections_json(verdict, dataset, department, shown, folder)
-    xlsx_path = write_rejection_notice(verdict, dataset, department, shown,
-                                       dt.datetime.fromisoformat(batch["delivered_at"]), folder,
-                                       extra_columns=batch.get("extra_columns") or [])
+    xlsx_path = write_rejection_notice(
+        verdict,
+        dataset,
+        department,
+        shown,
+        dt.datetime.fromisoformat(batch["delivered_at"]),
+        folder,
+        extra_columns=batch.get("extra_columns") or [],
+    )
     return csv_path, json_path, xlsx_path
 
 
@@ -44,8 +50,9 @@ def draft_notice(work_dir: Path, batch: dict, verdict: Verdict) -> Path:
     building.mkdir()
     try:
         names = [p.name for p in write_notice_files(batch, verdict, building)]
-        (building / _DRAFTED_FOR).write_text(json.dumps({"processed_at": batch["processed_at"], "files": names}),
-                                             encoding="utf-8")
+        (building / _DRAFTED_FOR).write_text(
+            json.dumps({"processed_at": batch["processed_at"], "files": names}), encoding="utf-8"
+        )
         shutil.rmtree(work_dir / NOTICE_DRAFT, ignore_errors=True)
         building.rename(work_dir / NOTICE_DRAFT)
     except BaseException:
@@ -63,8 +70,11 @@ def published_draft(work_dir: Path, batch: dict, folder: Path) -> tuple[Path, Pa
     except (OSError, ValueError):
         return None
     files = drafted.get("files") or []
-    if (drafted.get("processed_at") != batch["processed_at"] or len(files) != 3
-            or not all((draft / name).is_file() for name in files)):
+    if (
+        drafted.get("processed_at") != batch["processed_at"]
+        or len(files) != 3
+        or not all((draft / name).is_file() for name in files)
+    ):
         shutil.rmtree(draft, ignore_errors=True)  # another check's: never sent
         return None
     folder.mkdir(parents=True, exist_ok=True)
@@ -76,7 +86,9 @@ def published_draft(work_dir: Path, batch: dict, folder: Path) -> tuple[Path, Pa
 def outbox_folder(department_id: str, delivered_at: dt.datetime, file_name: str, sha256: str, home=None) -> Path:
     """outbox/<department>/<month>/<day>_<cleaned stem, at most 40 characters>_<8 hex of the
     file's hash>: the delivered name lends a stem and cannot steer the path."""
-    return (settings.paths(home).outbox / department_id / delivered_at.strftime("%Y-%m")
-            / f"{delivered_at:%Y%m%d}_{safe_name(Path(file_name).stem)[:40]}_{sha256[:8]}")
-
-
+    return (
+        settings.paths(home).outbox
+        / department_id
+        / delivered_at.strftime("%Y-%m")
+        / f"{delivered_at:%Y%m%d}_{safe_name(Path(file_name).stem)[:40]}_{sha256[:8]}"
+    )

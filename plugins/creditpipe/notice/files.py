@@ -27,7 +27,9 @@ def write_rejections_csv(verdict: Verdict, out_dir: Path) -> Path:
     return path
 
 
-def write_rejections_json(verdict: Verdict, dataset: Dataset, department: Department, file_name: str, out_dir: Path) -> Path:
+def write_rejections_json(
+    verdict: Verdict, dataset: Dataset, department: Department, file_name: str, out_dir: Path
+) -> Path:
     """The same notice for machines: the summary, then each refused record with its issues."""
     import json
 
@@ -120,11 +122,23 @@ def write_unreadable_notice(
     xlsx_path = out_dir / NOTICE_XLSX
     book.save(xlsx_path)
     json_path = out_dir / REJECTIONS_JSON
-    json_path.write_text(json.dumps({
-        "dataset": dataset.id, "department": department.id, "file": shown,
-        "delivered_at": delivered_at.isoformat(timespec="seconds"), "readable": False,
-        "received": 0, "accepted": 0, "rejected": 0, "reason": reason, "records": [],
-    }, ensure_ascii=False, indent=2), encoding="utf-8")
+    json_path.write_text(
+        json.dumps(
+            {
+                "dataset": dataset.id,
+                "department": department.id,
+                "file": shown,
+                "delivered_at": delivered_at.isoformat(timespec="seconds"),
+                "readable": False,
+                "received": 0,
+                "accepted": 0,
+                "rejected": 0,
+                "reason": reason,
+                "records": [],
+            },
+            ensure_ascii=False,
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
     return xlsx_path, json_path
-
-

@@ -18,7 +18,9 @@ from creditpipe.notice.workbook import extra_columns_text
 log = logging.getLogger(__name__)
 
 
-def mail_notice(dataset: Dataset, department: Department, batch: dict, verdict: Verdict, attachments: list[Path]) -> bool:
+def mail_notice(
+    dataset: Dataset, department: Department, batch: dict, verdict: Verdict, attachments: list[Path]
+) -> bool:
     """The rejection notice of a loaded batch; nothing is sent when nothing went back."""
     conn = smtp_connection()
     if conn is None or not department.email:
@@ -40,8 +42,9 @@ def mail_notice(dataset: Dataset, department: Department, batch: dict, verdict: 
     return True
 
 
-def mail_unreadable(dataset: Dataset, department: Department, file_name: str, delivered_at: dt.datetime,
-                    reason: str, attachment: Path) -> bool:
+def mail_unreadable(
+    dataset: Dataset, department: Department, file_name: str, delivered_at: dt.datetime, reason: str, attachment: Path
+) -> bool:
     """The notice of a file that could not be read: the whole file goes back, with the reason."""
     conn = smtp_connection()
     if conn is None or not department.email:

@@ -10,7 +10,6 @@ import pandas as pd
 
 from creditpipe.notice.cells import EXCEL_CELL_CHARS, cut_to_cell, is_missing
 
-
 # --- the table sheets' data rows, as sheet XML built column at a time ---------------------
 #
 # Each cell is exactly what write_cell and XlsxWriter's constant-memory mode write (see
@@ -51,7 +50,6 @@ def add_rows(path: Path, tables: dict[str, pd.DataFrame]) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     import numpy as np
-
     from xlsxwriter.utility import xl_rowcol_to_cell
 
     if not any(len(frame) for frame in tables.values()):
@@ -59,8 +57,10 @@ def add_rows(path: Path, tables: dict[str, pd.DataFrame]) -> None:
     rewritten = path.with_name(f".{path.name}.rows")
     # No ZIP64, as XlsxWriter's workbook: a sheet part over 2 GiB fails here as it did there.
     try:
-        with zipfile.ZipFile(path) as source, \
-                zipfile.ZipFile(rewritten, "w", zipfile.ZIP_DEFLATED, compresslevel=_DEFLATE_LEVEL) as target:
+        with (
+            zipfile.ZipFile(path) as source,
+            zipfile.ZipFile(rewritten, "w", zipfile.ZIP_DEFLATED, compresslevel=_DEFLATE_LEVEL) as target,
+        ):
             for member in source.infolist():
                 frame = tables.get(member.filename)
                 if frame is None or not len(frame):
@@ -82,7 +82,7 @@ def add_rows(path: Path, tables: dict[str, pd.DataFrame]) -> None:
                     # next: the two took about as long as each other.
                     written = None
                     for start in range(0, len(frame), _ROWS_PER_CHUNK):
-                        rows = _sheet_rows(frame.iloc[start:start + _ROWS_PER_CHUNK], start + 2)
+                        rows = _sheet_rows(frame.iloc[start : start + _ROWS_PER_CHUNK], start + 2)
                         if written is not None:
                             written.result()
                         written = deflate.submit(out.write, rows)
@@ -105,16 +105,24 @@ def _sheet_rows(frame: pd.DataFrame, first_row: int) -> memoryview:
     cells = [_column_cells(frame[name], xl_col_to_name(i), numbers) for i, name in enumerate(frame.columns)]
     # A missing cell (null) is left out of its row, and a row without a cell (XlsxWriter
     # writes none) out of the sheet.
-    rows = pc.binary_join_element_wise(_xml('<row r="'), numbers, _xml('">'), *cells, _xml("</row>"), _xml(""),
-                                       null_handling="replace", null_replacement="")
+    rows = pc.binary_join_element_wise(
+        _xml('<row r="'),
+        numbers,
+        _xml('">'),
+        *cells,
+        _xml("</row>"),
+        _xml(""),
+        null_handling="replace",
+        null_replacement="",
+    )
     filled = cells[0].is_valid()
     for column in cells[1:]:
         filled = pc.or_(filled, column.is_valid())
     if not pc.all(filled).as_py():
         rows = rows.filter(filled)
     # The values of a large_string array are one buffer: the rows as they are, no copy.
-    offsets = np.frombuffer(rows.buffers()[1], np.int64)[rows.offset: rows.offset + len(rows) + 1]
-    return memoryview(rows.buffers()[2])[offsets[0]:offsets[-1]]
+    offsets = np.frombuffer(rows.buffers()[1], np.int64)[rows.offset : rows.offset + len(rows) + 1]
+    return memoryview(rows.buffers()[2])[offsets[0] : offsets[-1]]
 
 
 def _xml(text: str):
@@ -147,11 +155,17 @@ def _column_cells(column: pd.Series, letter: str, numbers):
         values = None  # mixed types: below, cell by cell
     if values is not None and pa.types.is_integer(values.type):
         least, most = (pc.min_max(values)[k].as_py() for k in ("min", "max"))
-        if least is None or -(2**53) <= least and most <= 2**53:
+        if least is None or least >= -(2**53) and most <= 2**53:
             # XlsxWriter's "{:.16G}" formats the integer as a float: its plain digits
             # while the float holds it exactly (to 2**53), as a 行号 always is.
-            return pc.binary_join_element_wise(_xml('<c r="' + letter), numbers, _xml('"><v>'),
-                                               values.cast(pa.large_string()), _xml("</v></c>"), _xml(""))
+            return pc.binary_join_element_wise(
+                _xml('<c r="' + letter),
+                numbers,
+                _xml('"><v>'),
+                values.cast(pa.large_string()),
+                _xml("</v></c>"),
+                _xml(""),
+            )
     elif values is not None:
         text, special = values, pc.greater(pc.utf8_length(values), _MAY_BE_TOO_LONG)
         # One pass for what is rare in a delivery; then the passes that need it, if any.
@@ -162,18 +176,22 @@ def _column_cells(column: pd.Series, letter: str, numbers):
             special = pc.or_(special, pc.match_substring_regex(values, _NEEDS_ESCAPES))
         # xml:space="preserve" if it starts or ends with whitespace: its first and last character.
         blank = xml_whitespace()
-        preserve = pc.or_(pc.is_in(pc.utf8_slice_codeunits(values, 0, 1), value_set=blank),
-                          pc.is_in(pc.utf8_slice_codeunits(values, -1, None), value_set=blank))
+        preserve = pc.or_(
+            pc.is_in(pc.utf8_slice_codeunits(values, 0, 1), value_set=blank),
+            pc.is_in(pc.utf8_slice_codeunits(values, -1, None), value_set=blank),
+        )
         # The few cells XlsxWriter would rewrite further: its own functions, one by one.
         special = pc.fill_null(special, False)
         if pc.any(special).as_py():
             done = [_inline_text(v) for v in values.filter(special).to_pylist()]
             text = pc.replace_with_mask(text, special, pa.array([t for _, t in done], pa.large_string()))
             preserve = pc.replace_with_mask(preserve, special, pa.array([k for k, _ in done], pa.bool_()))
-        opening = pc.if_else(preserve, _xml('" t="inlineStr"><is><t xml:space="preserve">'),
-                             _xml('" t="inlineStr"><is><t>'))
-        return pc.binary_join_element_wise(_xml('<c r="' + letter), numbers, opening, text,
-                                           _xml("</t></is></c>"), _xml(""))
+        opening = pc.if_else(
+            preserve, _xml('" t="inlineStr"><is><t xml:space="preserve">'), _xml('" t="inlineStr"><is><t>')
+        )
+        return pc.binary_join_element_wise(
+            _xml('<c r="' + letter), numbers, opening, text, _xml("</t></is></c>"), _xml("")
+        )
     # Any other column (mixed, floats, booleans, dates: not in a delivery read as text).
     refs = [letter + n for n in numbers.to_pylist()]
     return pa.array([_cell_xml(ref, v) for ref, v in zip(refs, column.to_numpy(dtype=object))], pa.large_string())
@@ -184,9 +202,25 @@ def xml_whitespace():
     point it matches; tests/test_notice_workbook.py checks the list)."""
     import pyarrow as pa
 
-    return pa.array([chr(c) for c in (*range(0x09, 0x0E), *range(0x1C, 0x21), 0x85, 0xA0, 0x1680,
-                                      *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000)],
-                    pa.large_string())
+    return pa.array(
+        [
+            chr(c)
+            for c in (
+                *range(0x09, 0x0E),
+                *range(0x1C, 0x21),
+                0x85,
+                0xA0,
+                0x1680,
+                *range(0x2000, 0x200B),
+                0x2028,
+                0x2029,
+                0x202F,
+                0x205F,
+                0x3000,
+            )
+        ],
+        pa.large_string(),
+    )
 
 
 def _inline_text(text: str) -> tuple[bool, str]:
@@ -228,4 +262,3 @@ def _text_cell_xml(ref: str, text: str) -> str:
     preserve, escaped = _inline_text(text)
     space = ' xml:space="preserve"' if preserve else ""
     return f'<c r="{ref}" t="inlineStr"><is><t{space}>{escaped}</t></is></c>'
-

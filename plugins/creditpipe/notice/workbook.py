@@ -58,8 +58,11 @@ def write_rejection_notice(
             ("提示（不退回）", summary["warnings"]),
             ("本批数据不合格率", f"{summary['nonconformity_rate_pct']:.2f}%"),
             ("", ""),
-            ("如何处理", "请按“问题明细”逐条修改“退回记录”中的数据，修改后按原格式重新报送这些记录；"
-                       "“行号”是该记录在所报送文件中的数据行序号（表头之后第1行为1）。"),
+            (
+                "如何处理",
+                "请按“问题明细”逐条修改“退回记录”中的数据，修改后按原格式重新报送这些记录；"
+                "“行号”是该记录在所报送文件中的数据行序号（表头之后第1行为1）。",
+            ),
             ("计分说明", "退回记录计入本部门当月及年度数据不合格率（信息规范性考核）；“提示”不计入。"),
         ]
         if extra_columns:
@@ -76,8 +79,15 @@ def write_rejection_notice(
             tables[table_sheet(book, title_, frame, widths, head)] = frame
 
         issues = verdict.issues.rename(
-            columns={ROW_ID: "行号", "field": "字段", "rule": "规则", "severity": "级别",
-                     "message": "问题说明", "fix": "修改建议", "value": "原值"}
+            columns={
+                ROW_ID: "行号",
+                "field": "字段",
+                "rule": "规则",
+                "severity": "级别",
+                "message": "问题说明",
+                "fix": "修改建议",
+                "value": "原值",
+            }
         )
         issues["级别"] = issues["级别"].map(SEVERITY_LABELS)
         table("问题明细", issues, {"字段": 22, "规则": 22, "问题说明": 60, "修改建议": 50, "原值": 28})
@@ -113,7 +123,7 @@ def refusal_reasons(issues: pd.DataFrame) -> pd.Series:
     ends = np.r_[starts[1:], len(rows)]
     joined = messages[starts]  # (a copy) most records have one error: it is their reason
     for g in np.flatnonzero(ends - starts > 1):
-        joined[g] = "；".join(messages[starts[g]:ends[g]])
+        joined[g] = "；".join(messages[starts[g] : ends[g]])
     return pd.Series(joined, index=rows[starts], dtype=object)
 
 
@@ -137,7 +147,7 @@ def table_sheet(book, title: str, frame: pd.DataFrame, widths: dict[str, int], h
 def extra_columns_text(extra_columns: list[str]) -> str:
     """What the notice says of columns that are not the standard's (their cells are not loaded)."""
     names = "、".join(f"“{shown_name(c, 30)}”" for c in extra_columns)
-    return (f"文件中有 {len(extra_columns)} 列不是数据标准的字段：{names}。这些列的内容未入库，其余各列照常校验入库。"
-            "如其中有标准字段，请按标准表头命名后重新报送；如不需要，请在以后的报送中删除这些列。")
-
-
+    return (
+        f"文件中有 {len(extra_columns)} 列不是数据标准的字段：{names}。这些列的内容未入库，其余各列照常校验入库。"
+        "如其中有标准字段，请按标准表头命名后重新报送；如不需要，请在以后的报送中删除这些列。"
+    )

@@ -20,6 +20,7 @@ def _start(catalog: Catalog) -> dt.datetime:
     """The DAGs' start date, in the county's time zone (catchup is off: only its zone matters)."""
     return dt.datetime(2026, 1, 1, tzinfo=county_tz(catalog))
 
+
 # Production retries transient faults; the demo and the tests set CREDITPIPE_TASK_RETRIES=0
 # so a failure shows at once instead of after the retry delays.
 RETRIES = int(os.environ.get("CREDITPIPE_TASK_RETRIES", "2"))
@@ -33,7 +34,7 @@ def warehouse_asset(dataset_id: str) -> Asset:
 
 def _run_moment(context) -> dt.datetime:
     moment = context.get("data_interval_end") or context.get("logical_date")
-    return moment or dt.datetime.now(dt.timezone.utc)
+    return moment or dt.datetime.now(dt.UTC)
 
 
 def build_ingest_dag(dataset: Dataset, catalog: Catalog):
@@ -42,7 +43,11 @@ def build_ingest_dag(dataset: Dataset, catalog: Catalog):
     names = {d: catalog.departments[d].short_name for d in dataset.departments}
     sources_md = "\n".join(
         f"- {names[s.department]}：{CHANNEL_LABELS[s.channel]}"
-        + (f" `landing/{s.department}/{dataset.name}/`" if s.channel == "landing" else f" （连接 `{s.option('conn_id')}`）")
+        + (
+            f" `landing/{s.department}/{dataset.name}/`"
+            if s.channel == "landing"
+            else f" （连接 `{s.option('conn_id')}`）"
+        )
         for s in dataset.sources
     )
 
@@ -171,8 +176,7 @@ def build_warning_dag(catalog: Catalog):
 
             context = get_current_context()
             dag_run = context.get("dag_run")
-            moment = (context.get("logical_date") or getattr(dag_run, "run_after", None)
-                      or dt.datetime.now(dt.timezone.utc))
+            moment = context.get("logical_date") or getattr(dag_run, "run_after", None) or dt.datetime.now(dt.UTC)
             return steps.raise_warnings(moment)
 
         raise_warnings()
@@ -210,7 +214,7 @@ def build_monthly_dag(catalog: Catalog):
             chosen = (context.get("params") or {}).get("month")
             if chosen:
                 return check_month(chosen)
-            moment = context.get("logical_date") or dt.datetime.now(dt.timezone.utc)
+            moment = context.get("logical_date") or dt.datetime.now(dt.UTC)
             return month_before(county_time(moment).date())
 
         @task

@@ -36,7 +36,9 @@ from creditpipe.core.handoffs import (
 
 log = logging.getLogger(__name__)
 
-_SCHEMA_READY: set[str] = set()
+# The warehouses (by URL) whose schema this process has applied; one whose tables are
+# dropped is forgotten here, and its schema applied again on next use.
+SCHEMA_READY: set[str] = set()
 
 
 def warehouse_engine(home=None):
@@ -45,9 +47,9 @@ def warehouse_engine(home=None):
 
     url = settings.warehouse_url(home)
     engine = connect(url)
-    if url not in _SCHEMA_READY:
+    if url not in SCHEMA_READY:
         apply_schema(engine, load_catalog())
-        _SCHEMA_READY.add(url)
+        SCHEMA_READY.add(url)
     return engine
 
 
@@ -255,6 +257,16 @@ def refuse_file(unreadable: UnreadableFile, home=None) -> FileRefused:
 # --- the month ----------------------------------------------------------------------------
 
 
+def resolve_month(chosen: str | None, moment: dt.datetime | None = None) -> str:
+    """The month a monthly run is for: the one chosen (the run's ``month`` param), else the
+    month before the run's moment, in county time."""
+    from creditpipe.core.months import check_month, month_before
+
+    if chosen:
+        return check_month(chosen)
+    return month_before(county_time(moment or dt.datetime.now(dt.UTC)).date())
+
+
 def compute_figures(month: str, home=None) -> dict:
     """Compute, store and write the month's 信息规范性 figures; the path of their JSON is
     handed on to the report."""
@@ -284,7 +296,10 @@ def raise_warnings(moment: dt.datetime, home=None) -> dict:
     levels = {name: sum(w.level == lv for w in new) for lv, name in LEVEL_NAMES.items()}
     log.info(
         "early warnings as of %s: %d new (%s), mailed: %s",
-        now.isoformat(timespec="minutes"), len(new), levels, sent["mailed"],
+        now.isoformat(timespec="minutes"),
+        len(new),
+        levels,
+        sent["mailed"],
     )
     return {
         "as_of": now.isoformat(timespec="seconds"),
@@ -294,8 +309,9 @@ def raise_warnings(moment: dt.datetime, home=None) -> dict:
     }
 
 
-def publish_report(month: str, moment: dt.datetime | None = None, home=None, send: bool = True,
-                   figures: str | None = None) -> dict:
+def publish_report(
+    month: str, moment: dt.datetime | None = None, home=None, send: bool = True, figures: str | None = None
+) -> dict:
     """The month's report in its three forms, the index, warnings alerted, and the mail to
     the credit office; ``figures``: the month's figures as ``compute_figures`` wrote them."""
     import json
@@ -304,8 +320,16 @@ def publish_report(month: str, moment: dt.datetime | None = None, home=None, sen
 
     now = county_time(moment) if moment else county_now()
     handed = json.loads(Path(figures).read_text(encoding="utf-8")) if figures else None
-    return publish_month(warehouse_engine(home), load_catalog(), month, settings.paths(home).reports,
-                         send=send, now=now, figures=handed, alert_warnings=send)
+    return publish_month(
+        warehouse_engine(home),
+        load_catalog(),
+        month,
+        settings.paths(home).reports,
+        send=send,
+        now=now,
+        figures=handed,
+        alert_warnings=send,
+    )
 
 
 # --- every step in one process -------------------------------------------------------------
@@ -351,9 +375,14 @@ class Ingested:
 def ingest_delivery(ref: DeliveryRef, home=None) -> Ingested:
     """One delivery through split, check, merge, load and its notice (or refuse_file)."""
     ref = DeliveryRef.from_xcom(ref)
-    checked = check_file(ref.dataset_id, ref.path, home,
-                         dt.datetime.fromisoformat(ref.delivered_at) if ref.delivered_at else None,
-                         ref.department_id, ref.watermark)
+    checked = check_file(
+        ref.dataset_id,
+        ref.path,
+        home,
+        dt.datetime.fromisoformat(ref.delivered_at) if ref.delivered_at else None,
+        ref.department_id,
+        ref.watermark,
+    )
     if isinstance(checked, UnreadableFile):
         return Ingested(ref, unreadable=checked, refused=refuse_file(checked, home))
     loaded = load(checked, home)

@@ -57,11 +57,15 @@ def offsets_and_data(cells) -> tuple[np.ndarray, np.ndarray]:
 
     n = len(cells)
     wide = pa.types.is_large_string(cells.type)
-    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int64 if wide else np.int32, count=n + 1,
-                            offset=cells.offset * (8 if wide else 4)).astype(np.int64)
+    offsets = np.frombuffer(
+        cells.buffers()[1], dtype=np.int64 if wide else np.int32, count=n + 1, offset=cells.offset * (8 if wide else 4)
+    ).astype(np.int64)
     data = cells.buffers()[2]
-    return offsets, (np.frombuffer(data, dtype=np.uint8, count=int(offsets[n])) if data is not None and offsets[n]
-                     else np.zeros(0, dtype=np.uint8))
+    return offsets, (
+        np.frombuffer(data, dtype=np.uint8, count=int(offsets[n]))
+        if data is not None and offsets[n]
+        else np.zeros(0, dtype=np.uint8)
+    )
 
 
 def fixed_bytes(cells, width: int) -> np.ndarray:
@@ -73,8 +77,9 @@ def fixed_bytes(cells, width: int) -> np.ndarray:
     if n == 0:
         return np.zeros((0, width), dtype=np.uint8)
     wide = pa.types.is_large_string(cells.type)
-    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int64 if wide else np.int32, count=n + 1,
-                            offset=cells.offset * (8 if wide else 4))
+    offsets = np.frombuffer(
+        cells.buffers()[1], dtype=np.int64 if wide else np.int32, count=n + 1, offset=cells.offset * (8 if wide else 4)
+    )
     if cells.null_count or offsets[n] - offsets[0] != n * width:
         raise ValueError(f"not {n} cells of {width} bytes")
     return np.frombuffer(cells.buffers()[2], dtype=np.uint8, count=n * width, offset=int(offsets[0])).reshape(n, width)
@@ -122,19 +127,28 @@ def edge_blank(cells) -> np.ndarray:
     if maybe.any():
         at0 = first[maybe]
         b0, b1, b2 = at(at0), at(at0 + 1), at(at0 + 2)
-        lead = np.where(b0 < 0x80, b0,
-                        np.where(b0 >= 0xE0, ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F),
-                                 ((b0 & 0x1F) << 6) | (b1 & 0x3F)))  # no blank has four bytes
+        lead = np.where(
+            b0 < 0x80,
+            b0,
+            np.where(
+                b0 >= 0xE0, ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F), ((b0 & 0x1F) << 6) | (b1 & 0x3F)
+            ),
+        )  # no blank has four bytes
         out[filled[maybe]] = blank(lead)
     # The last character, back from the last byte (where it can end a blank) to its lead.
     maybe = _BLANK_END[data.take(last)]
     if maybe.any():
         at0 = last[maybe]
         z0, z1, z2 = at(at0), at(at0 - 1), at(at0 - 2)
-        tail = np.where(z0 < 0x80, z0,
-                        np.where(z1 >= 0xC0, ((z1 & 0x1F) << 6) | (z0 & 0x3F),
-                                 np.where((z2 >= 0xE0) & (z2 < 0xF0),
-                                          ((z2 & 0x0F) << 12) | ((z1 & 0x3F) << 6) | (z0 & 0x3F), -1)))
+        tail = np.where(
+            z0 < 0x80,
+            z0,
+            np.where(
+                z1 >= 0xC0,
+                ((z1 & 0x1F) << 6) | (z0 & 0x3F),
+                np.where((z2 >= 0xE0) & (z2 < 0xF0), ((z2 & 0x0F) << 12) | ((z1 & 0x3F) << 6) | (z0 & 0x3F), -1),
+            ),
+        )
         out[filled[maybe]] |= blank(tail)
     return out
 
@@ -146,11 +160,9 @@ def padded_or_broken(cells) -> np.ndarray:
     out = edge_blank(cells)
     offsets, data = offsets_and_data(cells)
     if len(data) > offsets[0]:
-        body = data[offsets[0]:]
+        body = data[offsets[0] :]
         low = np.flatnonzero(body <= 0x0D)  # one pass; line breaks are among the few control bytes
         breaks = low[(body[low] == 0x0A) | (body[low] == 0x0D)] + offsets[0]
         if len(breaks):
             out[np.searchsorted(offsets, breaks, side="right") - 1] = True
     return out
-
-

@@ -58,8 +58,11 @@ def text_hash(values) -> np.ndarray:
     n = len(values)
     offsets = np.frombuffer(values.buffers()[1], dtype=np.int32, count=n + 1, offset=values.offset * 4).astype(np.int64)
     data = values.buffers()[2]
-    raw = (np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]] if data is not None and offsets[-1] > offsets[0]
-           else np.zeros(0, dtype=np.uint8))
+    raw = (
+        np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
+        if data is not None and offsets[-1] > offsets[0]
+        else np.zeros(0, dtype=np.uint8)
+    )
     lengths = np.diff(offsets)
     starts = offsets[:-1] - offsets[0]
     position = np.arange(len(raw), dtype=np.int64) - np.repeat(starts, lengths)  # within its value
@@ -106,7 +109,9 @@ def check_part(chunk: ChunkRef) -> JudgedChunk:
         keys = part.select(rule_columns(rule))
         bucket = key_bucket(keys, rule, buckets)
         for b in range(buckets):  # as Arrow: pandas' frame filters and writers cost more than the rules
-            write_part(keys if buckets == 1 else keys.filter(pc.equal(bucket, b)), keys_path / f"r{n}_b{b}{PART_SUFFIX}")
+            write_part(
+                keys if buckets == 1 else keys.filter(pc.equal(bucket, b)), keys_path / f"r{n}_b{b}{PART_SUFFIX}"
+            )
     return JudgedChunk(chunk.manifest, chunk.index, issues_path, str(keys_path), len(frame))
 
 
@@ -126,7 +131,9 @@ def merge_parts(delivery: SplitDelivery, judged: list[JudgedChunk], home=None) -
     manifest = read_manifest(delivery.manifest)
     mine = sorted((j for j in judged if j.manifest == delivery.manifest), key=lambda j: j.index)
     if len(mine) != len(manifest["parts"]):
-        raise RuntimeError(f"{manifest['file_name']}：应有 {len(manifest['parts'])} 个分块的校验结果，收到 {len(mine)} 个")
+        raise RuntimeError(
+            f"{manifest['file_name']}：应有 {len(manifest['parts'])} 个分块的校验结果，收到 {len(mine)} 个"
+        )
     dataset = load_catalog().dataset(manifest["dataset_id"])
     day = dt.datetime.fromisoformat(manifest["delivered_at"]).date()
     raw = [pd.read_parquet(j.issues).astype(object) for j in mine]
@@ -177,7 +184,12 @@ def merge_parts(delivery: SplitDelivery, judged: list[JudgedChunk], home=None) -
     (work_dir / "batch.json").write_text(json.dumps(batch, ensure_ascii=False, indent=2), encoding="utf-8")
     log.info(
         "%s %s: %d chunk(s), received %d, accepted %d, refused %d",
-        dataset.id, manifest["file_name"], len(mine), verdict.received, verdict.accepted, verdict.rejected,
+        dataset.id,
+        manifest["file_name"],
+        len(mine),
+        verdict.received,
+        verdict.accepted,
+        verdict.rejected,
     )
     return CheckedBatch(batch_id, str(work_dir), verdict.received, verdict.accepted, verdict.rejected)
 
@@ -199,7 +211,8 @@ def read_verdict(work_dir: str | Path, with_records: bool = True) -> tuple[dict,
     # Filtered as Arrow: only the rows with an issue become Python objects.
     wanted = pa.array(sorted(set(issues[ROW_ID].astype(int))), pa.int64())
     kept = [
-        table_frame(t.filter(pc.is_in(t.column(ROW_ID), value_set=wanted))) for t in (read_part(p) for p in batch["parts"])
+        table_frame(t.filter(pc.is_in(t.column(ROW_ID), value_set=wanted)))
+        for t in (read_part(p) for p in batch["parts"])
     ]
     records = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=[ROW_ID])
     return batch, Verdict(records, issues, total=batch["received"])

@@ -98,13 +98,16 @@ class _Parsed:
         return pd.Series(whole.to_numpy()[values.index.to_numpy()], index=values.index)
 
 
-def unexpected_rows(frame: pd.DataFrame, expectation: dict, parameters: dict, parsed: _Parsed | None = None) -> np.ndarray:
+def unexpected_rows(
+    frame: pd.DataFrame, expectation: dict, parameters: dict, parsed: _Parsed | None = None
+) -> np.ndarray:
     """Positions (0-based, in ``frame``) of the rows the expectation reports as unexpected."""
     kind = expectation["type"]
     known = EXPECTATIONS.get(kind)
     if known is None:
         raise UnsupportedExpectation(
-            f"规则类型 {kind} 尚无向量化实现：请在 creditpipe/quality/rules/ 中补充（或以 engine='ge' 运行）")
+            f"规则类型 {kind} 尚无向量化实现：请在 creditpipe/quality/rules/ 中补充（或以 engine='ge' 运行）"
+        )
     kw = resolve(expectation["kwargs"], parameters)
     domain = row_condition(frame, kw.get("row_condition")).to_numpy()
     if known.shape == "not_null":
@@ -125,8 +128,11 @@ def unexpected_rows(frame: pd.DataFrame, expectation: dict, parameters: dict, pa
         return np.flatnonzero(keep)[~ok]
     if known.shape == "pair":
         a, b = frame[kw["column_A"]], frame[kw["column_B"]]
-        missing = {"either_value_is_missing": a.isna() | b.isna(), "both_values_are_missing": a.isna() & b.isna(),
-                   "neither": pd.Series(False, index=frame.index)}[kw.get("ignore_row_if", "both_values_are_missing")]
+        missing = {
+            "either_value_is_missing": a.isna() | b.isna(),
+            "both_values_are_missing": a.isna() & b.isna(),
+            "neither": pd.Series(False, index=frame.index),
+        }[kw.get("ignore_row_if", "both_values_are_missing")]
         keep = domain & ~missing.to_numpy()
         if not keep.any():
             return np.empty(0, dtype=np.int64)
@@ -140,8 +146,11 @@ def unexpected_rows(frame: pd.DataFrame, expectation: dict, parameters: dict, pa
     # compound: the key's columns together
     cols = frame[list(kw["column_list"])]
     ignore = kw.get("ignore_row_if", "all_values_are_missing")
-    missing = {"all_values_are_missing": cols.isna().all(axis=1), "any_value_is_missing": cols.isna().any(axis=1),
-               "never": pd.Series(False, index=frame.index)}[ignore]
+    missing = {
+        "all_values_are_missing": cols.isna().all(axis=1),
+        "any_value_is_missing": cols.isna().any(axis=1),
+        "never": pd.Series(False, index=frame.index),
+    }[ignore]
     keep = domain & ~missing.to_numpy()
     dup = cols[keep].duplicated(keep=False).to_numpy()
     return np.flatnonzero(keep)[dup]

@@ -14,7 +14,6 @@ from creditpipe.core.records import ROW_ID
 from creditpipe.quality.judge import issue_rows
 from creditpipe.quality.suites import SuiteError, load_suite_document
 
-
 _DEFINED: list = []
 # Domain and success keys of GE's column pair map expectations (as its own pair
 # expectations declare them).
@@ -51,33 +50,50 @@ def define_expectations() -> None:
         value_keys = tuple(k for k in known.ge_fields if k != "ignore_row_if")
 
         if pair:
+
             def _pandas(cls, column_A, column_B, _kernel=known.kernel, **kwargs):
                 return _kernel(column_A, column_B, kwargs)
 
-            provider = {"condition_domain_keys": _PAIR_DOMAIN,
-                        "_pandas": column_pair_condition_partial(engine=PandasExecutionEngine)(_pandas)}
+            provider = {
+                "condition_domain_keys": _PAIR_DOMAIN,
+                "_pandas": column_pair_condition_partial(engine=PandasExecutionEngine)(_pandas),
+            }
             bases = (ColumnPairMapMetricProvider, ColumnPairMapExpectation)
             success = (*_PAIR_SUCCESS, *value_keys)
         else:
+
             def _pandas(cls, column, _kernel=known.kernel, **kwargs):
                 return _kernel(column, kwargs)
 
             provider = {"_pandas": column_condition_partial(engine=PandasExecutionEngine)(_pandas)}
             bases = (ColumnMapMetricProvider, ColumnMapExpectation)
             success = ("mostly", *value_keys)
-        type(f"Metric_{suffix}", (bases[0],), {"__module__": __name__, "condition_metric_name": metric,
-                                               "condition_value_keys": value_keys, **provider})
+        type(
+            f"Metric_{suffix}",
+            (bases[0],),
+            {"__module__": __name__, "condition_metric_name": metric, "condition_value_keys": value_keys, **provider},
+        )
         fields = {name: annotation for name, (annotation, _) in known.ge_fields.items()}
         defaults = {name: default for name, (_, default) in known.ge_fields.items() if default is not ...}
         name = "".join(part.capitalize() for part in known.type.split("_"))
-        _DEFINED.append(type(name, (bases[1],), {
-            "__module__": __name__,
-            "__doc__": f"{known.type}: creditpipe's rule, its kernel in quality/rules.",
-            "__annotations__": {"map_metric": ClassVar[str], "success_keys": ClassVar[tuple[str, ...]], **fields},
-            "map_metric": metric,
-            "success_keys": success,
-            **defaults,
-        }))
+        _DEFINED.append(
+            type(
+                name,
+                (bases[1],),
+                {
+                    "__module__": __name__,
+                    "__doc__": f"{known.type}: creditpipe's rule, its kernel in quality/rules.",
+                    "__annotations__": {
+                        "map_metric": ClassVar[str],
+                        "success_keys": ClassVar[tuple[str, ...]],
+                        **fields,
+                    },
+                    "map_metric": metric,
+                    "success_keys": success,
+                    **defaults,
+                },
+            )
+        )
 
 
 class GreatExpectations:
@@ -101,7 +117,7 @@ class GreatExpectations:
         self.batch_definition = asset.add_batch_definition_whole_dataframe("whole delivery")
 
     @classmethod
-    def get(cls) -> "GreatExpectations":
+    def get(cls) -> GreatExpectations:
         if cls._instance is None:
             cls._instance = cls()
         return cls._instance
@@ -141,9 +157,11 @@ def ge_rows(records: pd.DataFrame, suite_name: str, delivery_date: dt.date) -> l
         if res.success:
             continue
         raw = getattr(config, "severity", None) or "critical"
-        expectation = {"type": config.type, "kwargs": dict(config.kwargs), "meta": config.meta or {},
-                       "severity": str(getattr(raw, "value", raw))}  # GE gives an enum
+        expectation = {
+            "type": config.type,
+            "kwargs": dict(config.kwargs),
+            "meta": config.meta or {},
+            "severity": str(getattr(raw, "value", raw)),
+        }  # GE gives an enum
         rows.extend(issue_rows(expectation, res.result.get("unexpected_index_list") or []))
     return rows
-
-

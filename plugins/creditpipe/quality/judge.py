@@ -15,7 +15,6 @@ from creditpipe.core.records import ISSUE_COLUMNS, ROW_ID, SEVERITY, Verdict, wi
 from creditpipe.quality.messages import explain
 from creditpipe.quality.suites import SuiteError, expectation_columns, load_suite_document
 
-
 # Which evaluator judges the records: "compiled" (creditpipe.quality.engine, vectorised, the
 # default) or "ge" (Great Expectations itself; the tests hold the two to the same verdicts).
 ENGINE_ENV = "CREDITPIPE_VERDICT_ENGINE"
@@ -38,8 +37,9 @@ def check_records(records: pd.DataFrame, suite_name: str, delivery_date: dt.date
     return Verdict(records, finish_issues(rows))
 
 
-def judge_rows(records: pd.DataFrame, suite_name: str, delivery_date: dt.date,
-                   expectations: list[dict] | None = None) -> list[dict]:
+def judge_rows(
+    records: pd.DataFrame, suite_name: str, delivery_date: dt.date, expectations: list[dict] | None = None
+) -> list[dict]:
     from creditpipe.quality.engine import UnsupportedExpectation, evaluate
 
     if expectations is None:
@@ -78,8 +78,10 @@ def finish_issues(rows: list[dict]) -> pd.DataFrame:
         single = issues["_pair"].isna() & (issues["severity"] == "error")
         own = set(zip(issues.loc[single, ROW_ID], issues.loc[single, "field"]))
         pair_echo = pd.Series(
-            [p is not None and isinstance(p, tuple) and any((r, c) in own for c in p)
-             for r, p in zip(issues[ROW_ID], issues["_pair"])],
+            [
+                p is not None and isinstance(p, tuple) and any((r, c) in own for c in p)
+                for r, p in zip(issues[ROW_ID], issues["_pair"])
+            ],
             index=issues.index,
         )
         issues = issues[~pair_echo]
@@ -142,5 +144,3 @@ def issue_rows(expectation: dict, unexpected: list[dict]) -> list[dict]:
             }
         )
     return out
-
-

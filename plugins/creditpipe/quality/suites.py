@@ -73,8 +73,6 @@ def key_columns(suite_name: str) -> list[str]:
     return [ROW_ID, *sorted(columns)]
 
 
-
-
 # --- a suite generated from the dataset's declaration -------------------------------------
 
 SUITE_NOTE = (
@@ -122,9 +120,13 @@ def suite_for(dataset) -> dict:
             expectations += CHECKS["trimmed"].expand(f.name, {})
     for name, fields, spec in dataset.rules:
         expectations += expand(name, list(fields), spec, True, f"规则 {name}（{'、'.join(fields)}）")
-    meta = {"dataset": dataset.id, "title": f"{dataset.title}数据规范", "note": SUITE_NOTE,
-            "declared_in": f"dags/datasets/{dataset.id}.yml（本文件由 make suites 生成，请修改声明而非本文件）",
-            **dataset.notes}
+    meta = {
+        "dataset": dataset.id,
+        "title": f"{dataset.title}数据规范",
+        "note": SUITE_NOTE,
+        "declared_in": f"dags/datasets/{dataset.id}.yml（本文件由 make suites 生成，请修改声明而非本文件）",
+        **dataset.notes,
+    }
     return {"name": dataset.suite, "meta": meta, "expectations": expectations}
 
 

@@ -13,16 +13,22 @@ import matplotlib
 
 matplotlib.use("Agg")  # a server has no display; set before anything could pick a GUI backend
 
-from markupsafe import Markup  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from markupsafe import Markup
+from matplotlib import font_manager
+from matplotlib.figure import Figure
 
-from creditpipe.reporting.presentation import LEVEL_COLOUR, ReportError, format_figure, rule_rows  # noqa: E402
+from creditpipe.reporting.presentation import LEVEL_COLOUR, ReportError, format_figure, rule_rows
 
 MISSING_FONT = "缺少中文字体（fonts-noto-cjk），PDF 无法正确显示中文：请运行 make system-deps"
 # Preferred first: Simplified Chinese glyph shapes. Any other CJK face is still readable.
-CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Serif CJK SC", "WenQuanYi Zen Hei",
-                "WenQuanYi Micro Hei", "Droid Sans Fallback")
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Noto Serif CJK SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Droid Sans Fallback",
+)
 
 
 def _month_tick(month: str, first: bool) -> str:
@@ -63,12 +69,20 @@ def cjk_font() -> str:
 
 def _rc(font: str) -> dict:
     return {
-        "font.family": [font], "font.size": 9, "axes.unicode_minus": False,
-        "svg.fonttype": "path",      # glyphs as paths: the SVG looks the same on any machine
+        "font.family": [font],
+        "font.size": 9,
+        "axes.unicode_minus": False,
+        "svg.fonttype": "path",  # glyphs as paths: the SVG looks the same on any machine
         "svg.hashsalt": "creditpipe",  # stable ids: the same model gives the same file
-        "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
-        "grid.color": "#e3e3e3", "grid.linewidth": 0.6, "axes.edgecolor": "#888888",
-        "axes.titlesize": 10, "axes.titleweight": "bold", "legend.frameon": False,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.color": "#e3e3e3",
+        "grid.linewidth": 0.6,
+        "axes.edgecolor": "#888888",
+        "axes.titlesize": 10,
+        "axes.titleweight": "bold",
+        "legend.frameon": False,
     }
 
 
@@ -78,12 +92,16 @@ def _svg(fig: Figure, prefix: str) -> Markup:
     buf = StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", pad_inches=0.05, metadata={"Date": None})
     text = buf.getvalue()
-    text = text[text.index("<svg"):]
+    text = text[text.index("<svg") :]
     text = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', text)
     text = re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', text)
     text = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", text)
-    text = re.sub(r'<svg([^>]*?) width="([\d.]+)pt" height="([\d.]+)pt"',
-                  r'<svg\1 class="chart" role="img" preserveAspectRatio="xMidYMid meet"', text, count=1)
+    text = re.sub(
+        r'<svg([^>]*?) width="([\d.]+)pt" height="([\d.]+)pt"',
+        r'<svg\1 class="chart" role="img" preserveAspectRatio="xMidYMid meet"',
+        text,
+        count=1,
+    )
     return Markup(text)
 
 
@@ -98,11 +116,27 @@ def _bands(ax, model: dict, vertical: bool = False) -> None:
         line = ax.axvline if vertical else ax.axhline
         line(bound, color=LEVEL_COLOUR[level], linestyle="--", linewidth=0.9, zorder=1)
         if vertical:
-            ax.annotate(f"{bound:g}%", (bound, 1.0), xycoords=("data", "axes fraction"), xytext=(2, 2),
-                        textcoords="offset points", fontsize=7, color=LEVEL_COLOUR[level], va="bottom")
+            ax.annotate(
+                f"{bound:g}%",
+                (bound, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(2, 2),
+                textcoords="offset points",
+                fontsize=7,
+                color=LEVEL_COLOUR[level],
+                va="bottom",
+            )
         else:
-            ax.annotate(f"{bound:g}%", (1.0, bound), xycoords=("axes fraction", "data"), xytext=(3, 0),
-                        textcoords="offset points", fontsize=7, color=LEVEL_COLOUR[level], va="center")
+            ax.annotate(
+                f"{bound:g}%",
+                (1.0, bound),
+                xycoords=("axes fraction", "data"),
+                xytext=(3, 0),
+                textcoords="offset points",
+                fontsize=7,
+                color=LEVEL_COLOUR[level],
+                va="center",
+            )
 
 
 def _nan(values) -> list[float]:
@@ -118,14 +152,26 @@ def chart_ranking(model: dict, colours: dict, font: str) -> Markup:
         ax.grid(axis="y", visible=False)
         rows = range(len(depts))[::-1]
         rates = [d["month"]["rate_pct"] for d in depts]
-        ax.barh(list(rows), [r or 0 for r in rates], color=[colours[d["department_id"]] for d in depts],
-                height=0.6, zorder=2)
+        ax.barh(
+            list(rows),
+            [r or 0 for r in rates],
+            color=[colours[d["department_id"]] for d in depts],
+            height=0.6,
+            zorder=2,
+        )
         top = max([r for r in rates if r is not None] + [max((b for b, _ in _levels(model)), default=1.0)]) * 1.15
         ax.set_xlim(0, top)
         for y, rate in zip(rows, rates):
             text = "本月未报送" if rate is None else format_figure(rate, "rate_pct")
-            ax.annotate(text, (rate or 0, y), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8,
-                        color="#999999" if rate is None else "#333333")
+            ax.annotate(
+                text,
+                (rate or 0, y),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+                color="#999999" if rate is None else "#333333",
+            )
         ax.set_yticks(list(rows), [f"{d['rank'] or '—'}. {d['short_name']}" for d in depts])
         ax.set_xlabel("本月数据不合格率（%）")
         _bands(ax, model, vertical=True)
@@ -133,8 +179,7 @@ def chart_ranking(model: dict, colours: dict, font: str) -> Markup:
 
 
 def _month_axis(ax, months: list[str], every: int = 1) -> None:
-    ax.set_xticks(range(len(months)),
-                  [_month_tick(m, i == 0) if i % every == 0 else "" for i, m in enumerate(months)])
+    ax.set_xticks(range(len(months)), [_month_tick(m, i == 0) if i % every == 0 else "" for i, m in enumerate(months)])
     ax.set_xlim(-0.5, len(months) - 0.5)
 
 
@@ -146,8 +191,16 @@ def chart_trend(model: dict, colours: dict, font: str, field: str, ylabel: str, 
         fig = Figure(figsize=(7.2, 3.2))
         ax = fig.add_subplot()
         for dept_id in sorted(series, key=lambda i: list(names).index(i) if i in names else 99):
-            ax.plot(range(len(months)), _nan(series[dept_id][field]), color=colours[dept_id], marker="o",
-                    markersize=3, linewidth=1.6, label=names.get(dept_id, dept_id), zorder=3)
+            ax.plot(
+                range(len(months)),
+                _nan(series[dept_id][field]),
+                color=colours[dept_id],
+                marker="o",
+                markersize=3,
+                linewidth=1.6,
+                label=names.get(dept_id, dept_id),
+                zorder=3,
+            )
         if field == "rate_pct":
             _bands(ax, model)
         ax.set_ylim(bottom=0)
@@ -164,33 +217,62 @@ def chart_issues(model: dict, colours: dict, font: str) -> Markup:
     depts = [d for d in model["departments"] if d["department_id"] in series]
     cols = 3
     rows = max(1, math.ceil(len(depts) / cols))
-    peak = max([1] + [v or 0 for d in depts for f in ("warnings", "late_items", "publication_late")
-                      for v in series[d["department_id"]][f]])
+    peak = max(
+        [1]
+        + [
+            v or 0
+            for d in depts
+            for f in ("warnings", "late_items", "publication_late")
+            for v in series[d["department_id"]][f]
+        ]
+    )
     with matplotlib.rc_context(_rc(font)):
         fig = Figure(figsize=(7.2, 1.9 * rows + 0.4))
         axes = fig.subplots(rows, cols, sharey=True, squeeze=False)
         x = range(len(months))
         for ax, dept in zip(axes.flat, depts):
             s = series[dept["department_id"]]
-            ax.bar(x, _nan(s["warnings"]), color=colours[dept["department_id"]], alpha=0.85, width=0.7,
-                   label="质量提示", zorder=2)
-            ax.plot(x, _nan(s["late_items"]), color="#333333", marker="o", markersize=2.5, linewidth=1.1,
-                    label="时效超期事项", zorder=3)
-            ax.plot(x, _nan(s["publication_late"]), color="#999999", marker="s", markersize=2.5, linewidth=1.1,
-                    linestyle=":", label="双公示超期", zorder=3)
+            ax.bar(
+                x,
+                _nan(s["warnings"]),
+                color=colours[dept["department_id"]],
+                alpha=0.85,
+                width=0.7,
+                label="质量提示",
+                zorder=2,
+            )
+            ax.plot(
+                x,
+                _nan(s["late_items"]),
+                color="#333333",
+                marker="o",
+                markersize=2.5,
+                linewidth=1.1,
+                label="时效超期事项",
+                zorder=3,
+            )
+            ax.plot(
+                x,
+                _nan(s["publication_late"]),
+                color="#999999",
+                marker="s",
+                markersize=2.5,
+                linewidth=1.1,
+                linestyle=":",
+                label="双公示超期",
+                zorder=3,
+            )
             ax.set_title(dept["short_name"], fontsize=9)
             ax.set_ylim(0, peak * 1.15)
             ax.yaxis.get_major_locator().set_params(integer=True)
             _month_axis(ax, months, every=3)
             ax.tick_params(labelsize=7)
-        for ax in list(axes.flat)[len(depts):]:
+        for ax in list(axes.flat)[len(depts) :]:
             ax.set_visible(False)
         handles, labels = axes.flat[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8)
         fig.tight_layout(rect=(0, 0.07, 1, 1))
         return _svg(fig, "issues")
-
-
 
 
 def chart_rules(model: dict, colours: dict, font: str) -> Markup | None:
@@ -215,8 +297,9 @@ def chart_rules(model: dict, colours: dict, font: str) -> Markup | None:
             for r in model["rules"]:
                 if r["department_id"] == dept_id:
                     counts[labels.index(r["rule_label"])] += r["count"] or 0
-            ax.barh(y, counts, left=left, color=colours.get(dept_id, "#999999"), height=0.65,
-                    label=names[dept_id], zorder=2)
+            ax.barh(
+                y, counts, left=left, color=colours.get(dept_id, "#999999"), height=0.65, label=names[dept_id], zorder=2
+            )
             left = [a + b for a, b in zip(left, counts)]
         for yy, total in zip(y, left):
             ax.annotate(str(total), (total, yy), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
@@ -225,5 +308,3 @@ def chart_rules(model: dict, colours: dict, font: str) -> Markup | None:
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.legend(loc="lower right", fontsize=8)
         return _svg(fig, "rules")
-
-

@@ -66,8 +66,12 @@ def compute_conformity(engine: Engine, catalog: Catalog, month: str, now: dt.dat
     """Recompute and store the month's figures for every department (re-runnable); the
     refusals corrected are those corrected so far (the report counts them as of its day)."""
     with engine.connect() as conn:
-        so_far = {r["department_id"]: int(r["corrected"] or 0) for r in conn.execute(
-            sa.text(statement("queries/refusals_by_department")), {"month": check_month(month)}).mappings()}
+        so_far = {
+            r["department_id"]: int(r["corrected"] or 0)
+            for r in conn.execute(
+                sa.text(statement("queries/refusals_by_department")), {"month": check_month(month)}
+            ).mappings()
+        }
     figures = month_figures(MonthFacts.judged(engine, catalog, month, now), so_far)
     store_figures(engine, figures, month)
     return figures

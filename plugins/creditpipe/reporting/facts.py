@@ -23,6 +23,7 @@ from creditpipe.core.months import month_end, month_list
 from creditpipe.core.records import nonconformity_rate
 from creditpipe.core.workdays import WorkingCalendar
 from creditpipe.warehouse.schema import statement
+
 # An 18-character citizen ID inside a key (公民身份号码, or a debtor's ID when unmasked).
 _LAG_DAYS = re.compile(r"决定于 (\d{4}-\d{2}-\d{2})，(\d{4}-\d{2}-\d{2}) 才报送公示")
 _RESIDENT_ID = re.compile(r"(?<![0-9A-Z])\d{17}[\dXx](?![0-9A-Z])")
@@ -68,8 +69,15 @@ class MonthFacts:
     """Everything the report and the warnings need about ``month``, judged as of ``as_of``
     (the moment of the run: a deadline not yet passed at ``as_of`` is not yet late)."""
 
-    def __init__(self, engine: Engine, catalog: Catalog, month: str, as_of: dt.date,
-                 calendar: WorkingCalendar | None = None, cutoff: str | None = None):
+    def __init__(
+        self,
+        engine: Engine,
+        catalog: Catalog,
+        month: str,
+        as_of: dt.date,
+        calendar: WorkingCalendar | None = None,
+        cutoff: str | None = None,
+    ):
         self.engine, self.catalog, self.month, self.as_of = engine, catalog, month, as_of
         # What was delivered before the cutoff counts (an ISO timestamp in county time; by
         # default the start of ``as_of``): a rebuild later gives the same figures.
@@ -80,8 +88,9 @@ class MonthFacts:
         self.late_after = int(catalog.assessment["timeliness"]["late_after_working_days"])
 
     @classmethod
-    def judged(cls, engine: Engine, catalog: Catalog, month: str, now: dt.datetime | None = None,
-               as_of: dt.date | None = None) -> "MonthFacts":
+    def judged(
+        cls, engine: Engine, catalog: Catalog, month: str, now: dt.datetime | None = None, as_of: dt.date | None = None
+    ) -> MonthFacts:
         """The month as judged at ``now`` (``judged_as_of``): what a run reads once and hands
         to the warnings, the figures and the report alike."""
         day, cutoff = judged_as_of(month, now or county_now(), as_of)
@@ -96,8 +105,12 @@ class MonthFacts:
     def by_department_month(self) -> dict[tuple[str, str], dict]:
         """(department, month) → batches, received, accepted, rejected, warning_count."""
         rows = self._rows("report/conformity_by_month", from_month=self.months[0], to_month=self.month)
-        return {(r["department_id"], r["month"]): {k: int(r[k] or 0) for k in
-                ("batches", "received", "accepted", "rejected", "warning_count")} for r in rows}
+        return {
+            (r["department_id"], r["month"]): {
+                k: int(r[k] or 0) for k in ("batches", "received", "accepted", "rejected", "warning_count")
+            }
+            for r in rows
+        }
 
     def delivered(self, department_id: str, month: str | None = None) -> dict:
         zero = {"batches": 0, "received": 0, "accepted": 0, "rejected": 0, "warning_count": 0}
@@ -119,8 +132,11 @@ class MonthFacts:
         return [r for r in self.issues_by_rule if r["month"] == month]
 
     def publication_late_count(self, department_id: str, month: str | None = None) -> int:
-        return sum(int(r["issues"]) for r in self.rule_counts(month)
-                   if r["department_id"] == department_id and r["rule"] == "late_publication")
+        return sum(
+            int(r["issues"])
+            for r in self.rule_counts(month)
+            if r["department_id"] == department_id and r["rule"] == "late_publication"
+        )
 
     @cached_property
     def late_publications(self) -> list[dict]:
@@ -157,7 +173,10 @@ class MonthFacts:
                         if person and value.get(person.get("category_field")) == person.get("category_value"):
                             party = mask_person_name(party)
                         key = "|".join(str(value[k] or "") for k in ds.business_key)
-                        out[(batch_id, rec["source_row"])] = {"record_key": self.masked_key(dataset_id, key), "party": party}
+                        out[(batch_id, rec["source_row"])] = {
+                            "record_key": self.masked_key(dataset_id, key),
+                            "party": party,
+                        }
         return out
 
     def masked_key(self, dataset_id: str, key: str) -> str:
@@ -174,8 +193,9 @@ class MonthFacts:
     @cached_property
     def _delivery_days(self) -> dict[tuple[str, str], list[dt.date]]:
         start = dt.date.fromisoformat(self.months[0] + "-01") - dt.timedelta(days=7)
-        rows = self._rows("report/delivery_days", from_day=start.isoformat(), to_day=self.as_of.isoformat(),
-                          cutoff=self.cutoff)
+        rows = self._rows(
+            "report/delivery_days", from_day=start.isoformat(), to_day=self.as_of.isoformat(), cutoff=self.cutoff
+        )
         days: dict[tuple[str, str], list[dt.date]] = {}
         for r in rows:
             days.setdefault((r["dataset_id"], r["department_id"]), []).append(dt.date.fromisoformat(r["delivery_day"]))
@@ -198,29 +218,39 @@ class MonthFacts:
                 # the week before it: earlier periods are not owed.
                 since = days[0] - dt.timedelta(days=7)
                 for item in due_in(ds.cycle, month, days, self.calendar, self.as_of, self.late_after, since):
-                    items.append({
-                        "dataset_id": ds.id, "department_id": src.department, "dataset": ds.title,
-                        "department": self.catalog.departments[src.department].short_name,
-                        "cycle": CYCLE_LABELS[ds.cycle], "period": item.period.label,
-                        "due": item.period.end.isoformat(),
-                        "delivered": item.delivered.isoformat() if item.delivered else None,
-                        "working_days_late": item.working_days_late,
-                        "late": item.is_late(self.late_after),
-                    })
+                    items.append(
+                        {
+                            "dataset_id": ds.id,
+                            "department_id": src.department,
+                            "dataset": ds.title,
+                            "department": self.catalog.departments[src.department].short_name,
+                            "cycle": CYCLE_LABELS[ds.cycle],
+                            "period": item.period.label,
+                            "due": item.period.end.isoformat(),
+                            "delivered": item.delivered.isoformat() if item.delivered else None,
+                            "working_days_late": item.working_days_late,
+                            "late": item.is_late(self.late_after),
+                        }
+                    )
         return items
 
     def silent_sources(self) -> list[tuple[str, str]]:
         """Registered sources (dataset, department) with no delivery in the 12 months."""
-        return [(ds.id, src.department) for ds in self.catalog.datasets.values() for src in ds.sources
-                if not self._delivery_days.get((ds.id, src.department))]
+        return [
+            (ds.id, src.department)
+            for ds in self.catalog.datasets.values()
+            for src in ds.sources
+            if not self._delivery_days.get((ds.id, src.department))
+        ]
 
     @cached_property
     def _items_by_month(self) -> dict[str, list[dict]]:
         return {m: self.timeliness_items(m) for m in self.months}
 
     def late_items(self, department_id: str, month: str | None = None) -> list[dict]:
-        return [i for i in self._items_by_month[month or self.month]
-                if i["department_id"] == department_id and i["late"]]
+        return [
+            i for i in self._items_by_month[month or self.month] if i["department_id"] == department_id and i["late"]
+        ]
 
     def items_due(self, department_id: str, month: str | None = None) -> int:
         return sum(1 for i in self._items_by_month[month or self.month] if i["department_id"] == department_id)
@@ -228,8 +258,11 @@ class MonthFacts:
     def ytd_late_items(self, department_id: str) -> int:
         """Late items of the year, but none for a category that produced no records this
         year (seed 002): that is a coverage gap, not lateness."""
-        active = {ds for (ds, dep), n in self.received_by_source(self.year_months[0]).items()
-                  if dep == department_id and n > 0}
+        active = {
+            ds
+            for (ds, dep), n in self.received_by_source(self.year_months[0]).items()
+            if dep == department_id and n > 0
+        }
         return sum(1 for m in self.year_months for i in self.late_items(department_id, m) if i["dataset_id"] in active)
 
     # --- coverage -----------------------------------------------------------------------

@@ -29,8 +29,12 @@ def _deductions(catalog: Catalog, facts: MonthFacts, dep: str, figure: dict) -> 
     coverage = min(int(cov["max_points"]), len(facts.coverage[dep]["missing_ytd"]) * int(cov["points_per_missing"]))
     conformity = int(figure["conformity_deduction"])
     timeliness = min(int(tim["max_points"]), facts.ytd_late_items(dep) * int(tim["points_per_late_item"]))
-    return {"coverage": coverage, "conformity": conformity, "timeliness": timeliness,
-            "total": coverage + conformity + timeliness}
+    return {
+        "coverage": coverage,
+        "conformity": conformity,
+        "timeliness": timeliness,
+        "total": coverage + conformity + timeliness,
+    }
 
 
 def _department(catalog: Catalog, facts: MonthFacts, dep_id: str, over_limit: int, figure: dict) -> dict:
@@ -40,13 +44,21 @@ def _department(catalog: Catalog, facts: MonthFacts, dep_id: str, over_limit: in
     m = {k: figure[k] for k in ("batches", "received", "accepted", "rejected", "warning_count")}
     refusals = [r for r in facts.open_refusals if r["department_id"] == dep_id]
     return {
-        "department_id": dep_id, "name": dep.name, "short_name": dep.short_name,
+        "department_id": dep_id,
+        "name": dep.name,
+        "short_name": dep.short_name,
         "month": {**m, "rate_pct": rate_pct(m["rejected"], m["received"])},
-        "ytd": {"received": figure["ytd_received"], "rejected": figure["ytd_rejected"],
-                "rate_pct": rate_pct(figure["ytd_rejected"], figure["ytd_received"])},
+        "ytd": {
+            "received": figure["ytd_received"],
+            "rejected": figure["ytd_rejected"],
+            "rate_pct": rate_pct(figure["ytd_rejected"], figure["ytd_received"]),
+        },
         "deductions": _deductions(catalog, facts, dep_id, figure),
-        "timeliness": {"items_due": facts.items_due(dep_id), "items_late": len(facts.late_items(dep_id)),
-                       "ytd_items_late": facts.ytd_late_items(dep_id)},
+        "timeliness": {
+            "items_due": facts.items_due(dep_id),
+            "items_late": len(facts.late_items(dep_id)),
+            "ytd_items_late": facts.ytd_late_items(dep_id),
+        },
         "coverage": facts.coverage[dep_id],
         "publication_late": facts.publication_late_count(dep_id),
         "refusals": {
@@ -60,8 +72,9 @@ def _department(catalog: Catalog, facts: MonthFacts, dep_id: str, over_limit: in
 
 def _rank(departments: list[dict]) -> list[dict]:
     """Best first: the lowest month rate; departments that delivered nothing come last."""
-    ordered = sorted(departments, key=lambda d: (d["month"]["rate_pct"] is None, d["month"]["rate_pct"] or 0,
-                                                  d["department_id"]))
+    ordered = sorted(
+        departments, key=lambda d: (d["month"]["rate_pct"] is None, d["month"]["rate_pct"] or 0, d["department_id"])
+    )
     for i, d in enumerate(ordered, 1):
         d["rank"] = i
     return ordered
@@ -82,8 +95,10 @@ def _trend(catalog: Catalog, facts: MonthFacts) -> dict:
             "warnings": [r["warning_count"] for r in rows],
             "late_items": [len(facts.late_items(dep, m)) for m in facts.months],
             "publication_late": [facts.publication_late_count(dep, m) for m in facts.months],
-            "open_refusals": [sum(1 for r in facts.open_refusals if r["department_id"] == dep and r["delivered_month"] == m)
-                              for m in facts.months],
+            "open_refusals": [
+                sum(1 for r in facts.open_refusals if r["department_id"] == dep and r["delivered_month"] == m)
+                for m in facts.months
+            ],
         }
     return {"months": facts.months, "series": series}
 
@@ -93,14 +108,16 @@ def _assessment_text(catalog: Catalog) -> dict:
     return {
         "conformity_bands": conformity_text(a["conformity"]),
         # The rate's warning levels (the catalog's rule), drawn on the rate charts.
-        "rate_levels": [{"at_least_pct": float(b["at_least_pct"]), "level": b["level"]}
-                        for b in _rule(catalog, "nonconformity_rate").get("levels", [])],
+        "rate_levels": [
+            {"at_least_pct": float(b["at_least_pct"]), "level": b["level"]}
+            for b in _rule(catalog, "nonconformity_rate").get("levels", [])
+        ],
         "timeliness": f"未按约定交换周期报送的，每迟报超过{a['timeliness']['late_after_working_days']}个工作日的一期扣"
-                      f"{a['timeliness']['points_per_late_item']}分，最多扣{a['timeliness']['max_points']}分；"
-                      "当年未产生数据的信息类别不扣分。",
+        f"{a['timeliness']['points_per_late_item']}分，最多扣{a['timeliness']['max_points']}分；"
+        "当年未产生数据的信息类别不扣分。",
         "coverage": f"应报送的信息类别每缺一类扣{a['coverage']['points_per_missing']}分，最多扣{a['coverage']['max_points']}分。",
         "government_debtor": f"乡镇（街道）机关及其所属事业单位、村（居）民委员会被列为失信被执行人的，扣"
-                             f"{a['government_debtor']['points']}分。",
+        f"{a['government_debtor']['points']}分。",
     }
 
 
@@ -142,36 +159,87 @@ def build_model(facts: MonthFacts, figures: list[dict] | None = None, generated_
         },
         "departments": departments,
         "rules": sorted(
-            ({"department_id": r["department_id"], "short_name": short[r["department_id"]], "rule": r["rule"],
-              "rule_label": rule_label(r["rule"]), "severity": r["severity"], "count": int(r["issues"])}
-             for r in facts.rule_counts()),
-            key=lambda r: (-r["count"], r["department_id"], r["rule"])),
-        "timeliness_items": [{k: i[k] for k in ("department", "dataset", "cycle", "period", "due", "delivered",
-                                                "working_days_late", "late")}
-                             for i in facts.timeliness_items() if i["late"]],
-        "coverage_gaps": [{"department": short[d], "dataset": t, "scope": scope}
-                          for d, c in facts.coverage.items()
-                          for scope, key in (("本年", "missing_ytd"), ("本月", "missing_month")) for t in c[key]],
-        "publication_late": [{"department": short[r["department_id"]], "dataset": titles[r["dataset_id"]],
-                              "record_key": r["record_key"], "party": r["party"], "file_name": r["file_name"],
-                              "source_row": r["source_row"], "decision_date": r["decision_date"],
-                              "published": r["published"], "message": r["message"]}
-                             for r in facts.late_publications],
-        "open_refusals": [{"department": short[r["department_id"]], "dataset": titles[r["dataset_id"]],
-                           "file_name": r["file_name"], "source_row": r["source_row"], "record_key": r["record_key"],
-                           "delivered_at": r["delivered_at"], "age_working_days": r["age_working_days"],
-                           "over_limit": r["age_working_days"] > over_limit}
-                          for r in facts.open_refusals],
-        "government_debtors": [{"name": d["name"], "credit_code": d["credit_code"], "case_no": d["case_no"],
-                                "court": d["court_name"], "published": d["published_date"], "kind": d["kind"],
-                                "points": int(catalog.assessment["government_debtor"]["points"])}
-                               for d in (early_warning.government_bodies(gov_rule, facts) if gov_rule else [])],
-        "warnings": [{"level": w["level"], "rule_id": w["rule_id"],
-                      "rule_title": next((r["title"] for r in catalog.early_warnings["rules"] if r["id"] == w["rule_id"]), w["rule_id"]),
-                      "department_id": w["department_id"], "department": short.get(w["department_id"], w["department_id"]),
-                      "title": w["title"], "evidence": w["evidence"], "action": w["action"],
-                      "raised_at": w["first_raised_at"]} for w in warnings],
+            (
+                {
+                    "department_id": r["department_id"],
+                    "short_name": short[r["department_id"]],
+                    "rule": r["rule"],
+                    "rule_label": rule_label(r["rule"]),
+                    "severity": r["severity"],
+                    "count": int(r["issues"]),
+                }
+                for r in facts.rule_counts()
+            ),
+            key=lambda r: (-r["count"], r["department_id"], r["rule"]),
+        ),
+        "timeliness_items": [
+            {
+                k: i[k]
+                for k in ("department", "dataset", "cycle", "period", "due", "delivered", "working_days_late", "late")
+            }
+            for i in facts.timeliness_items()
+            if i["late"]
+        ],
+        "coverage_gaps": [
+            {"department": short[d], "dataset": t, "scope": scope}
+            for d, c in facts.coverage.items()
+            for scope, key in (("本年", "missing_ytd"), ("本月", "missing_month"))
+            for t in c[key]
+        ],
+        "publication_late": [
+            {
+                "department": short[r["department_id"]],
+                "dataset": titles[r["dataset_id"]],
+                "record_key": r["record_key"],
+                "party": r["party"],
+                "file_name": r["file_name"],
+                "source_row": r["source_row"],
+                "decision_date": r["decision_date"],
+                "published": r["published"],
+                "message": r["message"],
+            }
+            for r in facts.late_publications
+        ],
+        "open_refusals": [
+            {
+                "department": short[r["department_id"]],
+                "dataset": titles[r["dataset_id"]],
+                "file_name": r["file_name"],
+                "source_row": r["source_row"],
+                "record_key": r["record_key"],
+                "delivered_at": r["delivered_at"],
+                "age_working_days": r["age_working_days"],
+                "over_limit": r["age_working_days"] > over_limit,
+            }
+            for r in facts.open_refusals
+        ],
+        "government_debtors": [
+            {
+                "name": d["name"],
+                "credit_code": d["credit_code"],
+                "case_no": d["case_no"],
+                "court": d["court_name"],
+                "published": d["published_date"],
+                "kind": d["kind"],
+                "points": int(catalog.assessment["government_debtor"]["points"]),
+            }
+            for d in (early_warning.government_bodies(gov_rule, facts) if gov_rule else [])
+        ],
+        "warnings": [
+            {
+                "level": w["level"],
+                "rule_id": w["rule_id"],
+                "rule_title": next(
+                    (r["title"] for r in catalog.early_warnings["rules"] if r["id"] == w["rule_id"]), w["rule_id"]
+                ),
+                "department_id": w["department_id"],
+                "department": short.get(w["department_id"], w["department_id"]),
+                "title": w["title"],
+                "evidence": w["evidence"],
+                "action": w["action"],
+                "raised_at": w["first_raised_at"],
+            }
+            for w in warnings
+        ],
         "trend": _trend(catalog, facts),
     }
-
-

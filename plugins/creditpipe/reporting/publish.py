@@ -20,10 +20,19 @@ from creditpipe.reporting.model import build_model
 log = logging.getLogger(__name__)
 
 
-def publish_month(engine: Engine, catalog: Catalog, month: str, reports_dir: Path, *,
-                  as_of: dt.date | None = None, send: bool = False, now: dt.datetime | None = None,
-                  formats=("html", "pdf", "xlsx"), figures: list[dict] | None = None,
-                  alert_warnings: bool = False) -> dict:
+def publish_month(
+    engine: Engine,
+    catalog: Catalog,
+    month: str,
+    reports_dir: Path,
+    *,
+    as_of: dt.date | None = None,
+    send: bool = False,
+    now: dt.datetime | None = None,
+    formats=("html", "pdf", "xlsx"),
+    figures: list[dict] | None = None,
+    alert_warnings: bool = False,
+) -> dict:
     """The month read once (``MonthFacts``), and from it: the warnings evaluated and stored
     (the new ones mailed to the credit office if ``alert_warnings``), the report in its forms with
     the month's figures (``figures`` when handed on, else computed from the same facts),
@@ -37,9 +46,15 @@ def publish_month(engine: Engine, catalog: Catalog, month: str, reports_dir: Pat
     model = build_model(facts, figures, now)
     paths = render_report(model, reports_dir / month, formats)
     index = render_index(reports_dir, catalog.county.get("name", ""))
-    out = {"month": month, "index": str(index), **{k: str(v) for k, v in paths.items()},
-           "warnings": len(model["warnings"]), "new_warnings": len(new), "warnings_mailed": alerted["mailed"],
-           "mailed": False}
+    out = {
+        "month": month,
+        "index": str(index),
+        **{k: str(v) for k, v in paths.items()},
+        "warnings": len(model["warnings"]),
+        "new_warnings": len(new),
+        "warnings_mailed": alerted["mailed"],
+        "mailed": False,
+    }
     if send:
         out["mailed"] = mail_report(catalog, model, paths)
     return out
@@ -53,7 +68,9 @@ def mail_report(catalog: Catalog, model: dict, paths: dict) -> bool:
     conn = smtp_connection()
     to = catalog.county.get("credit_office_email")
     if conn is None or not to:
-        log.warning("report of %s not mailed: no SMTP connection creditpipe_smtp or credit_office_email", model["month"])
+        log.warning(
+            "report of %s not mailed: no SMTP connection creditpipe_smtp or credit_office_email", model["month"]
+        )
         return False
     s = model["summary"]
     worst = [d for d in model["departments"] if d["month"]["rate_pct"] is not None][-1:]
@@ -68,5 +85,3 @@ def mail_report(catalog: Catalog, model: dict, paths: dict) -> bool:
     attachments = [Path(paths[k]) for k in ("pdf", "xlsx") if k in paths]
     send_mail([to], subject, body, attachments, conn)
     return True
-
-

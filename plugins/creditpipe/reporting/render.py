@@ -25,8 +25,8 @@ from creditpipe.reporting.presentation import (
     LEVEL_CLASS,
     SUMMARY_FIGURES,
     ReportError,
-    dept_figures,
     department_colours,
+    dept_figures,
     figure,
     format_figure,
     local_time,
@@ -56,11 +56,22 @@ def render_html(model: dict, font: str | None = None) -> str:
         "issues": charts.chart_issues(model, colours, font),
         "rules": charts.chart_rules(model, colours, font),
     }
-    return _environment().get_template("report.html.j2").render(
-        m=model, title=report_title(model), charts=drawn, colours=colours,
-        warnings=sorted_warnings(model), dept_tables=DEPT_TABLES, summary_figures=SUMMARY_FIGURES,
-        rule_rows=rule_rows(model), severity_label=SEVERITY_LABELS, level_class=LEVEL_CLASS,
-        late_items=[(i, t) for i, t in enumerate(model["timeliness_items"]) if t.get("late")],
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            m=model,
+            title=report_title(model),
+            charts=drawn,
+            colours=colours,
+            warnings=sorted_warnings(model),
+            dept_tables=DEPT_TABLES,
+            summary_figures=SUMMARY_FIGURES,
+            rule_rows=rule_rows(model),
+            severity_label=SEVERITY_LABELS,
+            level_class=LEVEL_CLASS,
+            late_items=[(i, t) for i, t in enumerate(model["timeliness_items"]) if t.get("late")],
+        )
     )
 
 
@@ -119,15 +130,32 @@ def render_index(reports_dir: Path, county: str) -> Path:
         if not (folder / "report.json").is_file():
             continue
         model = json.loads((folder / "report.json").read_text(encoding="utf-8"))
-        files = [(label, f"{folder.name}/report.{ext}") for ext, label in
-                 (("html", "网页版"), ("pdf", "PDF"), ("xlsx", "Excel")) if (folder / f"report.{ext}").is_file()]
-        months.append({"month": folder.name, "label": model.get("month_label", folder.name),
-                       "summary": model.get("summary", {}), "generated_at": model.get("generated_at"), "files": files})
-    html = _environment().get_template("index.html.j2").render(
-        county=county, months=months, title=f"{county}公共信用信息归集月度监测与预警报告",
-        generated=county_now().strftime("%Y-%m-%d %H:%M"), levels=LEVELS, level_class=LEVEL_CLASS)
+        files = [
+            (label, f"{folder.name}/report.{ext}")
+            for ext, label in (("html", "网页版"), ("pdf", "PDF"), ("xlsx", "Excel"))
+            if (folder / f"report.{ext}").is_file()
+        ]
+        months.append(
+            {
+                "month": folder.name,
+                "label": model.get("month_label", folder.name),
+                "summary": model.get("summary", {}),
+                "generated_at": model.get("generated_at"),
+                "files": files,
+            }
+        )
+    html = (
+        _environment()
+        .get_template("index.html.j2")
+        .render(
+            county=county,
+            months=months,
+            title=f"{county}公共信用信息归集月度监测与预警报告",
+            generated=county_now().strftime("%Y-%m-%d %H:%M"),
+            levels=LEVELS,
+            level_class=LEVEL_CLASS,
+        )
+    )
     path = reports_dir / "index.html"
     path.write_text(html, encoding="utf-8")
     return path
-
-

@@ -6,7 +6,6 @@ import math
 from decimal import Decimal
 
 
-
 def conformity_deduction(rate_pct: Decimal | float | str, table: dict) -> int:
     """信息规范性 deduction for a 数据不合格率 (percent), by the catalog's table.
 
@@ -36,6 +35,8 @@ def conformity_text(table: dict) -> str:
         parts.append(when + ("不扣分" if int(band["points"]) == 0 else f"扣{band['points']}分"))
         lower = bound
     beyond = table["beyond"]
-    parts.append(f"超过{float(beyond['from_pct']):g}%每增加1个百分点加扣{beyond['points_per_started_pct']}分，"
-                 f"最多扣{table['max_points']}分")
+    parts.append(
+        f"超过{float(beyond['from_pct']):g}%每增加1个百分点加扣{beyond['points_per_started_pct']}分，"
+        f"最多扣{table['max_points']}分"
+    )
     return "数据不合格率 = 不合格记录数 ÷ 报送记录数 × 100%（按年度累计计算扣分）：" + "；".join(parts) + "。"

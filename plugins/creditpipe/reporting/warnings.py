@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from decimal import Decimal
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -41,13 +41,19 @@ class EarlyWarning:
         return asdict(self)
 
 
-def _warning(rule: dict, facts: MonthFacts, department_id: str, subject: str, evidence: str,
-             level: str | None = None) -> EarlyWarning:
+def _warning(
+    rule: dict, facts: MonthFacts, department_id: str, subject: str, evidence: str, level: str | None = None
+) -> EarlyWarning:
     name = facts.catalog.departments[department_id].short_name
     return EarlyWarning(
         key=f"{rule['id']}|{facts.month}|{department_id}|{subject}",
-        rule_id=rule["id"], level=level or rule["level"], month=facts.month, department_id=department_id,
-        title=f"{name}：{rule['title']}", evidence=evidence, action=rule["action"],
+        rule_id=rule["id"],
+        level=level or rule["level"],
+        month=facts.month,
+        department_id=department_id,
+        title=f"{name}：{rule['title']}",
+        evidence=evidence,
+        action=rule["action"],
     )
 
 
@@ -62,9 +68,17 @@ def nonconformity_rate(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
             continue
         for band in rule["levels"]:
             if exact >= Decimal(str(band["at_least_pct"])):
-                out.append(_warning(rule, facts, dep, "rate",
-                           f"{facts.month} 报送 {m['received']} 条，不合格 {m['rejected']} 条，"
-                           f"数据不合格率 {rate:.2f}%（≥ {float(band['at_least_pct']):g}%）", band["level"]))
+                out.append(
+                    _warning(
+                        rule,
+                        facts,
+                        dep,
+                        "rate",
+                        f"{facts.month} 报送 {m['received']} 条，不合格 {m['rejected']} 条，"
+                        f"数据不合格率 {rate:.2f}%（≥ {float(band['at_least_pct']):g}%）",
+                        band["level"],
+                    )
+                )
                 break
     return out
 
@@ -96,21 +110,38 @@ def feed_late(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
     out = []
     for dataset_id, dep in facts.silent_sources():
         ds = facts.catalog.datasets[dataset_id]
-        out.append(_warning(rule, facts, dep, dataset_id,
-                            f"{ds.title}（{CYCLE_LABELS[ds.cycle]}报送）截至 {facts.as_of.isoformat()} 近12个月无任何报送"))
+        out.append(
+            _warning(
+                rule,
+                facts,
+                dep,
+                dataset_id,
+                f"{ds.title}（{CYCLE_LABELS[ds.cycle]}报送）截至 {facts.as_of.isoformat()} 近12个月无任何报送",
+            )
+        )
     for (dataset_id, dep), items in by_source.items():
         missing = [i["period"] for i in items if i["delivered"] is None]
-        late = [f"{i['period']}（{i['delivered']} 报送，晚 {i['working_days_late']} 个工作日）"
-                for i in items if i["delivered"] is not None]
+        late = [
+            f"{i['period']}（{i['delivered']} 报送，晚 {i['working_days_late']} 个工作日）"
+            for i in items
+            if i["delivered"] is not None
+        ]
         parts = []
         if missing:
             parts.append(f"{len(missing)} 期截至 {facts.as_of.isoformat()} 未报送：{_listed(missing)}")
         if late:
             parts.append(f"{len(late)} 期迟报：{_listed(late)}")
         first = items[0]
-        out.append(_warning(rule, facts, dep, dataset_id,
-                            f"{first['dataset']}（{first['cycle']}报送，周期结束后 {facts.late_after} 个工作日内应报送）"
-                            + "；".join(parts)))
+        out.append(
+            _warning(
+                rule,
+                facts,
+                dep,
+                dataset_id,
+                f"{first['dataset']}（{first['cycle']}报送，周期结束后 {facts.late_after} 个工作日内应报送）"
+                + "；".join(parts),
+            )
+        )
     return out
 
 
@@ -138,11 +169,18 @@ def government_debtor(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
     """A government body on the list of dishonest judgment debtors (附件2 五: −3 points)."""
     out = []
     for d in government_bodies(rule, facts):
-        w = _warning(rule, facts, d["department_id"], "",
-                     f"{d['name']}（{d['kind']}，代码 {d['credit_code']}）被列为失信被执行人，案号 {d['case_no']}，"
-                     f"{d['court_name']} {d['published_date']} 发布；于 {d['delivered_at'][:16].replace('T', ' ')} 归集入库")
+        w = _warning(
+            rule,
+            facts,
+            d["department_id"],
+            "",
+            f"{d['name']}（{d['kind']}，代码 {d['credit_code']}）被列为失信被执行人，案号 {d['case_no']}，"
+            f"{d['court_name']} {d['published_date']} 发布；于 {d['delivered_at'][:16].replace('T', ' ')} 归集入库",
+        )
         # One debtor is one warning a month: still listed when delivered again next month.
-        out.append(EarlyWarning(**{**w.as_dict(), "key": f"{rule['id']}|{facts.month}|{d['case_no']}|{d['credit_code']}"}))
+        out.append(
+            EarlyWarning(**{**w.as_dict(), "key": f"{rule['id']}|{facts.month}|{d['case_no']}|{d['credit_code']}"})
+        )
     return out
 
 
@@ -154,9 +192,16 @@ def refusal_overdue(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
         old = [r for r in facts.open_refusals if r["department_id"] == dep and r["age_working_days"] > limit]
         if old:
             oldest = max(r["age_working_days"] for r in old)
-            out.append(_warning(rule, facts, dep, "overdue",
-                       f"截至 {facts.as_of.isoformat()}，{len(old)} 条退回记录超过 {limit} 个工作日未更正，"
-                       f"最久 {oldest} 个工作日"))
+            out.append(
+                _warning(
+                    rule,
+                    facts,
+                    dep,
+                    "overdue",
+                    f"截至 {facts.as_of.isoformat()}，{len(old)} 条退回记录超过 {limit} 个工作日未更正，"
+                    f"最久 {oldest} 个工作日",
+                )
+            )
     return out
 
 
@@ -179,22 +224,35 @@ def evaluate(facts: MonthFacts, rule_ids: list[str] | None = None) -> tuple[list
     return [r["id"] for r in rules], found
 
 
-def record(engine: Engine, month: str, evaluated: list[str], warnings: list[EarlyWarning], now: dt.datetime) -> list[EarlyWarning]:
+def record(
+    engine: Engine, month: str, evaluated: list[str], warnings: list[EarlyWarning], now: dt.datetime
+) -> list[EarlyWarning]:
     """Store the evaluation; return the warnings the credit office has not yet been alerted
     to at their present level."""
     stamp = now.isoformat(timespec="seconds")
     with engine.begin() as conn:
-        stored = {r["warning_key"]: r for r in conn.execute(
-            sa.text(statement("report/select_warning_states")), {"month": month}).mappings()}
+        stored = {
+            r["warning_key"]: r
+            for r in conn.execute(sa.text(statement("report/select_warning_states")), {"month": month}).mappings()
+        }
         to_alert = []
         for w in warnings:
-            params = {"warning_key": w.key, "rule_id": w.rule_id, "level": w.level, "month": w.month,
-                      "department_id": w.department_id, "title": w.title, "evidence": w.evidence,
-                      "action": w.action, "now": stamp}
+            params = {
+                "warning_key": w.key,
+                "rule_id": w.rule_id,
+                "level": w.level,
+                "month": w.month,
+                "department_id": w.department_id,
+                "title": w.title,
+                "evidence": w.evidence,
+                "action": w.action,
+                "now": stamp,
+            }
             known = stored.get(w.key)
             if known is None:
-                known = conn.execute(sa.text(statement("report/find_warning")),
-                                     {"warning_key": w.key}).mappings().first()
+                known = (
+                    conn.execute(sa.text(statement("report/find_warning")), {"warning_key": w.key}).mappings().first()
+                )
             if known is None:
                 conn.execute(sa.text(statement("report/insert_warning")), params)
             else:
@@ -227,7 +285,9 @@ def alert(engine: Engine, catalog: Catalog, warnings: list[EarlyWarning], now: d
     conn = conn or smtp_connection()
     to = catalog.county.get("credit_office_email")
     if conn is None or not to:
-        log.warning("%d new warning(s) not mailed: no SMTP connection creditpipe_smtp or credit_office_email", len(warnings))
+        log.warning(
+            "%d new warning(s) not mailed: no SMTP connection creditpipe_smtp or credit_office_email", len(warnings)
+        )
         return {"alerted": 0, "mailed": False, "pending": len(warnings)}
     ordered = sorted(warnings, key=lambda w: (-LEVEL_ORDER[w.level], w.department_id, w.key))
     counts = {lv: sum(w.level == lv for w in ordered) for lv in LEVEL_ORDER}
@@ -242,11 +302,15 @@ def alert(engine: Engine, catalog: Catalog, warnings: list[EarlyWarning], now: d
     )
     send_mail([to], subject, body, conn=conn)
     with engine.begin() as db:
-        db.execute(sa.text(statement("report/mark_warning_alerted")),
-                   [{"warning_key": w.key, "level": w.level, "now": now.isoformat(timespec="seconds")} for w in ordered])
+        db.execute(
+            sa.text(statement("report/mark_warning_alerted")),
+            [{"warning_key": w.key, "level": w.level, "now": now.isoformat(timespec="seconds")} for w in ordered],
+        )
     return {"alerted": len(ordered), "mailed": True}
 
 
 def stored_warnings(engine: Engine, month: str) -> list[dict]:
     with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(sa.text(statement("report/select_warnings")), {"month": month}).mappings()]
+        return [
+            dict(r) for r in conn.execute(sa.text(statement("report/select_warnings")), {"month": month}).mappings()
+        ]

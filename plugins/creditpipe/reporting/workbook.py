@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from creditpipe.core.labels import SEVERITY_LABELS
-
 from creditpipe.reporting.presentation import (
     DEPT_TABLES,
     SUMMARY_FIGURES,
@@ -68,8 +67,13 @@ def write_xlsx(model: dict, path: Path) -> Path:
     wb = Workbook()
     wb.remove(wb.active)
     s = model["summary"]
-    overview = [["报告", report_title(model)], ["信用办", model["credit_office"]], ["月份", model["month_label"]],
-                ["数据截至", model["as_of"]], ["生成时间", local_time(model["generated_at"])]]
+    overview = [
+        ["报告", report_title(model)],
+        ["信用办", model["credit_office"]],
+        ["月份", model["month_label"]],
+        ["数据截至", model["as_of"]],
+        ["生成时间", local_time(model["generated_at"])],
+    ]
     overview += [[label + ("（%）" if key == "rate_pct" else ""), s.get(key)] for key, label in SUMMARY_FIGURES]
     if model.get("calendar_statement"):
         overview.append(["工作日日历说明", model["calendar_statement"]])
@@ -78,10 +82,24 @@ def write_xlsx(model: dict, path: Path) -> Path:
         if label.value.endswith("（%）"):
             value.number_format = "0.00"
 
-    _sheet(wb, "预警", ["级别", "部门", "预警规则", "预警事项", "依据", "建议措施", "预警时间"],
-           [[w["level"], w["department"], w["rule_title"], w["title"], w["evidence"], w["action"],
-             local_time(w.get("raised_at"))] for w in sorted_warnings(model)],
-           widths={4: 40, 5: 50, 6: 50})
+    _sheet(
+        wb,
+        "预警",
+        ["级别", "部门", "预警规则", "预警事项", "依据", "建议措施", "预警时间"],
+        [
+            [
+                w["level"],
+                w["department"],
+                w["rule_title"],
+                w["title"],
+                w["evidence"],
+                w["action"],
+                local_time(w.get("raised_at")),
+            ]
+            for w in sorted_warnings(model)
+        ],
+        widths={4: 40, 5: 50, 6: 50},
+    )
 
     columns = [c for _, cols in DEPT_TABLES for c in cols]
     headers = ["排名", "部门", "部门全称"] + [h + ("（%）" if k == "rate_pct" else "") for _, k, h in columns]
@@ -89,20 +107,35 @@ def write_xlsx(model: dict, path: Path) -> Path:
     rows = []
     for d in model["departments"]:
         cov = d.get("coverage") or {}
-        rows.append([d.get("rank"), d["short_name"], d["name"]] + [v for _, v in dept_figures(d, columns)]
-                    + [cov.get("required"), "、".join(cov.get("missing_month") or []), "、".join(cov.get("missing_ytd") or [])])
+        rows.append(
+            [d.get("rank"), d["short_name"], d["name"]]
+            + [v for _, v in dept_figures(d, columns)]
+            + [cov.get("required"), "、".join(cov.get("missing_month") or []), "、".join(cov.get("missing_ytd") or [])]
+        )
     _sheet(wb, "部门指标", headers, rows, rate_cols=[i for i, h in enumerate(headers, 1) if h.endswith("（%）")])
 
-    _sheet(wb, "规则分布", ["规则", "规则代码", "级别", "部门", "记录数"],
-           [[r["rule_label"], r["rule"], SEVERITY_LABELS.get(r["severity"], r["severity"]), r["short_name"], r["count"]]
-            for _, r in rule_rows(model)])
+    _sheet(
+        wb,
+        "规则分布",
+        ["规则", "规则代码", "级别", "部门", "记录数"],
+        [
+            [r["rule_label"], r["rule"], SEVERITY_LABELS.get(r["severity"], r["severity"]), r["short_name"], r["count"]]
+            for _, r in rule_rows(model)
+        ],
+    )
 
     months, series = model["trend"]["months"], model["trend"]["series"]
     order = [d["department_id"] for d in model["departments"] if d["department_id"] in series]
     order += [i for i in series if i not in order]
     names = {d["department_id"]: d["short_name"] for d in model["departments"]}
-    fields = (("rate_pct", "不合格率（%）"), ("received", "报送"), ("rejected", "不合格"), ("warnings", "质量提示"),
-              ("late_items", "时效超期事项"), ("publication_late", "双公示超期"))
+    fields = (
+        ("rate_pct", "不合格率（%）"),
+        ("received", "报送"),
+        ("rejected", "不合格"),
+        ("warnings", "质量提示"),
+        ("late_items", "时效超期事项"),
+        ("publication_late", "双公示超期"),
+    )
     headers = ["月份"] + [f"{names.get(i, i)}·{label}" for f, label in fields for i in order]
     rows = [[m] + [series[i][f][n] for f, _ in fields for i in order] for n, m in enumerate(months)]
     ws = _sheet(wb, "趋势", headers, rows, rate_cols=range(2, 2 + len(order)))
@@ -111,8 +144,9 @@ def write_xlsx(model: dict, path: Path) -> Path:
     chart.y_axis.title = "不合格率（%）"
     chart.x_axis.title = "月份"
     chart.height, chart.width = 9, 22
-    chart.add_data(Reference(ws, min_col=2, max_col=1 + len(order), min_row=1, max_row=1 + len(months)),
-                   titles_from_data=True)
+    chart.add_data(
+        Reference(ws, min_col=2, max_col=1 + len(order), min_row=1, max_row=1 + len(months)), titles_from_data=True
+    )
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=1 + len(months)))
     colours = department_colours(model)
     for dept_id, line in zip(order, chart.series):
@@ -121,22 +155,73 @@ def write_xlsx(model: dict, path: Path) -> Path:
     chart.display_blanks = "gap"  # a month without deliveries has no rate: a gap, not a zero
     ws.add_chart(chart, f"A{len(months) + 4}")
 
-    _sheet(wb, "时效性明细", ["部门", "数据类别", "交换周期", "数据期间", "应报日期", "实际报送", "超期工作日", "是否超期"],
-           [[t["department"], t["dataset"], t["cycle"], t["period"], t["due"], t["delivered"] or "未报送",
-             t["working_days_late"], "是" if t["late"] else "否"] for t in model["timeliness_items"]])
-    _sheet(wb, "覆盖率", ["部门", "缺报数据类别", "范围"],
-           [[g["department"], g["dataset"], g["scope"]] for g in model["coverage_gaps"]])
-    _sheet(wb, "双公示超期", ["部门", "数据类别", "决定文书号", "相对人", "决定日期", "公示日期", "说明"],
-           [[p["department"], p["dataset"], p["record_key"], p["party"], p["decision_date"], p["published"], p["message"]]
-            for p in model["publication_late"]])
-    _sheet(wb, "退回未更正", ["部门", "数据类别", "文件", "行号", "记录标识", "报送时间", "已过工作日", "是否超期"],
-           [[r["department"], r["dataset"], r["file_name"], r["source_row"], r["record_key"],
-             local_time(r["delivered_at"]), r["age_working_days"], "是" if r["over_limit"] else "否"]
-            for r in model["open_refusals"]])
-    _sheet(wb, "政府机构失信", ["名称", "统一社会信用代码", "案号", "执行法院", "公布日期", "类型", "考核扣分"],
-           [[g["name"], g["credit_code"], g["case_no"], g["court"], g["published"], g["kind"], g.get("points")]
-            for g in model["government_debtors"]])
+    _sheet(
+        wb,
+        "时效性明细",
+        ["部门", "数据类别", "交换周期", "数据期间", "应报日期", "实际报送", "超期工作日", "是否超期"],
+        [
+            [
+                t["department"],
+                t["dataset"],
+                t["cycle"],
+                t["period"],
+                t["due"],
+                t["delivered"] or "未报送",
+                t["working_days_late"],
+                "是" if t["late"] else "否",
+            ]
+            for t in model["timeliness_items"]
+        ],
+    )
+    _sheet(
+        wb,
+        "覆盖率",
+        ["部门", "缺报数据类别", "范围"],
+        [[g["department"], g["dataset"], g["scope"]] for g in model["coverage_gaps"]],
+    )
+    _sheet(
+        wb,
+        "双公示超期",
+        ["部门", "数据类别", "决定文书号", "相对人", "决定日期", "公示日期", "说明"],
+        [
+            [
+                p["department"],
+                p["dataset"],
+                p["record_key"],
+                p["party"],
+                p["decision_date"],
+                p["published"],
+                p["message"],
+            ]
+            for p in model["publication_late"]
+        ],
+    )
+    _sheet(
+        wb,
+        "退回未更正",
+        ["部门", "数据类别", "文件", "行号", "记录标识", "报送时间", "已过工作日", "是否超期"],
+        [
+            [
+                r["department"],
+                r["dataset"],
+                r["file_name"],
+                r["source_row"],
+                r["record_key"],
+                local_time(r["delivered_at"]),
+                r["age_working_days"],
+                "是" if r["over_limit"] else "否",
+            ]
+            for r in model["open_refusals"]
+        ],
+    )
+    _sheet(
+        wb,
+        "政府机构失信",
+        ["名称", "统一社会信用代码", "案号", "执行法院", "公布日期", "类型", "考核扣分"],
+        [
+            [g["name"], g["credit_code"], g["case_no"], g["court"], g["published"], g["kind"], g.get("points")]
+            for g in model["government_debtors"]
+        ],
+    )
     wb.save(path)
     return path
-
-

@@ -16,8 +16,21 @@ from creditpipe.core.catalog import Catalog, Dataset
 from creditpipe.core.labels import CHANNEL_LABELS, OUTCOME_LABELS
 from creditpipe.warehouse.schema import statement
 
-HEADERS = ("接收时间", "部门", "数据集", "渠道", "来源", "文件或请求", "文件哈希", "内容哈希",
-           "状态", "收到", "入库", "退回", "说明")
+HEADERS = (
+    "接收时间",
+    "部门",
+    "数据集",
+    "渠道",
+    "来源",
+    "文件或请求",
+    "文件哈希",
+    "内容哈希",
+    "状态",
+    "收到",
+    "入库",
+    "退回",
+    "说明",
+)
 
 
 def source_of(dataset: Dataset, department_id: str) -> tuple[str, str]:
@@ -120,27 +133,30 @@ def log_lines(rows: list[dict], catalog: Catalog) -> list[tuple[str, ...]]:
             note = r.get("reason") or ""
         else:
             note = f"批次 {r['batch_id']}"
-        out.append((
-            str(r["delivered_at"])[:19].replace("T", " "),
-            department.short_name if department else r["department_id"],
-            dataset.title if dataset else r["dataset_id"],
-            CHANNEL_LABELS.get(r["channel"], r["channel"]),
-            r["source"],
-            what,
-            (r["file_sha256"] or "")[:12],
-            (r["content_sha256"] or "")[:12],
-            OUTCOME_LABELS.get(r["outcome"], r["outcome"]),
-            *("—" if r[k] is None else str(r[k]) for k in ("received", "accepted", "rejected")),
-            note,
-        ))
+        out.append(
+            (
+                str(r["delivered_at"])[:19].replace("T", " "),
+                department.short_name if department else r["department_id"],
+                dataset.title if dataset else r["dataset_id"],
+                CHANNEL_LABELS.get(r["channel"], r["channel"]),
+                r["source"],
+                what,
+                (r["file_sha256"] or "")[:12],
+                (r["content_sha256"] or "")[:12],
+                OUTCOME_LABELS.get(r["outcome"], r["outcome"]),
+                *("—" if r[k] is None else str(r[k]) for k in ("received", "accepted", "rejected")),
+                note,
+            )
+        )
     return out
 
 
 def unbalanced(rows: list[dict]) -> list[dict]:
     """Deliveries whose counts do not add up (the warehouse's CHECK forbids them: a log that
     shows one has been tampered with)."""
-    return [r for r in rows if r["received"] is not None
-            and r["received"] != (r["accepted"] or 0) + (r["rejected"] or 0)]
+    return [
+        r for r in rows if r["received"] is not None and r["received"] != (r["accepted"] or 0) + (r["rejected"] or 0)
+    ]
 
 
 def summary(rows: list[dict], month: str) -> str:
@@ -164,8 +180,7 @@ def as_table(lines: list[tuple[str, ...]]) -> str:
     table = [HEADERS, *lines]
     widths = [max(_width(row[i]) for row in table) for i in range(len(HEADERS))]
     return "\n".join(
-        "  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths)).rstrip()
-        for row in table
+        "  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths)).rstrip() for row in table
     )
 
 
@@ -176,5 +191,3 @@ def as_csv(lines: list[tuple[str, ...]]) -> str:
     # A cell that Excel would take for a formula (a file named "=…") stays text, as in notices.
     writer.writerows([["'" + c if c[:1] in ("=", "+", "-", "@") else c for c in line] for line in lines])
     return buf.getvalue()
-
-

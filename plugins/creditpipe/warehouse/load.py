@@ -15,16 +15,22 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import repeat
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
-from pandas.api.extensions import ExtensionDtype
-from pandas.core.dtypes.cast import maybe_box_native  # what to_dict does to a cell
 from sqlalchemy.engine import Engine
 
 from creditpipe.core.catalog import Dataset
 from creditpipe.core.records import PUBLISHED, ROW_ID, table_frame
 from creditpipe.warehouse.collection_log import record_file
+from creditpipe.warehouse.rows import (
+    business_keys,
+    cells_of,
+    field_texts,
+    frame_of,
+    is_arrow,
+    rows_of,
+    waiting_keys_in,
+)
 from creditpipe.warehouse.schema import WarehouseError, statement
 from creditpipe.warehouse.writers import RowWriter, without_values, writer_for
 
@@ -44,10 +50,14 @@ class LoadResult:
 
 
 def find_batch(conn, dataset_id: str, content_sha256: str):
-    return conn.execute(
-        sa.text(statement("queries/find_batch_by_content")),
-        {"dataset_id": dataset_id, "content_sha256": content_sha256},
-    ).mappings().first()
+    return (
+        conn.execute(
+            sa.text(statement("queries/find_batch_by_content")),
+            {"dataset_id": dataset_id, "content_sha256": content_sha256},
+        )
+        .mappings()
+        .first()
+    )
 
 
 def file_seen(conn, dataset_id: str, file_sha256: str) -> bool:
@@ -69,12 +79,17 @@ def reconcile_batch(conn, table: str, batch_id: str, received: int | None = None
         raise WarehouseError(f"批次 {batch_id} 对账失败：数据仓库中没有该批次")
     if stored is None:
         # The table is the catalog's (plain identifiers only, see catalog.py).
-        stored = int(conn.execute(sa.text(f"SELECT COUNT(*) FROM {table} WHERE batch_id = :b"),
-                                  {"b": batch_id}).scalar_one())
+        stored = int(
+            conn.execute(sa.text(f"SELECT COUNT(*) FROM {table} WHERE batch_id = :b"), {"b": batch_id}).scalar_one()
+        )
     refused = int(counts["refused_stored"])
     delivered = counts["received"] if received is None else received
-    if (delivered != stored + refused or counts["received"] != delivered
-            or stored != counts["accepted"] or refused != counts["rejected"]):
+    if (
+        delivered != stored + refused
+        or counts["received"] != delivered
+        or stored != counts["accepted"]
+        or refused != counts["rejected"]
+    ):
         raise WarehouseError(
             f"批次 {batch_id} 对账不平：报送 {delivered} 条，数据仓库中入库 {stored} 条、退回 {refused} 条"
             f"（合计 {stored + refused} 条）；批次登记收到 {counts['received']}、入库 {counts['accepted']}、"
@@ -172,8 +187,9 @@ def load_batch_parts(
             reconcile_batch(conn, dataset.table, batch["batch_id"], batch["received"], stored=copied)
             _insert_issues(writer, batch["batch_id"], issues)
             _insert_delivery_days(writer, batch, days)
-            _close_corrected_refusals(conn, dataset, batch,
-                                      accepted_keys() if accepted_keys else (a for a, _ in parts()))
+            _close_corrected_refusals(
+                conn, dataset, batch, accepted_keys() if accepted_keys else (a for a, _ in parts())
+            )
             _advance_watermark(conn, batch, batch["batch_id"])
     except sa.exc.IntegrityError as exc:
         # Another run loaded the same records between our look and our insert.
@@ -185,15 +201,26 @@ def load_batch_parts(
         return _already(existing)
     except sa.exc.DBAPIError as exc:
         raise without_values(exc) from None
-    return LoadResult(
-        batch["batch_id"], "loaded", batch["received"], batch["accepted"], batch["rejected"]
-    )
+    return LoadResult(batch["batch_id"], "loaded", batch["received"], batch["accepted"], batch["rejected"])
 
 
 _BATCH_COLUMNS = (
-    "batch_id", "dataset_id", "department_id", "file_name", "file_sha256", "content_sha256",
-    "file_format", "encoding", "delivered_at", "delivered_month", "processed_at",
-    "received", "accepted", "rejected", "error_count", "warning_count",
+    "batch_id",
+    "dataset_id",
+    "department_id",
+    "file_name",
+    "file_sha256",
+    "content_sha256",
+    "file_format",
+    "encoding",
+    "delivered_at",
+    "delivered_month",
+    "processed_at",
+    "received",
+    "accepted",
+    "rejected",
+    "error_count",
+    "warning_count",
 )
 
 
@@ -205,111 +232,26 @@ def _already(row) -> LoadResult:
     return LoadResult(row["batch_id"], "already_loaded", row["received"], row["accepted"], row["rejected"])
 
 
-def _nullable(value):
-    return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-
-
-def _texts(values: pd.Series | None, n: int) -> np.ndarray:
-    """``_nullable`` of every cell of a column as ``DataFrame.to_dict("records")`` hands it
-    over (None when the frame has no such column), in bulk: the cells are converted one by
-    one only when they are not all text, None or NaN."""
-    if values is None:
-        return np.full(n, None, dtype=object)
-    if values.dtype == object or isinstance(values.dtype, ExtensionDtype):  # to_dict boxes these
-        def cell(v):
-            return _nullable(maybe_box_native(v))
-    else:
-        cell = _nullable
-    out = values.to_numpy(dtype=object, copy=True)
-    missing = pd.isna(out)  # None and NaN, but also NaT and pd.NA, which are not alike
-    if missing.any():
-        where = np.flatnonzero(missing)
-        if all(k is type(None) or issubclass(k, float) for k in set(map(type, out[where]))):
-            out[where] = None
-        else:
-            out[where] = [cell(v) for v in out[where]]
-        where = np.flatnonzero(~missing)
-    else:
-        where = slice(None)
-    present = out[where]
-    if len(present) and set(map(type, present)) != {str}:
-        out[where] = [cell(v) for v in present]
-    return out
-
-
-def _field_texts(frame: pd.DataFrame, names) -> list[np.ndarray]:
-    return [_texts(frame[name] if name in frame.columns else None, len(frame)) for name in names]
-
-
-def _cells(values: pd.Series) -> list:
-    """A column's cells as ``DataFrame.to_dict("records")`` hands them over."""
-    cells = values.tolist()
-    if (values.dtype == object or isinstance(values.dtype, ExtensionDtype)) and set(map(type, cells)) - {str}:
-        cells = [maybe_box_native(v) for v in cells]
-    return cells
-
-
-def _rows_of(frame: pd.DataFrame) -> list[int]:
-    return [int(v) for v in _cells(frame[ROW_ID])]
-
-
-def _joined_key(parts) -> str | None:
-    if not parts or any(p is None or not p.strip() for p in parts):
-        return None
-    return "|".join(p.strip() for p in parts)
-
-
-def business_key(dataset: Dataset, rec: dict) -> str | None:
-    """The record's business key as one text (parts joined by |), None when a part is
-    missing: such a refusal cannot be matched and waits for a record with the key."""
-    return _joined_key([_nullable(rec.get(f)) for f in dataset.business_key])
-
-
-def _business_keys(dataset: Dataset, frame: pd.DataFrame, texts: dict | None = None) -> list[str | None]:
-    """``business_key`` of every record of the frame, column by column."""
-    if not dataset.business_key:
-        return [None] * len(frame)
-    if texts is None:
-        texts = dict(zip(dataset.business_key, _field_texts(frame, dataset.business_key)))
-    parts = [texts[f] for f in dataset.business_key]
-    if len(parts) == 1:  # most datasets: no tuple per record to join
-        return [None if p is None or not (key := p.strip()) else key for p in parts[0]]
-    return [_joined_key(record) for record in zip(*parts)]
-
-
-def _is_arrow(records) -> bool:
-    return not isinstance(records, pd.DataFrame)
-
-
-def _frame_of(records) -> pd.DataFrame:
-    """A part as a frame (the load also takes Arrow tables: see ``load_batch_parts``)."""
-    if _is_arrow(records):
-        return table_frame(records)
-    return records
-
-
 def _insert_records(writer: RowWriter, dataset: Dataset, batch_id: str, frame) -> int | None:
     """Insert a part's accepted records; returns the rows PostgreSQL reported it stored
     when they went in by COPY (None otherwise: the reconciliation then counts them)."""
     if len(frame) == 0:
         return 0
     columns = ("batch_id", "source_row", *(f.column for f in dataset.fields))
-    if _is_arrow(frame) and writer.takes_arrow:
+    if is_arrow(frame) and writer.takes_arrow:
         import pyarrow as pa
 
         n = len(frame)
         names = set(frame.column_names)
         arrays = [pa.array([batch_id] * n, pa.string()), frame.column(ROW_ID)]
-        arrays += [frame.column(f).cast(pa.string()) if f in names else pa.nulls(n, pa.string())
-                   for f in dataset.field_names]
+        arrays += [
+            frame.column(f).cast(pa.string()) if f in names else pa.nulls(n, pa.string()) for f in dataset.field_names
+        ]
         return writer.insert_arrow(dataset.table, columns, arrays)
-    frame = _frame_of(frame)
-    sql = (
-        f"INSERT INTO {dataset.table} ({', '.join(columns)}) "
-        f"VALUES ({', '.join(':' + c for c in columns)})"
-    )
-    values = _field_texts(frame, dataset.field_names)
-    rows = zip(repeat(batch_id), _rows_of(frame), *values)
+    frame = frame_of(frame)
+    sql = f"INSERT INTO {dataset.table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
+    values = field_texts(frame, dataset.field_names)
+    rows = zip(repeat(batch_id), rows_of(frame), *values)
     writer.insert(dataset.table, columns, rows, sql)
     return None
 
@@ -321,11 +263,9 @@ def _insert_refused(writer: RowWriter, dataset: Dataset, batch_id: str, frame: p
     if frame.empty:
         return
     names = dataset.field_names
-    texts = dict(zip(names, _field_texts(frame, names)))
-    record_json = [
-        json.dumps(dict(zip(names, values)), ensure_ascii=False) for values in zip(*texts.values())
-    ]
-    rows = zip(repeat(batch_id), _rows_of(frame), record_json, _business_keys(dataset, frame, texts))
+    texts = dict(zip(names, field_texts(frame, names)))
+    record_json = [json.dumps(dict(zip(names, values)), ensure_ascii=False) for values in zip(*texts.values())]
+    rows = zip(repeat(batch_id), rows_of(frame), record_json, business_keys(dataset, frame, texts))
     writer.insert("refused_record", _REFUSED_COLUMNS, rows, statement("queries/insert_refused_record"))
 
 
@@ -334,45 +274,38 @@ def _close_corrected_refusals(conn, dataset: Dataset, batch: dict, accepted_part
     and department closes it (the department corrected and delivered it again)."""
     if not dataset.business_key:
         return 0
-    open_rows = conn.execute(
-        sa.text(statement("queries/open_refusals_of_source")),
-        {"dataset_id": batch["dataset_id"], "department_id": batch["department_id"]},
-    ).mappings().all()
+    open_rows = (
+        conn.execute(
+            sa.text(statement("queries/open_refusals_of_source")),
+            {"dataset_id": batch["dataset_id"], "department_id": batch["department_id"]},
+        )
+        .mappings()
+        .all()
+    )
     if not open_rows:
         return 0
     waiting = {r["business_key"] for r in open_rows}
     keys: set = set()
     for accepted in accepted_parts:
-        if len(accepted) and _is_arrow(accepted):
-            keys |= _waiting_keys_in(dataset, accepted, waiting)
+        if len(accepted) and is_arrow(accepted):
+            keys |= waiting_keys_in(dataset, accepted, waiting)
         elif len(accepted):
-            keys |= waiting.intersection(_business_keys(dataset, accepted))
+            keys |= waiting.intersection(business_keys(dataset, accepted))
     # Corrected when the department delivered the correction (not when we processed it):
     # a month's figures as of a day then do not depend on when the platform ran.
     closing = [
-        {"batch_id": r["batch_id"], "source_row": r["source_row"],
-         "closed_by_batch": batch["batch_id"], "closed_at": batch["delivered_at"]}
-        for r in open_rows if r["business_key"] in keys
+        {
+            "batch_id": r["batch_id"],
+            "source_row": r["source_row"],
+            "closed_by_batch": batch["batch_id"],
+            "closed_at": batch["delivered_at"],
+        }
+        for r in open_rows
+        if r["business_key"] in keys
     ]
     if closing:
         conn.execute(sa.text(statement("queries/close_refusal")), closing)
     return len(closing)
-
-
-def _waiting_keys_in(dataset: Dataset, table, waiting: set) -> set:
-    """``business_key`` (parts stripped, joined by |, none when a part is blank) of an
-    Arrow part's records, kept only where an open refusal waits for it, by Arrow."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    parts = []
-    for f in dataset.business_key:
-        column = table.column(f) if f in table.column_names else pa.nulls(len(table), pa.string())
-        stripped = pc.utf8_trim_whitespace(column.cast(pa.string()))
-        parts.append(pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped))
-    keys = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "|")  # null if any is
-    hit = pc.is_in(keys, value_set=pa.array(sorted(waiting), pa.string()))
-    return set(pc.filter(keys, hit).to_pylist())
 
 
 _DAY_COLUMNS = ("batch_id", "delivery_day", "records")
@@ -382,7 +315,7 @@ def _count_delivery_days(days: Counter, batch: dict, accepted: pd.DataFrame, ref
     """The days the records were made available (quality.PUBLISHED), for timeliness."""
     fallback = str(batch["delivered_at"])[:10]
     for frame in (accepted, refused):
-        if _is_arrow(frame):  # counted by Arrow: a million records are a few dozen days
+        if is_arrow(frame):  # counted by Arrow: a million records are a few dozen days
             import pyarrow.compute as pc
 
             if PUBLISHED not in frame.column_names:
@@ -420,26 +353,26 @@ def _insert_issues(writer: RowWriter, batch_id: str, issues: pd.DataFrame) -> No
         return
     rows = zip(
         repeat(batch_id),
-        _rows_of(issues),
-        _cells(issues["field"]),
-        _cells(issues["rule"]),
-        _cells(issues["severity"]),
-        _cells(issues["message"]),
-        [_fix(fix) for fix in _cells(issues["fix"])],
+        rows_of(issues),
+        cells_of(issues["field"]),
+        cells_of(issues["rule"]),
+        cells_of(issues["severity"]),
+        cells_of(issues["message"]),
+        [_fix(fix) for fix in cells_of(issues["fix"])],
     )
     writer.insert("record_issue", _ISSUE_COLUMNS, rows, statement("queries/insert_record_issue"))
 
 
-
-
-def load_checked_batch(engine: Engine, dataset: Dataset, batch: dict, refused_rows: set[int], issues: pd.DataFrame) -> LoadResult:
+def load_checked_batch(
+    engine: Engine, dataset: Dataset, batch: dict, refused_rows: set[int], issues: pd.DataFrame
+) -> LoadResult:
     """Load a checked batch (``quality.chunks.read_verdict``) from its parts, streamed into
     one transaction: the accepted records stay Arrow (COPY is written from them column by
     column), the refused, a few, become the frame the refusal rows are built from."""
-    from creditpipe.core.parts import read_part
-
     import pyarrow as pa
     import pyarrow.compute as pc
+
+    from creditpipe.core.parts import read_part
 
     refused_ids = pa.array(sorted(refused_rows), pa.int64())
 

@@ -90,24 +90,30 @@ def table_count(engine: Engine, table: str) -> int:
         return int(conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one())
 
 
-
-
 def dataset_ddl(dataset, catalog: Catalog) -> str:
     """A dataset's table, generated from its declaration: the batch and the record's row
     (lineage), then a TEXT column per field, NOT NULL where the standard requires it."""
     who = "、".join(catalog.departments[d].short_name for d in dataset.departments if d in catalog.departments)
-    rows = [("batch_id", "TEXT NOT NULL", "the batch (no FOREIGN KEY: see below)"), ("source_row", "INTEGER NOT NULL", "")]
+    rows = [
+        ("batch_id", "TEXT NOT NULL", "the batch (no FOREIGN KEY: see below)"),
+        ("source_row", "INTEGER NOT NULL", ""),
+    ]
     rows += [(f.column, "TEXT NOT NULL" if f.required else "TEXT", f.name) for f in dataset.fields]
     width = max(len(c) for c, _, _ in rows) + 1
     lines = [f"    {c.ljust(width)}{t},  -- {note}" if note else f"    {c.ljust(width)}{t}," for c, t, note in rows]
-    return "\n".join([
-        f"-- Accepted {dataset.title} records ({who}), values as delivered, with lineage.",
-        f"-- Generated from the declaration dags/datasets/{dataset.id}.yml by `make suites`: edit that, not this.",
-        f"CREATE TABLE IF NOT EXISTS {dataset.table} (",
-        *lines,
-        "    PRIMARY KEY (batch_id, source_row)",
-        ")",
-        "-- No FOREIGN KEY to delivery_batch: PostgreSQL checks one row by row, which halves the",
-        "-- speed of a COPY; the batch row is written in the same transaction, and reconcile_batch",
-        "-- counts the batch's rows back before it commits.",
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                f"-- Accepted {dataset.title} records ({who}), values as delivered, with lineage.",
+                f"-- Generated from the declaration dags/datasets/{dataset.id}.yml by `make suites`: edit that, not this.",
+                f"CREATE TABLE IF NOT EXISTS {dataset.table} (",
+                *lines,
+                "    PRIMARY KEY (batch_id, source_row)",
+                ")",
+                "-- No FOREIGN KEY to delivery_batch: PostgreSQL checks one row by row, which halves the",
+                "-- speed of a COPY; the batch row is written in the same transaction, and reconcile_batch",
+                "-- counts the batch's rows back before it commits.",
+            ]
+        )
+        + "\n"
+    )

@@ -36,12 +36,14 @@ class RowWriter:
 
 class PostgresWriter(RowWriter):
     takes_arrow = True
+    # Rows of a binary COPY encoded at a time (the next slice while PostgreSQL takes this one).
+    rows_per_write = 50_000
 
     def insert(self, table: str, columns: tuple[str, ...], rows, insert_sql: str) -> None:
         _copy(self.conn, f"COPY {table} ({', '.join(columns)}) FROM STDIN", rows)
 
     def insert_arrow(self, table: str, columns: tuple[str, ...], arrays: list) -> int:
-        return _copy_arrow(self.conn, table, columns, arrays)
+        return _copy_arrow(self.conn, table, columns, arrays, self.rows_per_write)
 
 
 def writer_for(conn) -> RowWriter:
@@ -145,13 +147,17 @@ def copy_binary_rows(arrays: list):
             continue
         if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
             array = array.cast(pa.string())
-        data = array.cast(pa.binary()) if pa.types.is_string(array.type) else array.cast(pa.large_binary()).cast(pa.binary())
+        data = (
+            array.cast(pa.binary())
+            if pa.types.is_string(array.type)
+            else array.cast(pa.large_binary()).cast(pa.binary())
+        )
         lengths = pc.binary_length(data).fill_null(-1).to_numpy().astype(">i4")
         parts.append(fixed(lengths, 4))
         parts.append(data.fill_null(b"") if data.null_count else data)
     rows = pc.binary_join_element_wise(*parts, b"")
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32, count=n + 1, offset=rows.offset * 4)
-    return rows.buffers()[2][int(offsets[0]):int(offsets[n])]
+    return rows.buffers()[2][int(offsets[0]) : int(offsets[n])]
 
 
 def without_values(exc: sa.exc.DBAPIError) -> sa.exc.DBAPIError:
@@ -165,7 +171,4 @@ def without_values(exc: sa.exc.DBAPIError) -> sa.exc.DBAPIError:
         orig = type(exc.orig)(first)
     except Exception:  # a driver error class that will not take a message
         orig = RuntimeError(first)
-    return type(exc)(exc.statement, None, orig, hide_parameters=True,
-                     connection_invalidated=exc.connection_invalidated)
-
-
+    return type(exc)(exc.statement, None, orig, hide_parameters=True, connection_invalidated=exc.connection_invalidated)

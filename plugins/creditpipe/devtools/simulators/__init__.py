@@ -71,8 +71,7 @@ def make_delivery(
     used: set[int] = set()
     for kind in kinds:
         candidates = [
-            i for i in range(len(records) - 1)
-            if not {i - 1, i, i + 1} & used and mod.eligible(records[i], kind)
+            i for i in range(len(records) - 1) if not {i - 1, i, i + 1} & used and mod.eligible(records[i], kind)
         ]
         if not candidates:
             raise ValueError(f"{dataset_id}: no record can carry {kind!r} (too few records?)")
@@ -178,8 +177,14 @@ def generate_landing_month(
         count = rng.randint(*records_per_file)
         name = f"{stem}_{delivered:%Y%m%d}.{fmt}"
         records, errors = make_delivery(
-            dataset_id, department_id, rng, spread_days(rng, count, window, delivered.date()),
-            delivered.date(), plan[n], serial, name,
+            dataset_id,
+            department_id,
+            rng,
+            spread_days(rng, count, window, delivered.date()),
+            delivered.date(),
+            plan[n],
+            serial,
+            name,
         )
         serial += count
         expected += errors
@@ -190,7 +195,9 @@ def generate_landing_month(
     return expected
 
 
-def generate_month(folder: Path, month: str, seed: int, records_per_file: tuple[int, int] = (350, 450)) -> list[InjectedError]:
+def generate_month(
+    folder: Path, month: str, seed: int, records_per_file: tuple[int, int] = (350, 450)
+) -> list[InjectedError]:
     """市场监管's month of 行政处罚 file drops (the demo's first feed)."""
     return generate_landing_month(folder, month, seed, records_per_file=records_per_file)
 

@@ -47,7 +47,7 @@ class SimulatedApi:
         """Queue faults for the next requests: "500", "503", or "slow:<seconds>"."""
         self.faults.extend(faults)
 
-    def start(self) -> "SimulatedApi":
+    def start(self) -> SimulatedApi:
         self._thread = threading.Thread(target=self._server.serve_forever, name="simulated-api", daemon=True)
         self._thread.start()
         return self
@@ -99,8 +99,16 @@ class SimulatedApi:
                 size = max(1, min(1000, int(query.get("page_size", 100))))
                 with api._lock:
                     hits = [r for r in api.routes[url.path] if since < watermark_text(r[UPDATED_AT]) <= until]
-                chunk = hits[(page - 1) * size: page * size]
-                self._send(200, {"records": chunk, "page": page, "page_size": size,
-                                 "total": len(hits), "has_more": page * size < len(hits)})
+                chunk = hits[(page - 1) * size : page * size]
+                self._send(
+                    200,
+                    {
+                        "records": chunk,
+                        "page": page,
+                        "page_size": size,
+                        "total": len(hits),
+                        "has_more": page * size < len(hits),
+                    },
+                )
 
         return Handler

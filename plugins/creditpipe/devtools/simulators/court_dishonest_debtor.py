@@ -23,8 +23,18 @@ COURTS = [
 ]
 # Where the debtors' ID numbers were issued: mostly 江阴, some from around and afar.
 ID_DIVISIONS = ["320281"] * 14 + ["320211", "320282", "321088", "320583", "342622", "412723", "511322"]
-TRADES = ["贸易有限公司", "机械制造有限公司", "纺织有限公司", "建筑安装工程有限公司", "金属制品有限公司",
-          "物流有限公司", "装饰工程有限公司", "电子科技有限公司", "化纤有限公司", "餐饮管理有限公司"]
+TRADES = [
+    "贸易有限公司",
+    "机械制造有限公司",
+    "纺织有限公司",
+    "建筑安装工程有限公司",
+    "金属制品有限公司",
+    "物流有限公司",
+    "装饰工程有限公司",
+    "电子科技有限公司",
+    "化纤有限公司",
+    "餐饮管理有限公司",
+]
 # The six grounds of 最高人民法院关于公布失信被执行人名单信息的若干规定 (2017), art. 1,
 # as the published list writes them; a trailing 的 is seen as well.
 GROUNDS = [
@@ -176,9 +186,7 @@ class Factory:
         """A listing published on ``day`` (the case was filed before)."""
         rng = self.rng
         self.serial += 1
-        court, court_code, abbreviation = rng.choices(
-            [c[:3] for c in COURTS], weights=[c[3] for c in COURTS]
-        )[0]
+        court, court_code, abbreviation = rng.choices([c[:3] for c in COURTS], weights=[c[3] for c in COURTS])[0]
         published = day
         if rng.random() < 0.04:  # an old case, listed long after it was filed
             filed = dt.date(rng.randint(2013, 2015), rng.randint(1, 12), rng.randint(1, 28))
@@ -228,8 +236,15 @@ def list_government_body(record: dict, rng: random.Random, kind: str) -> dict:
     else:
         name, code = f"江阴市{town}镇{rng.choice('东西南北')}{rng.choice('苑塘港桥')}村村民委员会", make_org_code(rng)
     old = record["被执行人姓名/名称"]
-    record.update({"被执行人姓名/名称": name, "年龄": "", "性别": "", "身份证号码/组织机构代码": code,
-                   "法定代表人": person_name(rng)})
+    record.update(
+        {
+            "被执行人姓名/名称": name,
+            "年龄": "",
+            "性别": "",
+            "身份证号码/组织机构代码": code,
+            "法定代表人": person_name(rng),
+        }
+    )
     record["生效法律文书确定的义务"] = record["生效法律文书确定的义务"].replace(old, name)
     return record
 

@@ -12,7 +12,8 @@ from creditpipe.core.catalog import Dataset
 
 def front_table(dataset: Dataset, name: str, watermark_column: str = "updated_at") -> sa.Table:
     return sa.Table(
-        name, sa.MetaData(),
+        name,
+        sa.MetaData(),
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         *[sa.Column(f.column, sa.Text) for f in dataset.fields],
         sa.Column(watermark_column, sa.DateTime, nullable=False, index=True),

@@ -45,16 +45,22 @@ class GenericSimulator:
                     continue
                 rule = check.expand(f.name, spec)[0]["meta"]["rule"]
                 self.kinds.setdefault(f"{rule}@{f.name}", (f, name, rule, spec))
-        for name, fields, spec in dataset.rules:
+        for name, fields, _spec in dataset.rules:
             if name == "unique":
-                self.kinds[f"duplicate_in_delivery@{'、'.join(fields)}"] = (None, "duplicate", "duplicate_in_delivery",
-                                                                            {"fields": fields})
-        self.ERROR_KINDS = {kind: (f.name if f else "、".join(spec["fields"]), rule)
-                            for kind, (f, _how, rule, spec) in self.kinds.items()}
+                self.kinds[f"duplicate_in_delivery@{'、'.join(fields)}"] = (
+                    None,
+                    "duplicate",
+                    "duplicate_in_delivery",
+                    {"fields": fields},
+                )
+        self.ERROR_KINDS = {
+            kind: (f.name if f else "、".join(spec["fields"]), rule)
+            for kind, (f, _how, rule, spec) in self.kinds.items()
+        }
 
     # --- the interface of a simulator module -------------------------------------------
 
-    def Factory(self, rng: random.Random, department_id: str = "", serial_base: int = 0):  # noqa: N802
+    def Factory(self, rng: random.Random, department_id: str = "", serial_base: int = 0):
         return _Factory(self.dataset, rng, serial_base)
 
     def eligible(self, record: dict, kind: str) -> bool:
@@ -92,8 +98,11 @@ class _Factory:
         keys = {f for name, fields, _ in dataset.rules if name == "unique" for f in fields}
         # A key's values are made to differ by a serial, but for values a check makes valid
         # and random already (credit codes, ID numbers): a serial would break them.
-        self.keys = {f.name for f in dataset.fields if f.name in keys
-                     and not any(n in ("uscc", "resident_id") for n, _ in f.checks)}
+        self.keys = {
+            f.name
+            for f in dataset.fields
+            if f.name in keys and not any(n in ("uscc", "resident_id") for n, _ in f.checks)
+        }
 
     def record(self, day: dt.date) -> dict:
         """A clean record made on ``day`` (its dates on or before it)."""
@@ -136,7 +145,7 @@ class _Factory:
         if runs:
             last = runs[-1]
             serial = str(self.serial).zfill(len(last.group()))
-            candidate = value[: last.start()] + serial + value[last.end():]
+            candidate = value[: last.start()] + serial + value[last.end() :]
             if all(re.search(p, candidate) for p in formats):
                 return candidate
         return value if formats else f"{value}{self.serial:06d}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from creditpipe.devtools.simulators.party import PARTY_ERROR_KINDS, inject_party, party_eligible
 from creditpipe.devtools.simulators.identity import (
     birth_date,
     company_name,
@@ -14,18 +13,39 @@ from creditpipe.devtools.simulators.identity import (
     person_name,
     plus_years,
 )
+from creditpipe.devtools.simulators.party import PARTY_ERROR_KINDS, inject_party, party_eligible
 
-TRADES = ["贸易有限公司", "食品有限公司", "机械制造有限公司", "餐饮管理有限公司", "电子科技有限公司",
-          "建材有限公司", "服饰有限公司", "化工有限公司", "物流有限公司"]
+TRADES = [
+    "贸易有限公司",
+    "食品有限公司",
+    "机械制造有限公司",
+    "餐饮管理有限公司",
+    "电子科技有限公司",
+    "建材有限公司",
+    "服饰有限公司",
+    "化工有限公司",
+    "物流有限公司",
+]
 SHOPS = ["便利店", "小吃店", "五金店", "水果店", "理发店", "副食品店", "饭店", "药店"]
 VIOLATIONS = [
-    ("销售不符合食品安全标准的食品", "《中华人民共和国食品安全法》第一百二十四条第一款",
-     "当事人于{d}销售的{x}经抽检不符合食品安全国家标准"),
+    (
+        "销售不符合食品安全标准的食品",
+        "《中华人民共和国食品安全法》第一百二十四条第一款",
+        "当事人于{d}销售的{x}经抽检不符合食品安全国家标准",
+    ),
     ("未按规定公示年度报告", "《企业信息公示暂行条例》第十七条", "当事人未按规定期限公示{y}年度报告"),
     ("发布虚假广告", "《中华人民共和国广告法》第五十五条第一款", "当事人在其网店页面宣称{x}具有不实功效，构成虚假广告"),
     ("不明码标价", "《中华人民共和国价格法》第四十二条", "当事人销售{x}未按规定明码标价"),
-    ("使用未经检定的计量器具", "《中华人民共和国计量法实施细则》第四十三条", "当事人在经营场所使用未经检定的电子计价秤"),
-    ("特种设备未经定期检验继续使用", "《中华人民共和国特种设备安全法》第八十四条第一项", "当事人使用的电梯超过检验有效期仍继续使用"),
+    (
+        "使用未经检定的计量器具",
+        "《中华人民共和国计量法实施细则》第四十三条",
+        "当事人在经营场所使用未经检定的电子计价秤",
+    ),
+    (
+        "特种设备未经定期检验继续使用",
+        "《中华人民共和国特种设备安全法》第八十四条第一项",
+        "当事人使用的电梯超过检验有效期仍继续使用",
+    ),
     ("销售侵犯注册商标专用权的商品", "《中华人民共和国商标法》第六十条第二款", "当事人销售的{x}侵犯他人注册商标专用权"),
 ]
 GOODS = ["预包装食品", "散装白酒", "儿童服装", "小家电", "保健食品", "化妆品", "蔬菜", "电线电缆"]
@@ -58,10 +78,19 @@ class Factory:
         rng = self.rng
         category = rng.choices(["法人及非法人组织", "个体工商户", "自然人"], weights=[55, 30, 15])[0]
         rec = {
-            "行政相对人名称": "", "行政相对人类别": category, "统一社会信用代码": "",
-            "工商注册号": "", "组织机构代码": "", "税务登记号": "", "事业单位证书号": "",
-            "社会组织登记证号": "", "法定代表人": "", "法定代表人证件类型": "", "法定代表人证件号码": "",
-            "证件类型": "", "证件号码": "",
+            "行政相对人名称": "",
+            "行政相对人类别": category,
+            "统一社会信用代码": "",
+            "工商注册号": "",
+            "组织机构代码": "",
+            "税务登记号": "",
+            "事业单位证书号": "",
+            "社会组织登记证号": "",
+            "法定代表人": "",
+            "法定代表人证件类型": "",
+            "法定代表人证件号码": "",
+            "证件类型": "",
+            "证件号码": "",
         }
         if category == "法人及非法人组织":
             rec["行政相对人名称"] = company_name(rng, rng.choice(TRADES))
@@ -90,13 +119,17 @@ class Factory:
         categories = ["罚款"] if confiscated == 0 else ["罚款", "没收违法所得"]
         if rng.random() < 0.15:
             categories.insert(0, "警告")
-        content = f"罚款人民币{fine * 10000:,.0f}元" + (f"，没收违法所得{confiscated * 10000:,.0f}元" if confiscated else "")
+        content = f"罚款人民币{fine * 10000:,.0f}元" + (
+            f"，没收违法所得{confiscated * 10000:,.0f}元" if confiscated else ""
+        )
         rec.update(
             {
                 "行政处罚决定书文号": f"{self.prefix}〔{decided.year}〕{self.serial:04d}号",
                 "违法行为类型": vtype,
                 "违法事实": facts.format(d=f"{decided:%Y年%m月}", x=goods, y=decided.year - 1)
-                + "，违反了" + basis.split("第")[0] + "的规定。",
+                + "，违反了"
+                + basis.split("第")[0]
+                + "的规定。",
                 "处罚依据": basis,
                 "处罚类别": ";".join(categories),
                 "处罚内容": content,

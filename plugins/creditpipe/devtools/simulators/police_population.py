@@ -14,7 +14,10 @@ from creditpipe.devtools.simulators.identity import SURNAMES, birth_date, make_r
 
 # 江阴市公安局's police stations and the streets of their jurisdiction (街道 / 镇).
 STATIONS = {
-    "澄江": ("澄江街道", ["人民东路", "人民中路", "澄江中路", "虹桥北路", "虹桥南路", "延陵路", "朝阳路", "君山路", "五星路"]),
+    "澄江": (
+        "澄江街道",
+        ["人民东路", "人民中路", "澄江中路", "虹桥北路", "虹桥南路", "延陵路", "朝阳路", "君山路", "五星路"],
+    ),
     "城东": ("城东街道", ["长山大道", "芙蓉大道", "东外环路", "澄康路"]),
     "南闸": ("南闸街道", ["锡澄路", "南闸大街", "观山路"]),
     "云亭": ("云亭街道", ["云顾路", "澄杨路", "定山路"]),
@@ -163,7 +166,9 @@ def inject(records: list[dict], kind: str, i: int, rng: random.Random, delivered
         rec["民族"] = rng.choice([rec["民族"].removesuffix("族"), "01" if rec["民族"] == "汉族" else "其他"])
     elif kind == "birth_impossible":
         born = dt.date.fromisoformat(rec["出生日期"])
-        rec["出生日期"] = rng.choice([f"{born.year}-02-30", f"{born:%Y}年{born.month}月{born.day}日", f"{born:%Y.%m.%d}"])
+        rec["出生日期"] = rng.choice(
+            [f"{born.year}-02-30", f"{born:%Y}年{born.month}月{born.day}日", f"{born:%Y.%m.%d}"]
+        )
     elif kind == "birth_future":  # the century mistyped: 1985 → 2085
         born = dt.date.fromisoformat(rec["出生日期"])
         typo = born.replace(year=born.year + 100)

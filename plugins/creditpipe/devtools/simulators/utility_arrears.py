@@ -25,11 +25,38 @@ from creditpipe.devtools.simulators.identity import (
 RESIDENT, BUSINESS = "居民", "非居民"
 # 江阴's street offices (街道); the other towns of identity.TOWNS are 镇.
 STREETS = {"澄江", "南闸", "云亭", "申港", "利港", "夏港"}
-ROADS = ["人民中路", "人民东路", "虹桥北路", "长江路", "澄江中路", "寿山路", "延陵路", "朝阳路", "暨阳路",
-         "芙蓉大道", "滨江西路", "花山路", "五星路", "环城北路", "香山路", "通渡北路", "中山南路", "青果路"]
+ROADS = [
+    "人民中路",
+    "人民东路",
+    "虹桥北路",
+    "长江路",
+    "澄江中路",
+    "寿山路",
+    "延陵路",
+    "朝阳路",
+    "暨阳路",
+    "芙蓉大道",
+    "滨江西路",
+    "花山路",
+    "五星路",
+    "环城北路",
+    "香山路",
+    "通渡北路",
+    "中山南路",
+    "青果路",
+]
 ESTATES = ["新村", "花园", "家园", "苑", "小区"]
-TRADES = ["机械制造有限公司", "纺织有限公司", "餐饮管理有限公司", "金属制品有限公司", "商贸有限公司",
-          "物业管理有限公司", "塑料制品有限公司", "印染有限公司", "宾馆有限公司"]
+TRADES = [
+    "机械制造有限公司",
+    "纺织有限公司",
+    "餐饮管理有限公司",
+    "金属制品有限公司",
+    "商贸有限公司",
+    "物业管理有限公司",
+    "塑料制品有限公司",
+    "印染有限公司",
+    "宾馆有限公司",
+]
 SHOPS = ["饭店", "理发店", "洗浴中心", "便利店", "面馆", "汽车修理部", "五金店", "干洗店"]
 
 
@@ -44,12 +71,30 @@ class Provider:
 
 
 PROVIDERS = {
-    "power": Provider("国网江阴市供电公司", make_uscc(random.Random(3202811), "9", "1"), "3202", 6, "电",
-                      {RESIDENT: (90, 420), BUSINESS: (900, 36000)}),
-    "water": Provider("江阴市水务集团有限公司", make_uscc(random.Random(3202812), "9", "1"), "JY", 8, "水",
-                      {RESIDENT: (30, 130), BUSINESS: (300, 9000)}),
-    "gas": Provider("江阴市天然气有限公司", make_uscc(random.Random(3202813), "9", "1"), "RQ", 9, "气",
-                    {RESIDENT: (40, 220), BUSINESS: (600, 24000)}),
+    "power": Provider(
+        "国网江阴市供电公司",
+        make_uscc(random.Random(3202811), "9", "1"),
+        "3202",
+        6,
+        "电",
+        {RESIDENT: (90, 420), BUSINESS: (900, 36000)},
+    ),
+    "water": Provider(
+        "江阴市水务集团有限公司",
+        make_uscc(random.Random(3202812), "9", "1"),
+        "JY",
+        8,
+        "水",
+        {RESIDENT: (30, 130), BUSINESS: (300, 9000)},
+    ),
+    "gas": Provider(
+        "江阴市天然气有限公司",
+        make_uscc(random.Random(3202813), "9", "1"),
+        "RQ",
+        9,
+        "气",
+        {RESIDENT: (40, 220), BUSINESS: (600, 24000)},
+    ),
 }
 # Reported from this much, or from 3 unpaid months, after 2 ignored reminders.
 THRESHOLD_YUAN = {RESIDENT: 500, BUSINESS: 1000}
@@ -103,13 +148,13 @@ class Factory:
         self.serial = serial_base
         # A fixed scramble of the serial (a multiplier prime to 10): account numbers look
         # random and never repeat within 10 ** digits serials.
-        modulus = 10 ** self.provider.digits
+        modulus = 10**self.provider.digits
         self._step = int(modulus * 0.6180339887) // 10 * 10 + 7
         self._offset = random.Random(department_id).randrange(modulus)
 
     def account_no(self) -> str:
         p = self.provider
-        number = (self.serial * self._step + self._offset) % 10 ** p.digits
+        number = (self.serial * self._step + self._offset) % 10**p.digits
         return f"{p.prefix}{number:0{p.digits}d}"
 
     def holder(self) -> dict:
@@ -139,7 +184,9 @@ class Factory:
         low, high = p.bills[kind]
         bill = rng.uniform(low, high)
         if kind == RESIDENT:
-            months = rng.choices([1, 2, 3, 4, 5, 6, 8, 10, 12, 18, 24], weights=[6, 8, 20, 16, 12, 10, 8, 6, 6, 4, 4])[0]
+            months = rng.choices([1, 2, 3, 4, 5, 6, 8, 10, 12, 18, 24], weights=[6, 8, 20, 16, 12, 10, 8, 6, 6, 4, 4])[
+                0
+            ]
         else:  # businesses are chased (and cut off) sooner
             months = rng.choices([1, 2, 3, 4, 5, 6, 8, 12], weights=[20, 20, 20, 14, 8, 8, 6, 4])[0]
         amount = round(sum(bill * rng.uniform(0.7, 1.3) for _ in range(months)), 2)

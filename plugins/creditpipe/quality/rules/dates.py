@@ -5,8 +5,6 @@ its decision, counting the official holidays and make-up days."""
 
 from __future__ import annotations
 
-from typing import Union  # GE's pydantic fields are declared in these terms
-
 import datetime as dt
 import re
 from functools import lru_cache
@@ -36,7 +34,9 @@ def parse_dates(values: pd.Series) -> pd.Series:
     where, year, month, day = _canonical_dates(text)
     real = day_exists(year, month, day)  # pandas reads year 0000 too
     months = (year - 1970) * 12 + np.clip(month, 1, 12) - 1
-    dates = (months.astype("datetime64[M]").astype("datetime64[D]") + (np.clip(day, 1, 31) - 1)).astype("datetime64[us]")
+    dates = (months.astype("datetime64[M]").astype("datetime64[D]") + (np.clip(day, 1, 31) - 1)).astype(
+        "datetime64[us]"
+    )
     out[where[real]] = dates[real]
     rest = text.notna().to_numpy().copy()
     rest[where] = False
@@ -110,20 +110,26 @@ def is_not_after(values: pd.Series, limit: str | dt.date) -> pd.Series:
     return dates.isna() | (dates <= pd.Timestamp(limit))
 
 
-def dates_in_order(earlier: pd.Series, later: pd.Series, parsed: tuple[pd.Series, pd.Series] | None = None) -> pd.Series:
+def dates_in_order(
+    earlier: pd.Series, later: pd.Series, parsed: tuple[pd.Series, pd.Series] | None = None
+) -> pd.Series:
     """The first date is not after the second; values that are no date are left to the date rule."""
     a, b = parsed if parsed is not None else (parse_dates(earlier), parse_dates(later))
     return (a.isna() | b.isna() | (a <= b)).astype(bool)
 
 
-def published_within(decided: pd.Series, published: pd.Series, working_days: int, calendar=None,
-                     parsed: tuple[pd.Series, pd.Series] | None = None) -> pd.Series:
+def published_within(
+    decided: pd.Series,
+    published: pd.Series,
+    working_days: int,
+    calendar=None,
+    parsed: tuple[pd.Series, pd.Series] | None = None,
+) -> pd.Series:
     """Published no more than ``working_days`` working days after the decision (双公示: 7),
     counting the official holidays and make-up days. Values that are no date are left to
     the date rules."""
-    from creditpipe.core.workdays import WorkingCalendar
-
     from creditpipe.core.catalog import load_catalog
+    from creditpipe.core.workdays import WorkingCalendar
 
     calendar = calendar or WorkingCalendar.from_catalog(load_catalog())
     a, b = parsed if parsed is not None else (parse_dates(decided), parse_dates(published))
@@ -143,8 +149,9 @@ def _publication_lag(value: str, allowed: int) -> str:
     calendar = _calendar()
     lag = calendar.working_days_between(decided, published)
     note = calendar.statement()
-    return (f"：决定于 {decided}，{published} 才报送公示，相隔 {lag} 个工作日（应在 {allowed} 个工作日内）"
-            + (f"。{note}" if note else ""))
+    return f"：决定于 {decided}，{published} 才报送公示，相隔 {lag} 个工作日（应在 {allowed} 个工作日内）" + (
+        f"。{note}" if note else ""
+    )
 
 
 @lru_cache(maxsize=1)
@@ -161,39 +168,69 @@ def _explain_lag(value: str, kwargs: dict) -> str:
 
 
 def _date(field: str, spec: dict) -> list[dict]:
-    return [expectation("expect_column_values_to_be_calendar_dates", {"column": field}, rule="date_invalid", spec=spec,
-                        message="{field}“{value}”不是存在的日期{detail}",
-                        fix="请使用 YYYY-MM-DD 格式的真实日期，例如 2026-10-08", field=field)]
+    return [
+        expectation(
+            "expect_column_values_to_be_calendar_dates",
+            {"column": field},
+            rule="date_invalid",
+            spec=spec,
+            message="{field}“{value}”不是存在的日期{detail}",
+            fix="请使用 YYYY-MM-DD 格式的真实日期，例如 2026-10-08",
+            field=field,
+        )
+    ]
 
 
 def _not_future(field: str, spec: dict) -> list[dict]:
     """``reason``: why the date cannot be after the delivery (the message says it)."""
-    return [expectation("expect_column_values_to_be_dates_not_after", {"column": field, "not_after": DELIVERY_DATE},
-                        rule="date_in_future", spec=spec, message="{field}“{value}”晚于报送日期 {not_after}，{reason}",
-                        fix="请核对{field}", field=field,
-                        reason=fill(spec.get("reason", "{field}不可能在报送日期之后"), field=field))]
+    return [
+        expectation(
+            "expect_column_values_to_be_dates_not_after",
+            {"column": field, "not_after": DELIVERY_DATE},
+            rule="date_in_future",
+            spec=spec,
+            message="{field}“{value}”晚于报送日期 {not_after}，{reason}",
+            fix="请核对{field}",
+            field=field,
+            reason=fill(spec.get("reason", "{field}不可能在报送日期之后"), field=field),
+        )
+    ]
 
 
 def _date_order(fields: list[str], spec: dict) -> list[dict]:
     """[earlier, later]: the first date is not after the second."""
     a, b = fields
-    return [expectation("expect_column_pair_dates_to_be_in_order",
-                        {"column_A": a, "column_B": b, "ignore_row_if": "either_value_is_missing"}, rule="date_order",
-                        spec=spec, message="{a}晚于{b}（{value}），日期先后颠倒", fix="请核对两个日期：{a}不应晚于{b}",
-                        a=a, b=b)]
+    return [
+        expectation(
+            "expect_column_pair_dates_to_be_in_order",
+            {"column_A": a, "column_B": b, "ignore_row_if": "either_value_is_missing"},
+            rule="date_order",
+            spec=spec,
+            message="{a}晚于{b}（{value}），日期先后颠倒",
+            fix="请核对两个日期：{a}不应晚于{b}",
+            a=a,
+            b=b,
+        )
+    ]
 
 
 def _published_within(fields: list[str], spec: dict) -> list[dict]:
     """[decision date, 报送日期]: published within ``days`` working days (双公示: 7)."""
     a, b = fields
     days = int(spec.get("days", 7))
-    return [expectation(
-        "expect_column_pair_published_within_working_days",
-        {"column_A": a, "column_B": b, "working_days": days, "ignore_row_if": "either_value_is_missing"},
-        rule="late_publication", severity="warning", spec=spec, a=a, days=days,
-        message="{a}后超过 {days} 个工作日才报送公示{detail}",
-        fix="双公示信息应在作出决定之日起 {days} 个工作日内报送公示；本条计入信息时效性和双公示统计，不计入数据不合格率",
-    )]
+    return [
+        expectation(
+            "expect_column_pair_published_within_working_days",
+            {"column_A": a, "column_B": b, "working_days": days, "ignore_row_if": "either_value_is_missing"},
+            rule="late_publication",
+            severity="warning",
+            spec=spec,
+            a=a,
+            days=days,
+            message="{a}后超过 {days} 个工作日才报送公示{detail}",
+            fix="双公示信息应在作出决定之日起 {days} 个工作日内报送公示；本条计入信息时效性和双公示统计，不计入数据不合格率",
+        )
+    ]
 
 
 def _a_day(rng, spec):
@@ -211,36 +248,78 @@ def _in_the_future(value, rng, spec, delivered):
 
 EXPECTATIONS = (
     Expectation(
-        "expect_column_values_to_be_calendar_dates", "column", kernel=lambda c, kw: is_calendar_date(c),
-        on_dates=lambda d, kw: d.notna(), ge_fields={},
-        examples=({"data": {"x": ["2026-10-08", "2026/10/8", "20261008", "2026-02-30", "2026.10.08", "46000", None]},
-                   "tests": ({"in": {"column": "x"}, "out": {"unexpected_index_list": [3, 4, 5]}},)},),
+        "expect_column_values_to_be_calendar_dates",
+        "column",
+        kernel=lambda c, kw: is_calendar_date(c),
+        on_dates=lambda d, kw: d.notna(),
+        ge_fields={},
+        examples=(
+            {
+                "data": {"x": ["2026-10-08", "2026/10/8", "20261008", "2026-02-30", "2026.10.08", "46000", None]},
+                "tests": ({"in": {"column": "x"}, "out": {"unexpected_index_list": [3, 4, 5]}},),
+            },
+        ),
     ),
     Expectation(
-        "expect_column_values_to_be_dates_not_after", "column", kernel=lambda c, kw: is_not_after(c, kw.get("not_after")),
+        "expect_column_values_to_be_dates_not_after",
+        "column",
+        kernel=lambda c, kw: is_not_after(c, kw.get("not_after")),
         on_dates=lambda d, kw: d.isna() | (d <= pd.Timestamp(kw.get("not_after"))),
-        ge_fields={"not_after": (Union[str, dict], ...)},
-        examples=({"data": {"x": ["2026-10-08", "2026-10-31", "2026-11-01", "不是日期"]},
-                   "tests": ({"in": {"column": "x", "not_after": "2026-10-31"}, "out": {"unexpected_index_list": [2]}},)},),
+        ge_fields={"not_after": (str | dict, ...)},
+        examples=(
+            {
+                "data": {"x": ["2026-10-08", "2026-10-31", "2026-11-01", "不是日期"]},
+                "tests": ({"in": {"column": "x", "not_after": "2026-10-31"}, "out": {"unexpected_index_list": [2]}},),
+            },
+        ),
     ),
     Expectation(
-        "expect_column_pair_dates_to_be_in_order", "pair", kernel=lambda a, b, kw: dates_in_order(a, b),
+        "expect_column_pair_dates_to_be_in_order",
+        "pair",
+        kernel=lambda a, b, kw: dates_in_order(a, b),
         on_dates=lambda a, b, da, db, kw: dates_in_order(a, b, parsed=(da, db)),
         ge_fields={"ignore_row_if": (str, "either_value_is_missing")},
-        examples=({"data": {"a": ["2026-10-08", "2026-10-09", "2026-10-09", "坏"], "b": ["2026-10-09", "2026-10-09", "2026-10-08", "2026-10-01"]},
-                   "tests": ({"in": {"column_A": "a", "column_B": "b", "ignore_row_if": "either_value_is_missing"},
-                              "out": {"unexpected_index_list": [2]}},)},),
+        examples=(
+            {
+                "data": {
+                    "a": ["2026-10-08", "2026-10-09", "2026-10-09", "坏"],
+                    "b": ["2026-10-09", "2026-10-09", "2026-10-08", "2026-10-01"],
+                },
+                "tests": (
+                    {
+                        "in": {"column_A": "a", "column_B": "b", "ignore_row_if": "either_value_is_missing"},
+                        "out": {"unexpected_index_list": [2]},
+                    },
+                ),
+            },
+        ),
     ),
     Expectation(
-        "expect_column_pair_published_within_working_days", "pair",
+        "expect_column_pair_published_within_working_days",
+        "pair",
         kernel=lambda a, b, kw: published_within(a, b, int(kw.get("working_days", 7))),
         on_dates=lambda a, b, da, db, kw: published_within(a, b, int(kw.get("working_days", 7)), parsed=(da, db)),
         ge_fields={"working_days": (int, 7), "ignore_row_if": (str, "either_value_is_missing")},
         # Working days counted with the National Day holiday and its make-up day (chinesecalendar).
-        examples=({"data": {"a": ["2026-10-08", "2026-10-08", "2026-09-21"], "b": ["2026-10-16", "2026-10-20", "2026-10-09"]},
-                   "tests": ({"in": {"column_A": "a", "column_B": "b", "working_days": 7,
-                                     "ignore_row_if": "either_value_is_missing"},
-                              "out": {"unexpected_index_list": [1, 2]}},)},),
+        examples=(
+            {
+                "data": {
+                    "a": ["2026-10-08", "2026-10-08", "2026-09-21"],
+                    "b": ["2026-10-16", "2026-10-20", "2026-10-09"],
+                },
+                "tests": (
+                    {
+                        "in": {
+                            "column_A": "a",
+                            "column_B": "b",
+                            "working_days": 7,
+                            "ignore_row_if": "either_value_is_missing",
+                        },
+                        "out": {"unexpected_index_list": [1, 2]},
+                    },
+                ),
+            },
+        ),
     ),
 )
 RULES = (
@@ -251,9 +330,20 @@ RULES = (
 )
 CHECKS = (
     Check("date", _date, make=_a_day, violate=_impossible_day, doc="存在的日期（YYYY-MM-DD 等）"),
-    Check("not_future", _not_future, make=_a_day, violate=_in_the_future, keys=frozenset({"reason"}),
-          doc="不晚于报送日期（reason：为什么不可能）"),
+    Check(
+        "not_future",
+        _not_future,
+        make=_a_day,
+        violate=_in_the_future,
+        keys=frozenset({"reason"}),
+        doc="不晚于报送日期（reason：为什么不可能）",
+    ),
     Check("date_order", _date_order, over_fields=True, doc="[较早日期, 较晚日期]：先后顺序"),
-    Check("published_within", _published_within, over_fields=True, keys=frozenset({"days"}),
-          doc="[决定日期, 报送日期]：作出决定后若干个工作日内报送公示（提示）"),
+    Check(
+        "published_within",
+        _published_within,
+        over_fields=True,
+        keys=frozenset({"days"}),
+        doc="[决定日期, 报送日期]：作出决定后若干个工作日内报送公示（提示）",
+    ),
 )

@@ -27,24 +27,46 @@ def is_non_negative_number(values: pd.Series) -> pd.Series:
 
 
 def _amount(field: str, spec: dict) -> list[dict]:
-    return [expectation("expect_column_values_to_be_non_negative_numbers", {"column": field}, rule="amount_invalid",
-                        spec=spec, message="{field}“{value}”不是不小于0的数字{detail}",
-                        fix="请只填写数字（如 1234.5），不要带单位、千位分隔符或负号", field=field)]
+    return [
+        expectation(
+            "expect_column_values_to_be_non_negative_numbers",
+            {"column": field},
+            rule="amount_invalid",
+            spec=spec,
+            message="{field}“{value}”不是不小于0的数字{detail}",
+            fix="请只填写数字（如 1234.5），不要带单位、千位分隔符或负号",
+            field=field,
+        )
+    ]
 
 
 def _integer(field: str, spec: dict) -> list[dict]:
     """``regex``: the whole numbers allowed (any, by default)."""
-    return [expectation("expect_column_values_to_match_regex", {"column": field, "regex": spec.get("regex", "^[0-9]+$")},
-                        rule="integer_invalid", spec=spec, message="{field}“{value}”不是不小于0的整数{detail}",
-                        fix="请填写整数，如 3（不要带单位或小数）", field=field)]
+    return [
+        expectation(
+            "expect_column_values_to_match_regex",
+            {"column": field, "regex": spec.get("regex", "^[0-9]+$")},
+            rule="integer_invalid",
+            spec=spec,
+            message="{field}“{value}”不是不小于0的整数{detail}",
+            fix="请填写整数，如 3（不要带单位或小数）",
+            field=field,
+        )
+    ]
 
 
 EXPECTATIONS = (
     Expectation(
-        "expect_column_values_to_be_non_negative_numbers", "column", kernel=lambda c, kw: is_non_negative_number(c),
+        "expect_column_values_to_be_non_negative_numbers",
+        "column",
+        kernel=lambda c, kw: is_non_negative_number(c),
         ge_fields={},
-        examples=({"data": {"x": ["0", "1200.5", ".5", "-0.00", "-1", "1,200", "3元", "١٢", None]},
-                   "tests": ({"in": {"column": "x"}, "out": {"unexpected_index_list": [4, 5, 6, 7]}},)},),
+        examples=(
+            {
+                "data": {"x": ["0", "1200.5", ".5", "-0.00", "-1", "1,200", "3元", "١٢", None]},
+                "tests": ({"in": {"column": "x"}, "out": {"unexpected_index_list": [4, 5, 6, 7]}},),
+            },
+        ),
     ),
 )
 RULES = (
@@ -52,10 +74,19 @@ RULES = (
     Rule("integer_invalid", "整数格式错误", cell_damage=True),
 )
 CHECKS = (
-    Check("amount", _amount, make=lambda rng, spec: f"{rng.choice((0.05, 0.5, 1, 2.5, 10, 1200.75)):g}",
-          violate=lambda value, rng, spec, delivered: rng.choice((f"-{value or 1}", f"{value or 1}元")),
-          doc="不小于0的数字"),
-    Check("integer", _integer, make=lambda rng, spec: str(rng.randint(18, 90)),
-          violate=lambda value, rng, spec, delivered: rng.choice((f"{value or 3}个", f"{value or 3}.5")),
-          keys=frozenset({"regex"}), doc="整数（regex：允许的范围）"),
+    Check(
+        "amount",
+        _amount,
+        make=lambda rng, spec: f"{rng.choice((0.05, 0.5, 1, 2.5, 10, 1200.75)):g}",
+        violate=lambda value, rng, spec, delivered: rng.choice((f"-{value or 1}", f"{value or 1}元")),
+        doc="不小于0的数字",
+    ),
+    Check(
+        "integer",
+        _integer,
+        make=lambda rng, spec: str(rng.randint(18, 90)),
+        violate=lambda value, rng, spec, delivered: rng.choice((f"{value or 3}个", f"{value or 3}.5")),
+        keys=frozenset({"regex"}),
+        doc="整数（regex：允许的范围）",
+    ),
 )

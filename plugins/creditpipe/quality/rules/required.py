@@ -12,8 +12,29 @@ from creditpipe.quality.cells import arrow_text, byte_lengths, edge_blank, per_c
 from creditpipe.quality.rules.base import Check, Expectation, Rule, expectation, with_condition
 
 # What exports write for "nothing": in a required field they mean it was left empty.
-PLACEHOLDERS = ("NULL", "null", "Null", "None", "NONE", "nan", "NaN", "N/A", "n/a", "NA", "#N/A",
-                "无", "空", "暂无", "/", "／", "-", "--", "—", "——", "\\N")
+PLACEHOLDERS = (
+    "NULL",
+    "null",
+    "Null",
+    "None",
+    "NONE",
+    "nan",
+    "NaN",
+    "N/A",
+    "n/a",
+    "NA",
+    "#N/A",
+    "无",
+    "空",
+    "暂无",
+    "/",
+    "／",
+    "-",
+    "--",
+    "—",
+    "——",
+    "\\N",
+)
 
 
 def is_not_placeholder(values: pd.Series, placeholders=PLACEHOLDERS) -> pd.Series:
@@ -32,23 +53,48 @@ def is_not_placeholder(values: pd.Series, placeholders=PLACEHOLDERS) -> pd.Serie
 
 
 def _required(field: str, spec: dict) -> list[dict]:
-    return [expectation("expect_column_values_to_not_be_null", {"column": field}, rule="required", spec=spec,
-                        message="必填项“{field}”为空", fix="请填写{field}后重新报送", field=field)]
+    return [
+        expectation(
+            "expect_column_values_to_not_be_null",
+            {"column": field},
+            rule="required",
+            spec=spec,
+            message="必填项“{field}”为空",
+            fix="请填写{field}后重新报送",
+            field=field,
+        )
+    ]
 
 
 def _placeholder(field: str, spec: dict) -> list[dict]:
-    return [expectation("expect_column_values_to_not_be_placeholder_text", {"column": field}, rule="placeholder_text",
-                        spec=spec, message="必填项“{field}”填写的是“{value}”，等于没有填写",
-                        fix="请填写实际的{field}；导出时不要用 NULL、无、/ 等代替空值", field=field)]
+    return [
+        expectation(
+            "expect_column_values_to_not_be_placeholder_text",
+            {"column": field},
+            rule="placeholder_text",
+            spec=spec,
+            message="必填项“{field}”填写的是“{value}”，等于没有填写",
+            fix="请填写实际的{field}；导出时不要用 NULL、无、/ 等代替空值",
+            field=field,
+        )
+    ]
 
 
 def _required_when(field: str, spec: dict) -> list[dict]:
     """``when``: the records it is required for ({field: value or [values]}); ``rule``: how
     reports count it (required_for_natural_person, required_for_organisation, or by default
     required_conditional)."""
-    return [expectation("expect_column_values_to_not_be_null", with_condition({"column": field}, spec["when"]),
-                        rule="required_conditional", spec=spec,
-                        message="按规定应填写{field}，但未填写", fix="请填写{field}", field=field)]
+    return [
+        expectation(
+            "expect_column_values_to_not_be_null",
+            with_condition({"column": field}, spec["when"]),
+            rule="required_conditional",
+            spec=spec,
+            message="按规定应填写{field}，但未填写",
+            fix="请填写{field}",
+            field=field,
+        )
+    ]
 
 
 def _blank(value, rng, spec, delivered):
@@ -57,14 +103,26 @@ def _blank(value, rng, spec, delivered):
 
 EXPECTATIONS = (
     Expectation(
-        "expect_column_values_to_not_be_null", "not_null",
-        examples=({"data": {"x": ["a", None, "b"]}, "tests": ({"in": {"column": "x"}, "out": {"unexpected_index_list": [1]}},)},),
+        "expect_column_values_to_not_be_null",
+        "not_null",
+        examples=(
+            {
+                "data": {"x": ["a", None, "b"]},
+                "tests": ({"in": {"column": "x"}, "out": {"unexpected_index_list": [1]}},),
+            },
+        ),
     ),
     Expectation(
-        "expect_column_values_to_not_be_placeholder_text", "column",
-        kernel=lambda c, kw: is_not_placeholder(c), ge_fields={},
-        examples=({"data": {"x": ["甲公司", "NULL", " 无 ", "--", None, "无锡公司"]},
-                   "tests": ({"in": {"column": "x"}, "out": {"unexpected_index_list": [1, 2, 3]}},)},),
+        "expect_column_values_to_not_be_placeholder_text",
+        "column",
+        kernel=lambda c, kw: is_not_placeholder(c),
+        ge_fields={},
+        examples=(
+            {
+                "data": {"x": ["甲公司", "NULL", " 无 ", "--", None, "无锡公司"]},
+                "tests": ({"in": {"column": "x"}, "out": {"unexpected_index_list": [1, 2, 3]}},),
+            },
+        ),
     ),
 )
 RULES = (
@@ -76,8 +134,11 @@ RULES = (
 )
 CHECKS = (
     Check("required", _required, violate=_blank, doc="必填：不得为空"),
-    Check("placeholder", _placeholder, violate=lambda value, rng, spec, delivered: rng.choice(("NULL", "无", "/")),
-          doc="必填项不得以占位文字（NULL、无、/ 等）填充"),
-    Check("required_when", _required_when, violate=_blank, keys=frozenset({"when"}),
-          doc="满足条件（when）的记录必填"),
+    Check(
+        "placeholder",
+        _placeholder,
+        violate=lambda value, rng, spec, delivered: rng.choice(("NULL", "无", "/")),
+        doc="必填项不得以占位文字（NULL、无、/ 等）填充",
+    ),
+    Check("required_when", _required_when, violate=_blank, keys=frozenset({"when"}), doc="满足条件（when）的记录必填"),
 )

@@ -4,8 +4,6 @@ right check character."""
 
 from __future__ import annotations
 
-from typing import Optional, Union  # GE's pydantic fields are declared in these terms
-
 import datetime as dt
 
 import numpy as np
@@ -26,8 +24,6 @@ from creditpipe.quality.rules.uscc import _weighted
 _DIGIT_VALUE = np.arange(256, dtype=np.int64) - 48
 _ID_CHECK = np.array([ord(c) for c in ID_CHECK], dtype=np.int64)
 _RESIDENT_PROVINCES = np.array(sorted(int(p) for p in PROVINCES - {"10"}))
-
-
 
 
 def is_resident_id(values: pd.Series, as_of: str | dt.date | None = None) -> pd.Series:
@@ -85,12 +81,17 @@ def _explain(value: str, kwargs: dict) -> str:
 
 def _resident_id(field: str, spec: dict) -> list[dict]:
     """``when``: the records whose document is an ID card (the check applies to them only)."""
-    return [expectation(
-        "expect_column_values_to_be_valid_resident_id",
-        with_condition({"column": field, "as_of": DELIVERY_DATE}, spec.get("when")), rule="resident_id_invalid",
-        spec=spec, message="{field}“{value}”不是有效的18位公民身份号码{detail}",
-        fix="请按身份证核对号码；末位校验码为X时请填大写X", field=field,
-    )]
+    return [
+        expectation(
+            "expect_column_values_to_be_valid_resident_id",
+            with_condition({"column": field, "as_of": DELIVERY_DATE}, spec.get("when")),
+            rule="resident_id_invalid",
+            spec=spec,
+            message="{field}“{value}”不是有效的18位公民身份号码{detail}",
+            fix="请按身份证核对号码；末位校验码为X时请填大写X",
+            field=field,
+        )
+    ]
 
 
 def make_resident_id(rng, born: dt.date | None = None, division: str = "320281") -> str:
@@ -106,16 +107,41 @@ def _wrong_check_character(value, rng, spec, delivered):
 
 EXPECTATIONS = (
     Expectation(
-        "expect_column_values_to_be_valid_resident_id", "column",
+        "expect_column_values_to_be_valid_resident_id",
+        "column",
         kernel=lambda c, kw: is_resident_id(c, kw.get("as_of")),
-        ge_fields={"as_of": (Optional[Union[str, dict]], None)},
-        examples=({"data": {"x": ["320281198503120013", "320281198503120014", "32028119850312001x".upper(),
-                                  "990281198503120013", "320281198502300013", "320281203001010013", "3202811985"]},
-                   "tests": ({"in": {"column": "x", "as_of": "2026-10-31"}, "out": {"unexpected_index_list": [1, 2, 3, 4, 5, 6]}},)},),
+        ge_fields={"as_of": (str | dict | None, None)},
+        examples=(
+            {
+                "data": {
+                    "x": [
+                        "320281198503120013",
+                        "320281198503120014",
+                        "32028119850312001x".upper(),
+                        "990281198503120013",
+                        "320281198502300013",
+                        "320281203001010013",
+                        "3202811985",
+                    ]
+                },
+                "tests": (
+                    {
+                        "in": {"column": "x", "as_of": "2026-10-31"},
+                        "out": {"unexpected_index_list": [1, 2, 3, 4, 5, 6]},
+                    },
+                ),
+            },
+        ),
     ),
 )
 RULES = (Rule("resident_id_invalid", "身份证号码校验错误", explain=_explain, cell_damage=True),)
 CHECKS = (
-    Check("resident_id", _resident_id, make=lambda rng, spec: make_resident_id(rng),
-          violate=_wrong_check_character, keys=frozenset({"when"}), doc="18位公民身份号码（GB 11643）"),
+    Check(
+        "resident_id",
+        _resident_id,
+        make=lambda rng, spec: make_resident_id(rng),
+        violate=_wrong_check_character,
+        keys=frozenset({"when"}),
+        doc="18位公民身份号码（GB 11643）",
+    ),
 )

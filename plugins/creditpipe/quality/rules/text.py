@@ -11,6 +11,7 @@ import pandas as pd
 from creditpipe.quality.cells import WHITESPACE, arrow_text, padded_or_broken, per_chunk
 from creditpipe.quality.rules.base import Check, Expectation, Rule, expectation
 
+
 def is_trimmed_single_line(values: pd.Series) -> pd.Series:
     """No blank or full-width blank at either end, no line break inside. Read from the
     cells' UTF-8 bytes (``padded_or_broken``); what is not Arrow text goes through
@@ -24,8 +25,25 @@ def is_trimmed_single_line(values: pd.Series) -> pd.Series:
 
 
 # Words only an organisation's or a shop's name carries, never a natural person's.
-ORGANISATION_WORDS = ("公司", "有限", "集团", "厂", "店", "中心", "合作社", "协会", "委员会",
-                      "事务所", "医院", "学校", "商行", "经营部", "工作室", "局", "站")
+ORGANISATION_WORDS = (
+    "公司",
+    "有限",
+    "集团",
+    "厂",
+    "店",
+    "中心",
+    "合作社",
+    "协会",
+    "委员会",
+    "事务所",
+    "医院",
+    "学校",
+    "商行",
+    "经营部",
+    "工作室",
+    "局",
+    "站",
+)
 
 
 def name_matches_category(names: pd.Series, categories: pd.Series) -> pd.Series:
@@ -58,9 +76,18 @@ def matches(values: pd.Series, kw: dict) -> pd.Series:
 
 
 def _trimmed(field: str, spec: dict) -> list[dict]:
-    return [expectation("expect_column_values_to_be_trimmed_single_line", {"column": field}, rule="stray_whitespace",
-                        severity="warning", spec=spec, message="{field}“{value}”首尾有空格或含有换行",
-                        fix="请删除多余的空格和换行（常见于从其他表格复制粘贴）；本条仅作提示，不计入数据不合格率", field=field)]
+    return [
+        expectation(
+            "expect_column_values_to_be_trimmed_single_line",
+            {"column": field},
+            rule="stray_whitespace",
+            severity="warning",
+            spec=spec,
+            message="{field}“{value}”首尾有空格或含有换行",
+            fix="请删除多余的空格和换行（常见于从其他表格复制粘贴）；本条仅作提示，不计入数据不合格率",
+            field=field,
+        )
+    ]
 
 
 def _format(field: str, spec: dict) -> list[dict]:
@@ -69,20 +96,34 @@ def _format(field: str, spec: dict) -> list[dict]:
     them, the tests hold the regex to them); ``source``: where the format is written down."""
     if not spec.get("examples"):  # a format is shown by the values departments really send
         raise KeyError("examples")
-    return [expectation("expect_column_values_to_match_regex", {"column": field, "regex": spec["regex"]},
-                        rule="format", spec=spec, message="{field}“{value}”不符合规定的格式{detail}",
-                        fix="请按规定的格式填写{field}", field=field)]
+    return [
+        expectation(
+            "expect_column_values_to_match_regex",
+            {"column": field, "regex": spec["regex"]},
+            rule="format",
+            spec=spec,
+            message="{field}“{value}”不符合规定的格式{detail}",
+            fix="请按规定的格式填写{field}",
+            field=field,
+        )
+    ]
 
 
 def _name_category(fields: list[str], spec: dict) -> list[dict]:
     """[party name, party category]: a 自然人 is not named like an organisation."""
     a, b = fields
-    return [expectation(
-        "expect_column_pair_name_to_match_party_category",
-        {"column_A": a, "column_B": b, "ignore_row_if": "either_value_is_missing"}, rule="name_contradicts_category",
-        spec=spec, a=a, b=b, message="{a}与类别相互矛盾（{value}）：名称是单位或商户的名称，类别却填“自然人”",
-        fix="单位填“法人及非法人组织”，个体户填“个体工商户”并填写其统一社会信用代码；确为自然人的，名称填本人姓名",
-    )]
+    return [
+        expectation(
+            "expect_column_pair_name_to_match_party_category",
+            {"column_A": a, "column_B": b, "ignore_row_if": "either_value_is_missing"},
+            rule="name_contradicts_category",
+            spec=spec,
+            a=a,
+            b=b,
+            message="{a}与类别相互矛盾（{value}）：名称是单位或商户的名称，类别却填“自然人”",
+            fix="单位填“法人及非法人组织”，个体户填“个体工商户”并填写其统一社会信用代码；确为自然人的，名称填本人姓名",
+        )
+    ]
 
 
 def _example(rng, spec):
@@ -94,29 +135,58 @@ def _example(rng, spec):
         return value
     last = runs[-1]
     fresh = str(rng.randrange(10 ** (len(last.group()) - 1) if len(last.group()) > 1 else 0, 10 ** len(last.group())))
-    candidate = value[: last.start()] + fresh + value[last.end():]
+    candidate = value[: last.start()] + fresh + value[last.end() :]
     return candidate if re.search(spec["regex"], candidate) else value
 
 
 EXPECTATIONS = (
     Expectation(
-        "expect_column_values_to_be_trimmed_single_line", "column", kernel=lambda c, kw: is_trimmed_single_line(c),
+        "expect_column_values_to_be_trimmed_single_line",
+        "column",
+        kernel=lambda c, kw: is_trimmed_single_line(c),
         ge_fields={},
-        examples=({"data": {"x": ["甲公司", " 甲公司", "甲公司\u3000", "甲\n公司", "甲 公司", None]},
-                   "tests": ({"in": {"column": "x"}, "out": {"unexpected_index_list": [1, 2, 3]}},)},),
+        examples=(
+            {
+                "data": {"x": ["甲公司", " 甲公司", "甲公司\u3000", "甲\n公司", "甲 公司", None]},
+                "tests": ({"in": {"column": "x"}, "out": {"unexpected_index_list": [1, 2, 3]}},),
+            },
+        ),
     ),
     Expectation(
-        "expect_column_values_to_match_regex", "column", kernel=matches,
-        examples=({"data": {"x": ["澄市监处罚〔2026〕12号", "澄市监处罚2026-12", None]},
-                   "tests": ({"in": {"column": "x", "regex": "^[\\u4e00-\\u9fa5]{2,30}〔[0-9]{4}〕[0-9]{1,8}号$"},
-                              "out": {"unexpected_index_list": [1]}},)},),
+        "expect_column_values_to_match_regex",
+        "column",
+        kernel=matches,
+        examples=(
+            {
+                "data": {"x": ["澄市监处罚〔2026〕12号", "澄市监处罚2026-12", None]},
+                "tests": (
+                    {
+                        "in": {"column": "x", "regex": "^[\\u4e00-\\u9fa5]{2,30}〔[0-9]{4}〕[0-9]{1,8}号$"},
+                        "out": {"unexpected_index_list": [1]},
+                    },
+                ),
+            },
+        ),
     ),
     Expectation(
-        "expect_column_pair_name_to_match_party_category", "pair", kernel=lambda a, b, kw: name_matches_category(a, b),
+        "expect_column_pair_name_to_match_party_category",
+        "pair",
+        kernel=lambda a, b, kw: name_matches_category(a, b),
         ge_fields={"ignore_row_if": (str, "either_value_is_missing")},
-        examples=({"data": {"name": ["张三", "江阴市张三饭店", "江阴市恒鑫有限公司"], "category": ["自然人", "自然人", "法人及非法人组织"]},
-                   "tests": ({"in": {"column_A": "name", "column_B": "category", "ignore_row_if": "either_value_is_missing"},
-                              "out": {"unexpected_index_list": [1]}},)},),
+        examples=(
+            {
+                "data": {
+                    "name": ["张三", "江阴市张三饭店", "江阴市恒鑫有限公司"],
+                    "category": ["自然人", "自然人", "法人及非法人组织"],
+                },
+                "tests": (
+                    {
+                        "in": {"column_A": "name", "column_B": "category", "ignore_row_if": "either_value_is_missing"},
+                        "out": {"unexpected_index_list": [1]},
+                    },
+                ),
+            },
+        ),
     ),
 )
 RULES = (
@@ -128,8 +198,21 @@ RULES = (
     Rule("masked_id_format", "脱敏证件号格式错误", cell_damage=True),
 )
 CHECKS = (
-    Check("trimmed", _trimmed, violate=lambda value, rng, spec, delivered: f" {value or '值'}", doc="首尾无空白、无换行（提示）"),
-    Check("format", _format, make=_example, violate=lambda value, rng, spec, delivered: f"{value or '值'}#",
-          keys=frozenset({"regex", "examples", "source", "label"}), doc="符合规定格式（regex），并给出真实样例（examples）"),
-    Check("name_category", _name_category, over_fields=True, doc="[相对人名称, 相对人类别]：自然人的名称不得是单位名称"),
+    Check(
+        "trimmed",
+        _trimmed,
+        violate=lambda value, rng, spec, delivered: f" {value or '值'}",
+        doc="首尾无空白、无换行（提示）",
+    ),
+    Check(
+        "format",
+        _format,
+        make=_example,
+        violate=lambda value, rng, spec, delivered: f"{value or '值'}#",
+        keys=frozenset({"regex", "examples", "source", "label"}),
+        doc="符合规定格式（regex），并给出真实样例（examples）",
+    ),
+    Check(
+        "name_category", _name_category, over_fields=True, doc="[相对人名称, 相对人类别]：自然人的名称不得是单位名称"
+    ),
 )

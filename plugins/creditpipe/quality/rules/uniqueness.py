@@ -32,21 +32,42 @@ def _unique(fields: list[str], spec: dict) -> list[dict]:
         kind, kwargs = "expect_column_values_to_be_unique", {"column": fields[0]}
     else:
         kind, kwargs = "expect_compound_columns_to_be_unique", {"column_list": list(fields)}
-    return [expectation(kind, kwargs, rule="duplicate_in_delivery", spec=spec, field=field,
-                        message="{field}“{value}”在本批数据中出现不止一次，无法确定以哪条为准",
-                        fix="同一{field}只报送一条")]
+    return [
+        expectation(
+            kind,
+            kwargs,
+            rule="duplicate_in_delivery",
+            spec=spec,
+            field=field,
+            message="{field}“{value}”在本批数据中出现不止一次，无法确定以哪条为准",
+            fix="同一{field}只报送一条",
+        )
+    ]
 
 
 EXPECTATIONS = (
     Expectation(
-        "expect_column_values_to_be_unique", "column", kernel=lambda c, kw: ~duplicated(c), whole_delivery=True,
-        examples=({"data": {"x": ["a", "b", "a", None, None]},
-                   "tests": ({"in": {"column": "x"}, "out": {"unexpected_index_list": [0, 2]}},)},),
+        "expect_column_values_to_be_unique",
+        "column",
+        kernel=lambda c, kw: ~duplicated(c),
+        whole_delivery=True,
+        examples=(
+            {
+                "data": {"x": ["a", "b", "a", None, None]},
+                "tests": ({"in": {"column": "x"}, "out": {"unexpected_index_list": [0, 2]}},),
+            },
+        ),
     ),
     Expectation(
-        "expect_compound_columns_to_be_unique", "compound", whole_delivery=True,
-        examples=({"data": {"x": ["a", "a", "a", None, None], "y": ["1", "2", "1", None, None]},
-                   "tests": ({"in": {"column_list": ["x", "y"]}, "out": {"unexpected_index_list": [0, 2]}},)},),
+        "expect_compound_columns_to_be_unique",
+        "compound",
+        whole_delivery=True,
+        examples=(
+            {
+                "data": {"x": ["a", "a", "a", None, None], "y": ["1", "2", "1", None, None]},
+                "tests": ({"in": {"column_list": ["x", "y"]}, "out": {"unexpected_index_list": [0, 2]}},),
+            },
+        ),
     ),
 )
 RULES = (Rule("duplicate_in_delivery", "同批次内业务编号重复"),)

@@ -66,8 +66,9 @@ def is_uscc_structure(values: pd.Series, codes: tuple[np.ndarray, np.ndarray] | 
     if len(b):
         pair_ok = np.isin(b[:, 0].astype(np.int64) * 256 + b[:, 1], _USCC_PAIRS)
         division = b[:, 2:8]
-        division_ok = ((division >= 48) & (division <= 57)).all(axis=1) & \
-            np.isin((b[:, 2].astype(np.int64) - 48) * 10 + (b[:, 3] - 48), _PROVINCE_NUMBERS)
+        division_ok = ((division >= 48) & (division <= 57)).all(axis=1) & np.isin(
+            (b[:, 2].astype(np.int64) - 48) * 10 + (b[:, 3] - 48), _PROVINCE_NUMBERS
+        )
         ok[shaped] = pair_ok & division_ok
     return pd.Series(ok, index=values.index)
 
@@ -128,28 +129,50 @@ def _explain_org_code(value: str, kwargs: dict) -> str:
 def _uscc(field: str, spec: dict) -> list[dict]:
     """Three rules: the code itself, its structure, and (a warning) its organisation code."""
     return [
-        expectation("expect_column_values_to_be_valid_uscc", {"column": field}, rule="uscc_invalid", spec=spec,
-                    message="{field}“{value}”不是有效的统一社会信用代码{detail}",
-                    fix="请按营业执照或登记证书核对18位代码（不含字母I、O、Z、S、V）", field=field),
-        expectation("expect_column_values_to_have_valid_uscc_structure", {"column": field}, rule="uscc_structure",
-                    message="{field}“{value}”的结构不符合 GB 32100{detail}",
-                    fix="请按营业执照或登记证书核对代码的前8位；以 A、N、Y 开头的代码是合法的", field=field),
-        expectation("expect_column_values_to_have_valid_embedded_org_code", {"column": field}, rule="uscc_org_code",
-                    severity="warning", message="{field}“{value}”中的组织机构代码校验不通过{detail}",
-                    fix="请与登记证书核对；早期赋码个别存在此情况，本条仅作提示，不计入数据不合格率", field=field),
+        expectation(
+            "expect_column_values_to_be_valid_uscc",
+            {"column": field},
+            rule="uscc_invalid",
+            spec=spec,
+            message="{field}“{value}”不是有效的统一社会信用代码{detail}",
+            fix="请按营业执照或登记证书核对18位代码（不含字母I、O、Z、S、V）",
+            field=field,
+        ),
+        expectation(
+            "expect_column_values_to_have_valid_uscc_structure",
+            {"column": field},
+            rule="uscc_structure",
+            message="{field}“{value}”的结构不符合 GB 32100{detail}",
+            fix="请按营业执照或登记证书核对代码的前8位；以 A、N、Y 开头的代码是合法的",
+            field=field,
+        ),
+        expectation(
+            "expect_column_values_to_have_valid_embedded_org_code",
+            {"column": field},
+            rule="uscc_org_code",
+            severity="warning",
+            message="{field}“{value}”中的组织机构代码校验不通过{detail}",
+            fix="请与登记证书核对；早期赋码个别存在此情况，本条仅作提示，不计入数据不合格率",
+            field=field,
+        ),
     ]
 
 
 def _uscc_category(fields: list[str], spec: dict) -> list[dict]:
     """[credit code, party category]: the two must not contradict."""
     a, b = fields
-    return [expectation(
-        "expect_column_pair_uscc_to_match_party_category",
-        {"column_A": a, "column_B": b, "ignore_row_if": "either_value_is_missing"}, rule="code_contradicts_category",
-        spec=spec, a=a, b=b,
-        message="{a}与{b}相互矛盾（{value}）：以 92 开头的代码属于个体工商户，个体工商户的代码以 92 开头，自然人不填{a}",
-        fix="请按营业执照上的主体类型核对：修改{b}，或改正{a}",
-    )]
+    return [
+        expectation(
+            "expect_column_pair_uscc_to_match_party_category",
+            {"column_A": a, "column_B": b, "ignore_row_if": "either_value_is_missing"},
+            rule="code_contradicts_category",
+            spec=spec,
+            a=a,
+            b=b,
+            message="{a}与{b}相互矛盾（{value}）：以 92 开头的代码属于个体工商户，个体工商户的代码以 92 开头，自然人不填{a}",
+            fix="请按营业执照上的主体类型核对：修改{b}，或改正{a}",
+        )
+    ]
 
 
 def make_uscc(rng, authority: str = "9", kind: str = "1", division: str = "320281") -> str:
@@ -166,31 +189,73 @@ def _wrong_check_character(value, rng, spec, delivered):
 
 EXPECTATIONS = (
     Expectation(
-        "expect_column_values_to_be_valid_uscc", "column", kernel=lambda c, kw: is_uscc(c),
-        on_codes=lambda c, kw, codes: is_uscc(c, codes=codes), ge_fields={},
-        examples=({"data": {"x": ["9132028129141777XH", "913202814158683460", "9132028I29141777XH", "913202", None]},
-                   "tests": ({"in": {"column": "x"}, "out": {"unexpected_index_list": [1, 2, 3]}},)},),
+        "expect_column_values_to_be_valid_uscc",
+        "column",
+        kernel=lambda c, kw: is_uscc(c),
+        on_codes=lambda c, kw, codes: is_uscc(c, codes=codes),
+        ge_fields={},
+        examples=(
+            {
+                "data": {"x": ["9132028129141777XH", "913202814158683460", "9132028I29141777XH", "913202", None]},
+                "tests": ({"in": {"column": "x"}, "out": {"unexpected_index_list": [1, 2, 3]}},),
+            },
+        ),
     ),
     Expectation(
-        "expect_column_values_to_have_valid_uscc_structure", "column", kernel=lambda c, kw: is_uscc_structure(c),
-        on_codes=lambda c, kw, codes: is_uscc_structure(c, codes=codes), ge_fields={},
-        examples=({"data": {"x": ["9132028129141777XH", "B132028129141777XH", "9432028129141777XH",
-                                  "9199028129141777XH", "Y1320281374068122E", "N2320281837783537B", "913202"]},
-                   "tests": ({"in": {"column": "x"}, "out": {"unexpected_index_list": [1, 2, 3]}},)},),
+        "expect_column_values_to_have_valid_uscc_structure",
+        "column",
+        kernel=lambda c, kw: is_uscc_structure(c),
+        on_codes=lambda c, kw, codes: is_uscc_structure(c, codes=codes),
+        ge_fields={},
+        examples=(
+            {
+                "data": {
+                    "x": [
+                        "9132028129141777XH",
+                        "B132028129141777XH",
+                        "9432028129141777XH",
+                        "9199028129141777XH",
+                        "Y1320281374068122E",
+                        "N2320281837783537B",
+                        "913202",
+                    ]
+                },
+                "tests": ({"in": {"column": "x"}, "out": {"unexpected_index_list": [1, 2, 3]}},),
+            },
+        ),
     ),
     Expectation(
-        "expect_column_values_to_have_valid_embedded_org_code", "column", kernel=lambda c, kw: is_uscc_org_code(c),
-        on_codes=lambda c, kw, codes: is_uscc_org_code(c, codes=codes), ge_fields={},
-        examples=({"data": {"x": ["9132028129141777XH", "913202814158683405", "913202"]},
-                   "tests": ({"in": {"column": "x"}, "out": {"unexpected_index_list": [1]}},)},),
+        "expect_column_values_to_have_valid_embedded_org_code",
+        "column",
+        kernel=lambda c, kw: is_uscc_org_code(c),
+        on_codes=lambda c, kw, codes: is_uscc_org_code(c, codes=codes),
+        ge_fields={},
+        examples=(
+            {
+                "data": {"x": ["9132028129141777XH", "913202814158683405", "913202"]},
+                "tests": ({"in": {"column": "x"}, "out": {"unexpected_index_list": [1]}},),
+            },
+        ),
     ),
     Expectation(
-        "expect_column_pair_uscc_to_match_party_category", "pair",
-        kernel=lambda a, b, kw: uscc_matches_category(a, b), ge_fields={"ignore_row_if": (str, "either_value_is_missing")},
-        examples=({"data": {"code": ["92320281631706691X", "9132028129141777XH", "92320281631706691X", "9132028129141777XH"],
-                            "category": ["个体工商户", "个体工商户", "法人及非法人组织", "自然人"]},
-                   "tests": ({"in": {"column_A": "code", "column_B": "category", "ignore_row_if": "either_value_is_missing"},
-                              "out": {"unexpected_index_list": [1, 2, 3]}},)},),
+        "expect_column_pair_uscc_to_match_party_category",
+        "pair",
+        kernel=lambda a, b, kw: uscc_matches_category(a, b),
+        ge_fields={"ignore_row_if": (str, "either_value_is_missing")},
+        examples=(
+            {
+                "data": {
+                    "code": ["92320281631706691X", "9132028129141777XH", "92320281631706691X", "9132028129141777XH"],
+                    "category": ["个体工商户", "个体工商户", "法人及非法人组织", "自然人"],
+                },
+                "tests": (
+                    {
+                        "in": {"column_A": "code", "column_B": "category", "ignore_row_if": "either_value_is_missing"},
+                        "out": {"unexpected_index_list": [1, 2, 3]},
+                    },
+                ),
+            },
+        ),
     ),
 )
 RULES = (
@@ -200,7 +265,12 @@ RULES = (
     Rule("code_contradicts_category", "代码与相对人类别不符"),
 )
 CHECKS = (
-    Check("uscc", _uscc, make=lambda rng, spec: make_uscc(rng), violate=_wrong_check_character,
-          doc="统一社会信用代码（GB 32100）：校验位、结构，及内嵌组织机构代码（提示）"),
+    Check(
+        "uscc",
+        _uscc,
+        make=lambda rng, spec: make_uscc(rng),
+        violate=_wrong_check_character,
+        doc="统一社会信用代码（GB 32100）：校验位、结构，及内嵌组织机构代码（提示）",
+    ),
     Check("uscc_category", _uscc_category, over_fields=True, doc="[代码, 相对人类别]：代码与类别不得矛盾"),
 )

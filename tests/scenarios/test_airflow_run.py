@@ -1,0 +1,181 @@
+"""The DAGs run through Airflow (`airflow db migrate`, then `airflow dags test`) with the
+warehouse on the real PostgreSQL server."""
+
+import datetime as dt
+import json
+import os
+import random
+
+import pytest
+import sqlalchemy as sa
+
+from creditpipe.devtools.airflow_env import airflow_env, dag_test, migrate
+from creditpipe.devtools.simulators import generate_month, last_moment_of, make_delivery, stamp_changes
+from creditpipe.warehouse.schema import connect, totals
+
+pytestmark = pytest.mark.airflow
+MONTH = "2026-06"
+
+
+@pytest.fixture(scope="module")
+def airflow_home(tmp_path_factory, pg_database):
+    home = tmp_path_factory.mktemp("home")
+    engine = connect(pg_database)
+    with engine.begin() as conn:  # a clean warehouse for this module
+        names = sa.inspect(conn).get_table_names()
+        if names:
+            conn.execute(sa.text("DROP TABLE " + ", ".join(names) + " CASCADE"))
+    engine.dispose()
+    env = airflow_env(home, warehouse_url=pg_database)
+    migrate(env)
+    return home, env
+
+
+def test_ingest_and_monthly_dags_against_postgres(airflow_home, pg_database, catalog, smtp):
+    home, env = airflow_home
+    env = {**env, "AIRFLOW_CONN_CREDITPIPE_SMTP": os.environ["AIRFLOW_CONN_CREDITPIPE_SMTP"]}
+    expected = generate_month(home / "landing" / "market" / "admin_penalty", MONTH, seed=42, records_per_file=(60, 90))
+    until = last_moment_of(MONTH)
+    dag_test("ingest__market__admin_penalty", until.isoformat(), env)
+
+    engine = connect(pg_database)
+    assert engine.dialect.name == "postgresql"
+    t = totals(engine)
+    with engine.connect() as conn:
+        issues = set(
+            conn.execute(
+                sa.text(
+                    "SELECT b.file_name, i.source_row, i.field, i.rule FROM record_issue i "
+                    "JOIN delivery_batch b ON b.batch_id = i.batch_id"
+                )
+            )
+        )
+        months = {r[0] for r in conn.execute(sa.text("SELECT DISTINCT delivered_month FROM delivery_batch"))}
+    assert t["batches"] == 4 and t["received"] == t["accepted"] + t["rejected"]
+    assert issues == {(e.file, e.source_row, e.field, e.rule) for e in expected}
+    assert months == {MONTH}
+    notices = list((home / "outbox" / "market" / MONTH).glob("*/rejection_notice.xlsx"))
+    assert len(notices) == 4
+
+    # A second run of the DAG (a re-run, a backfill) finds nothing new and changes nothing.
+    dag_test("ingest__market__admin_penalty", until.replace(minute=58).isoformat(), env)
+    assert totals(engine) == t
+
+    # The monthly DAG for the month just ended, by its schedule (1st of next month) …
+    dag_test("monthly_report", "2026-07-01T01:00:00+08:00", env)
+    # … and a chosen month re-run through params.
+    dag_test("monthly_report", "2026-11-01T01:00:00+08:00", env, conf=json.dumps({"month": MONTH}))
+    with engine.connect() as conn:
+        rows = {
+            r.department_id: r
+            for r in conn.execute(sa.text("SELECT * FROM monthly_conformity WHERE month = :m"), {"m": MONTH})
+        }
+    assert set(rows) == set(catalog.departments)
+    assert rows["market"].received == t["received"] and rows["market"].rejected == t["rejected"]
+    assert (home / "reports" / MONTH / "信息规范性_数据不合格率.csv").exists()
+    # The month's report, published in its three forms with the index of months …
+    for form in ("report.html", "report.pdf", "report.xlsx", "report.json"):
+        assert (home / "reports" / MONTH / form).stat().st_size > 0
+    assert MONTH in (home / "reports" / "index.html").read_text(encoding="utf-8")
+    # … and mailed to the credit office with the PDF attached.
+    reports = [
+        m
+        for rcpts, m in smtp.messages
+        if rcpts == [catalog.county["credit_office_email"]] and "监测与预警报告" in m["Subject"]
+    ]
+    assert reports, [m["Subject"] for _, m in smtp.messages]
+    attached = {a.get_filename(): a.get_content() for a in reports[-1].iter_attachments()}
+    assert attached["report.pdf"][:5] == b"%PDF-"
+    assert "2026年6月" in reports[-1]["Subject"]
+    engine.dispose()
+
+
+def test_a_government_body_on_the_debtor_list_is_alerted_after_the_load(airflow_home, pg_database, catalog, smtp):
+    """The court's API lists a town government on 12 August: the load's warning run mails
+    the credit office a 红 alert that day, not at the month's end."""
+    from creditpipe.devtools.simulators.api_server import SimulatedApi
+    from creditpipe.devtools.simulators.court_dishonest_debtor import is_person, list_government_body
+
+    home, env = airflow_home
+    env = {**env, "AIRFLOW_CONN_CREDITPIPE_SMTP": os.environ["AIRFLOW_CONN_CREDITPIPE_SMTP"]}
+    rng = random.Random(12)
+    days = sorted(dt.date(2026, 8, d) for d in range(3, 12) for _ in range(4))
+    records, _ = make_delivery("court.dishonest_debtor", "court", rng, days, dt.date(2026, 8, 12), [])
+    body = next(r for r in records if not is_person(r))
+    list_government_body(body, rng, "town_government")
+    tz = dt.timezone(dt.timedelta(hours=8))
+    stamp_changes(records, dt.datetime(2026, 8, 3, tzinfo=tz), dt.datetime(2026, 8, 12, 10, tzinfo=tz))
+    with SimulatedApi(token="court-token") as api:
+        api.add(catalog.dataset("court.dishonest_debtor").source_for("court").option("path"), records)
+        env["AIRFLOW_CONN_CREDITPIPE_API_COURT"] = api.connection_uri()
+        dag_test("ingest__court__dishonest_debtor", "2026-08-12T11:00:00+08:00", env)
+    dag_test("early_warning", "2026-08-12T11:05:00+08:00", env)
+
+    alerts = [m for rcpts, m in smtp.messages if rcpts == [catalog.county["credit_office_email"]]]
+    assert len(alerts) == 1
+    assert alerts[0]["Subject"].startswith("【红色预警】")
+    text = alerts[0].get_body(("plain",)).get_content()
+    assert body["被执行人姓名/名称"] in text and body["身份证号码/组织机构代码"] in text
+    assert "政府机构被列为失信被执行人" in text
+    assert not (home / "reports" / "2026-08").exists()  # no month end was needed
+
+    # The next run (another load, or the morning check) does not alert it again.
+    dag_test("early_warning", "2026-08-12T15:00:00+08:00", env)
+    assert len([m for rcpts, m in smtp.messages if rcpts == [catalog.county["credit_office_email"]]]) == 1
+
+
+def test_a_failed_run_is_reported_not_swallowed(tmp_path):
+    from creditpipe.devtools.airflow_env import AirflowRunError
+
+    env = airflow_env(tmp_path, warehouse_url="postgresql+psycopg://nobody@127.0.0.1:1/nowhere")
+    migrate(env)
+    with pytest.raises(AirflowRunError, match="failed") as err:
+        dag_test("monthly_report", "2026-07-01T01:00:00+08:00", env)
+    assert "Connection refused" in str(err.value) or "connection" in str(err.value).lower()
+
+
+def test_demo_command_end_to_end(tmp_path):
+    """What `make demo` runs, on the embedded SQLite warehouse: three months, each loaded,
+    warned and published; then the last month again, which changes nothing."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CREDITPIPE_WAREHOUSE"))}
+    cmd = [sys.executable, "-m", "creditpipe.cli", "demo", "--month", "2026-05", "--home", str(tmp_path)]
+    first = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert first.returncode == 0, first.stderr[-2000:]
+    # Each month: exactly the injected errors refused.
+    assert first.stdout.count("：一致") == 3
+    notices = [ln.strip() for ln in first.stdout.splitlines() if ln.strip().endswith("rejection_notice.xlsx")]
+    # Every department of the catalog delivered through its channel and got its notices.
+    assert {n.split("/outbox/")[1].split("/")[0] for n in notices} == {
+        "market",
+        "police",
+        "court",
+        "power",
+        "water",
+        "gas",
+    }
+    assert "本月无报送" not in first.stdout
+    assert (tmp_path / "warehouse.db").exists()
+    reports = tmp_path / "reports"
+    for month in ("2026-03", "2026-04", "2026-05"):
+        assert (reports / month / "信息规范性_数据不合格率.csv").exists()
+        for form in ("report.html", "report.pdf", "report.xlsx"):
+            assert (reports / month / form).stat().st_size > 0, (month, form)
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert index.index("2026-05/report.html") < index.index("2026-03/report.html")  # newest first
+    # The demo's months show what the report is for: a rate rising, a feed stopping, a
+    # government body on the debtor list, refusals left open.
+    model = json.loads((reports / "2026-05" / "report.json").read_text(encoding="utf-8"))
+    rules = {w["rule_id"] for w in model["warnings"]}
+    assert {"rate_level", "rate_rising", "feed_late", "government_debtor", "refusal_overdue"} <= rules
+    assert [w["department_id"] for w in model["warnings"] if w["rule_id"] == "rate_rising"] == ["police"]
+    assert model["government_debtors"] and model["publication_late"]
+    assert "【红】" in first.stdout
+
+    totals_line = [ln for ln in first.stdout.splitlines() if ln.startswith("累计批次")][-1]
+    again = subprocess.run([*cmd, "--months", "1"], capture_output=True, text=True, env=env)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert next(ln for ln in again.stdout.splitlines() if ln.startswith("累计批次")) == totals_line

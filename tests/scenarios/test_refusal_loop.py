@@ -1,0 +1,66 @@
+"""Closing the loop: a corrected record delivered again with the same business key closes
+its refusal; the refusal still counts in the month it was delivered."""
+
+import datetime as dt
+import os
+import random
+
+import pytest
+
+from creditpipe.core.clock import county_tz
+from creditpipe.devtools.simulators import write_table
+from creditpipe.devtools.simulators.market_admin_penalty import Factory
+from creditpipe.orchestration import steps
+from creditpipe.reporting.conformity import open_refusals, read_conformity
+from creditpipe.warehouse.schema import totals
+
+TZ = county_tz()
+
+
+@pytest.fixture
+def home(tmp_path, warehouse, monkeypatch):
+    monkeypatch.setenv("CREDITPIPE_WAREHOUSE_URL", warehouse.url.render_as_string(hide_password=False))
+    return tmp_path / "home"
+
+
+def drop(home, name, records, when):
+    folder = home / "landing" / "market" / "admin_penalty"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    write_table(records, path, "csv")
+    os.utime(path, (when.timestamp(), when.timestamp()))
+    return [steps.load(steps.check_file("market.admin_penalty", str(path), home), home) for p in [path]]
+
+
+def test_a_corrected_record_closes_its_refusal(warehouse, home):
+    factory = Factory(random.Random(8))
+    clean = [factory.record(dt.date(2026, 9, 10)) for _ in range(6)]
+    broken = [dict(r) for r in clean]
+    broken[1]["处罚类别"] = "罚金"
+    broken[4]["违法事实"] = ""
+    drop(home, "九月.csv", broken, dt.datetime(2026, 9, 14, 16, 0, tzinfo=TZ))
+    assert totals(warehouse)["rejected"] == 2
+    opened = open_refusals(warehouse, dt.date(2026, 9, 28))
+    assert {r["source_row"] for r in opened} == {2, 5}
+    assert all(r["age_working_days"] == 10 for r in opened)  # 15–28 September, weekdays
+
+    # In October the department sends record 2 again, corrected.
+    drop(home, "更正.csv", [clean[1]], dt.datetime(2026, 10, 9, 10, 0, tzinfo=TZ))
+    still_open = open_refusals(warehouse, dt.date(2026, 10, 12))
+    assert [r["source_row"] for r in still_open] == [5]
+    # 9 October 2026 lies after 国庆; 15 September → 12 October counts the 调休 Saturdays.
+    assert still_open[0]["age_working_days"] > 10
+
+    steps.compute_figures("2026-09", home)
+    september = {r["department_id"]: r for r in read_conformity(warehouse, "2026-09")}["market"]
+    assert (september["received"], september["rejected"]) == (6, 2)  # the refusal still counts
+    assert (september["refusals_corrected"], september["refusals_open"]) == (1, 1)
+
+
+def test_a_record_still_wrong_does_not_close_anything(warehouse, home):
+    factory = Factory(random.Random(9))
+    rec = factory.record(dt.date(2026, 9, 10))
+    bad = dict(rec, 处罚类别="罚金")
+    drop(home, "a.csv", [bad], dt.datetime(2026, 9, 14, tzinfo=TZ))
+    drop(home, "b.csv", [dict(rec, 违法事实="")], dt.datetime(2026, 9, 15, tzinfo=TZ))
+    assert len(open_refusals(warehouse, dt.date(2026, 9, 30))) == 2

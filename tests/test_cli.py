@@ -1,0 +1,150 @@
+"""`creditpipe validate` on CSV and XLSX: the refusals are exactly the injected errors."""
+
+import csv
+import datetime as dt
+import json
+import subprocess
+import sys
+
+import pytest
+
+from creditpipe.devtools.simulators import generate_month
+
+MONTH = "2026-09"
+
+
+@pytest.fixture(scope="module")
+def month_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("landing")
+    expected = generate_month(folder, MONTH, seed=99, records_per_file=(120, 160))
+    return folder, expected
+
+
+def delivered(path):
+    return dt.date.fromtimestamp(path.stat().st_mtime).isoformat()
+
+
+def validate(*args):
+    return subprocess.run([sys.executable, "-m", "creditpipe.cli", "validate", *args], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_validate_writes_rejections_and_notice(month_files, tmp_path, suffix):
+    folder, expected = month_files
+    path = next(p for p in sorted(folder.iterdir()) if p.suffix == f".{suffix}")
+    out = tmp_path / "out"
+    proc = validate(
+        "--dataset", "market.admin_penalty", str(path), "--out", str(out), "--delivery-date", delivered(path)
+    )
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    want = {(e.source_row, e.field, e.rule) for e in expected if e.file == path.name}
+    with open(out / "rejections.csv", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {"source_row", "field", "rule", "message"} <= set(rows[0])
+    assert {(int(r["source_row"]), r["field"], r["rule"]) for r in rows} == want
+    refused_rows = {row for row, _, _ in want}
+    assert summary["rejected"] == len(refused_rows)
+    assert summary["received"] == summary["accepted"] + summary["rejected"]
+    assert summary["nonconformity_rate_pct"] == round(100 * len(refused_rows) / summary["received"], 4)
+    assert (out / "rejection_notice.xlsx").stat().st_size > 0
+
+
+def test_notice_opens_with_the_refused_records(month_files, tmp_path):
+    import openpyxl
+
+    folder, expected = month_files
+    path = sorted(folder.glob("*.csv"))[0]
+    out = tmp_path / "out"
+    assert (
+        validate(
+            "--dataset", "market.admin_penalty", str(path), "--out", str(out), "--delivery-date", delivered(path)
+        ).returncode
+        == 0
+    )
+    book = openpyxl.load_workbook(out / "rejection_notice.xlsx")
+    assert book.sheetnames == ["说明", "问题明细", "退回记录"]
+    details = list(book["问题明细"].iter_rows(values_only=True))
+    assert details[0] == ("行号", "字段", "规则", "级别", "问题说明", "修改建议", "原值")
+    refused = list(book["退回记录"].iter_rows(values_only=True))
+    want_rows = sorted({e.source_row for e in expected if e.file == path.name})
+    assert [r[0] for r in refused[1:]] == want_rows
+    assert all(r[1] for r in refused[1:])  # every refused record says why
+
+
+def test_all_refused_still_exits_zero(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "行政相对人名称,行政相对人类别,行政处罚决定书文号,违法行为类型,违法事实,处罚依据,处罚类别,处罚内容,处罚决定日期,处罚有效期,处罚机关,处罚机关统一社会信用代码,数据来源单位,数据来源单位统一社会信用代码\n"
+        "某公司,企业,,,,,,,,,,,,\n",
+        encoding="utf-8",
+    )
+    proc = validate("--dataset", "market.admin_penalty", str(path), "--out", str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert (summary["received"], summary["accepted"], summary["rejected"]) == (1, 0, 1)
+    assert summary["nonconformity_rate_pct"] == 100.0
+
+
+@pytest.mark.parametrize(
+    "name,content",
+    [("garbage.xlsx", b"PK\x03\x04garbage"), ("empty.csv", b""), ("photo.jpg", b"\xff\xd8\xff")],
+)
+def test_unreadable_file_exits_2_with_one_line(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    proc = validate("--dataset", "market.admin_penalty", str(path), "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and name in proc.stderr
+
+
+def test_missing_file_and_unknown_dataset_exit_2(tmp_path):
+    proc = validate("--dataset", "market.admin_penalty", str(tmp_path / "nope.csv"), "--out", str(tmp_path))
+    assert proc.returncode == 2 and "不存在" in proc.stderr
+    proc = validate("--dataset", "market.nothing", str(tmp_path / "nope.csv"), "--out", str(tmp_path))
+    assert proc.returncode == 2 and "未知数据集" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_progress_bar_on_a_terminal_and_none_in_logs(month_files, tmp_path):
+    """On a terminal the long check draws a bar; piped to a log (CI, Airflow) it says nothing."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    path = sorted(month_files[0].glob("*.csv"))[0]
+    args = [
+        sys.executable,
+        "-m",
+        "creditpipe.cli",
+        "validate",
+        "--dataset",
+        "market.admin_penalty",
+        str(path),
+        "--out",
+        str(tmp_path / "out"),
+        "--delivery-date",
+        delivered(path),
+    ]
+    logged = subprocess.run(args, capture_output=True, text=True)
+    assert logged.returncode == 0 and "校验" not in logged.stderr and "%" not in logged.stderr
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a real terminal's size
+    with subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=follower) as proc:
+        os.close(follower)
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            drawn += chunk
+        assert proc.wait() == 0
+    os.close(leader)
+    text = drawn.decode("utf-8", "replace")
+    assert f"校验 {path.name}" in text and "100%" in text
