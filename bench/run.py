@@ -163,7 +163,7 @@ def ge_verdict(records: pd.DataFrame, delivered: dt.date):
         )
     run_s = time.perf_counter() - started
     log(f"Great Expectations: {run_s:.1f} s (RSS {rss_mb():,.0f} MB)")
-    # Its unexpected rows worded and de-duplicated exactly as quality._ge_rows does.
+    # Its unexpected rows worded and de-duplicated exactly as quality.ge.ge_rows does.
     rows: list[dict] = []
     for res in result.results:
         config = res.expectation_config
