@@ -14,6 +14,7 @@ import functools
 import json
 import resource
 import sys
+import threading
 import time
 
 import_started = time.perf_counter()
@@ -26,6 +27,8 @@ from creditpipe.warehouse import load as loading  # noqa: E402
 
 DATASET = "market.admin_penalty"
 steps: dict[str, dict] = {}  # name → calls, seconds in all, memory when it last ended
+# The chunks are checked on threads: two ending together must both be counted.
+steps_lock = threading.Lock()
 
 
 def peak_mb() -> float:
@@ -59,15 +62,16 @@ def watch(module, name: str) -> None:
         try:
             return inner(*args, **kwargs)
         finally:
-            step = steps.setdefault(name, {"step": name, "calls": 0, "s": 0.0})
-            step.update(
-                calls=step["calls"] + 1,
-                s=round(step["s"] + time.perf_counter() - started, 3),
-                rss_mb_after=round(rss_mb()),
-                peak_mb_so_far=round(peak_mb()),
-            )
-            # Said as it happens: if the run is stopped, the parent still knows how far it got.
-            print(json.dumps(step), flush=True)
+            with steps_lock:
+                step = steps.setdefault(name, {"step": name, "calls": 0, "s": 0.0})
+                step.update(
+                    calls=step["calls"] + 1,
+                    s=round(step["s"] + time.perf_counter() - started, 3),
+                    rss_mb_after=round(rss_mb()),
+                    peak_mb_so_far=round(peak_mb()),
+                )
+                # Said as it happens: if the run is stopped, the parent still knows how far it got.
+                print(json.dumps(step), flush=True)
 
     setattr(module, name, timed)
 
