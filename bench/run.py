@@ -125,9 +125,9 @@ def ge_verdict(records: pd.DataFrame, delivered: dt.date):
     dataframe asset, whole-dataframe batch definition, the suite, a ValidationDefinition
     run with COMPLETE results. Returns (issues as creditpipe words them, setup s, run s)."""
     from creditpipe.core.records import ROW_ID
+    from creditpipe.quality.ge import result_rows
     from creditpipe.quality.judge import finish_issues as _finish
-    from creditpipe.quality.judge import issue_rows as _issues_of
-    from creditpipe.quality.suites import SuiteError, load_suite_document
+    from creditpipe.quality.suites import load_suite_document
 
     started = time.perf_counter()
     with warnings.catch_warnings():
@@ -164,24 +164,7 @@ def ge_verdict(records: pd.DataFrame, delivered: dt.date):
     run_s = time.perf_counter() - started
     log(f"Great Expectations: {run_s:.1f} s (RSS {rss_mb():,.0f} MB)")
     # Its unexpected rows worded and de-duplicated exactly as quality.ge.ge_rows does.
-    rows: list[dict] = []
-    for res in result.results:
-        config = res.expectation_config
-        if res.exception_info and res.exception_info.get("raised_exception"):
-            raise SuiteError(
-                f"{config.type} ({config.kwargs.get('column')}): {res.exception_info.get('exception_message')}"
-            )
-        if res.success:
-            continue
-        raw = getattr(config, "severity", None) or "critical"
-        expectation = {
-            "type": config.type,
-            "kwargs": dict(config.kwargs),
-            "meta": config.meta or {},
-            "severity": str(getattr(raw, "value", raw)),
-        }
-        rows.extend(_issues_of(expectation, res.result.get("unexpected_index_list") or []))
-    return _finish(rows), setup_s, run_s
+    return _finish(result_rows(result)), setup_s, run_s
 
 
 def errors_of(issues: pd.DataFrame) -> set[tuple]:

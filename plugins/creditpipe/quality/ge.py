@@ -146,6 +146,12 @@ def ge_rows(records: pd.DataFrame, suite_name: str, delivery_date: dt.date) -> l
             },
             expectation_parameters={"delivery_date": delivery_date.isoformat()},
         )
+    return result_rows(result)
+
+
+def result_rows(result) -> list[dict]:
+    """A GE validation result's unexpected rows as issue rows (``judge.issue_rows``): the
+    same rows our engine gives for the same records, before they are de-duplicated."""
     rows: list[dict] = []
     for res in result.results:
         config = res.expectation_config
