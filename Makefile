@@ -11,7 +11,7 @@ export SCARF_ANALYTICS := false
 export DO_NOT_TRACK := 1
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: install system-deps demo test test-fast test-faults lint suites airflow-ui constraints clean bench
+.PHONY: install system-deps demo test test-fast test-faults lint suites airflow-ui constraints clean bench prod-smoke
 
 install: system-deps $(STAMP)
 
@@ -31,9 +31,17 @@ $(STAMP): pyproject.toml constraints.txt
 demo: system-deps install
 	$(BIN)/creditpipe demo --month $(MONTH)
 
-## The whole test suite (unit, warehouse on PostgreSQL, DAGs through Airflow), after the lint.
+## The whole test suite (unit, warehouse on PostgreSQL, DAGs through Airflow), after the lint;
+## then the production shape (make prod-smoke).
 test: system-deps install lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(MAKE) --no-print-directory prod-smoke
+
+## docker-compose.yml's production shape run as processes (PostgreSQL metadata, Redis broker,
+## api-server, scheduler, dag-processor, triggerer, two Celery workers), driven through the
+## REST API and checked against dag.test() of the same month (README "Production").
+prod-smoke: install
+	$(BIN)/creditpipe prod-smoke
 
 ## ruff: the linter and the formatter's check (configured in pyproject.toml); `ruff format`
 ## and `ruff check --fix` put most of it right.

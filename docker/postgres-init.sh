@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# Creates the warehouse role and database (the metadata database is POSTGRES_DB).
+# Runs once, when the PostgreSQL volume is new (the image's entrypoint runs the files of
+# /docker-entrypoint-initdb.d only then): the warehouse's role and database beside Airflow's
+# metadata database (POSTGRES_DB). The password comes from CREDITPIPE_WAREHOUSE_PASSWORD.
 set -euo pipefail
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
   -v pw="$CREDITPIPE_WAREHOUSE_PASSWORD" <<'SQL'
 CREATE ROLE creditpipe LOGIN PASSWORD :'pw';
+CREATE DATABASE creditpipe OWNER creditpipe;
 SQL
-psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
-  -f /docker-entrypoint-initdb.d/20-warehouse.sql
-psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
-  -c "ALTER DATABASE creditpipe OWNER TO creditpipe"

@@ -148,3 +148,19 @@ def test_a_progress_bar_on_a_terminal_and_none_in_logs(month_files, tmp_path):
     os.close(leader)
     text = drawn.decode("utf-8", "replace")
     assert f"校验 {path.name}" in text and "100%" in text
+
+
+def test_airflow_uses_the_configured_metadata_database(tmp_path, pg_database):
+    """`creditpipe airflow -- …` on a production host: the metadata database set in the
+    environment is used as it is; without one, the demo's SQLite file under --home."""
+    import os
+
+    url = pg_database.replace("postgresql+psycopg://", "postgresql+psycopg2://")
+    args = [sys.executable, "-m", "creditpipe.cli", "airflow", "--home", str(tmp_path), "--"]
+    ask = ["config", "get-value", "database", "sql_alchemy_conn"]
+    env = {**os.environ, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": url}
+    configured = subprocess.run([*args, *ask], capture_output=True, text=True, env=env)
+    assert configured.stdout.strip().splitlines()[-1] == url, configured.stderr[-500:]
+    env.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
+    default = subprocess.run([*args, *ask], capture_output=True, text=True, env=env)
+    assert default.stdout.strip().splitlines()[-1] == f"sqlite:///{tmp_path / 'airflow' / 'airflow.db'}"

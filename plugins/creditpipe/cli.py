@@ -8,6 +8,7 @@
   creditpipe demo --month YYYY-MM [--months N]      county months end to end, through Airflow
   creditpipe suites [--check]                       suites and tables from the datasets' declarations
   creditpipe init-warehouse                         create the warehouse tables from sql/
+  creditpipe prod-smoke [--month YYYY-MM] [--keep]  the production shape (Celery) run and checked
   creditpipe airflow -- ARGS                        airflow with this project's environment
 
 Errors are one line on stderr, never a traceback (set CREDITPIPE_DEBUG=1 to see one)."""
@@ -85,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
 
     w = sub.add_parser("init-warehouse", help="按 sql/ 建立（或补齐）数据仓库的表")
     w.add_argument("--home", help="数据目录（默认 $CREDITPIPE_HOME 或 var/）")
+
+    ps = sub.add_parser(
+        "prod-smoke", help="以进程方式启动生产形态（Celery、PostgreSQL、Redis）并经 REST API 验证一个月的运行"
+    )
+    ps.add_argument("--month", help="模拟的月份 YYYY-MM（默认上一个月）")
+    ps.add_argument("--keep", action="store_true", help="保留临时目录（各服务日志与数据）以便查看")
 
     a = sub.add_parser("airflow", help="以本项目的环境运行 airflow 命令")
     a.add_argument("--home", help="数据目录（默认 $CREDITPIPE_HOME 或 var/）")
@@ -284,14 +291,22 @@ def cmd_init_warehouse(args) -> int:
     return EXIT_OK
 
 
+def cmd_prod_smoke(args) -> int:
+    from creditpipe.devtools.prod_smoke import run_prod_smoke
+
+    run_prod_smoke(args.month, keep=args.keep)
+    return EXIT_OK
+
+
 def cmd_airflow(args) -> int:
     import subprocess
 
     from creditpipe.core import settings
-    from creditpipe.devtools.airflow_env import airflow_bin, airflow_env
+    from creditpipe.devtools.airflow_env import METADATA_ENV, airflow_bin, airflow_env
 
     rest = [a for a in args.args if a != "--"] or ["version"]
-    env = airflow_env(settings.paths(args.home).home)
+    # A metadata database set in the environment (production's PostgreSQL) is used as it is.
+    env = airflow_env(settings.paths(args.home).home, metadata_url=os.environ.get(METADATA_ENV))
     return subprocess.call([airflow_bin(), *rest], env=env)
 
 
@@ -304,6 +319,7 @@ _COMMANDS = {
     "demo": cmd_demo,
     "suites": cmd_suites,
     "init-warehouse": cmd_init_warehouse,
+    "prod-smoke": cmd_prod_smoke,
     "airflow": cmd_airflow,
 }
 

@@ -101,8 +101,70 @@ def test_the_image_can_render_the_pdf_report():
 def test_workers_scale_and_share_the_chunks():
     worker = compose()["services"]["airflow-worker"]
     assert str(worker["deploy"]["replicas"]).startswith("${CREDITPIPE_WORKERS")
-    # The chunks a worker writes, another reads: work/ must be on the shared volume.
-    assert any(str(v).startswith("creditpipe-data:/opt/creditpipe/var") for v in worker["volumes"])
+    assert worker["environment"]["AIRFLOW__CELERY__WORKER_CONCURRENCY"].isdigit()
+    # The chunks a worker writes, another reads: work/ must be on the shared data folder.
+    assert "${CREDITPIPE_DATA_DIR:?set in .env}:/opt/creditpipe/var" in worker["volumes"]
+
+
+def test_the_data_folder_is_a_host_folder_the_airflow_user_owns():
+    """landing/, outbox/ and reports/ are what departments and readers use: a host folder
+    (or NFS path) named in .env, not a named volume hidden inside Docker; airflow-init, as
+    root, gives it to the Airflow user before anything writes there."""
+    data = compose()
+    assert "creditpipe-data" not in (data.get("volumes") or {})
+    init = data["services"]["airflow-init"]
+    assert init["user"] == "0:0"
+    script = init["command"][-1]
+    assert 'chown -R "${AIRFLOW_UID:-50000}:0" /opt/creditpipe/var' in script
+    assert "CREDITPIPE_DATA_DIR=" in (ROOT / ".env.example").read_text(encoding="utf-8")
+    # Everything else runs as the Airflow user, whose uid .env sets.
+    for name, svc in data["services"].items():
+        if name.startswith("airflow-") and name != "airflow-init":
+            assert svc["user"] == "${AIRFLOW_UID:-50000}:0", name
+
+
+def test_a_failing_init_step_fails_the_deployment():
+    script = compose()["services"]["airflow-init"]["command"][-1]
+    lines = [ln.strip() for ln in script.splitlines() if ln.strip()]
+    assert lines[0] == "set -euo pipefail"
+    for step in ("airflow db migrate", "airflow users create", "creditpipe init-warehouse"):
+        assert step in script
+    # The admin comes from .env (the FAB auth manager keeps users in the metadata database).
+    env = compose()["services"]["airflow-init"]["environment"]
+    assert env["AIRFLOW_ADMIN_PASSWORD"].startswith("${AIRFLOW_ADMIN_PASSWORD:?")
+
+
+def test_postgres_initialises_the_warehouse_once():
+    """The entrypoint runs every file of /docker-entrypoint-initdb.d once, when the volume
+    is new: one script, which creates the role and the database itself."""
+    mounts = [m for m in compose()["services"]["postgres"]["volumes"] if "/docker-entrypoint-initdb.d" in m]
+    assert mounts == ["./docker/postgres-init.sh:/docker-entrypoint-initdb.d/10-warehouse.sh:ro"]
+    script = (ROOT / "docker" / "postgres-init.sh").read_text(encoding="utf-8")
+    assert "CREATE DATABASE creditpipe OWNER creditpipe" in script and "-f /docker-entrypoint-initdb.d" not in script
+    assert not list((ROOT / "docker").glob("*.sql"))
+
+
+def test_every_long_running_service_has_a_health_check():
+    for name, svc in compose()["services"].items():
+        if name != "airflow-init":
+            assert svc.get("healthcheck", {}).get("test"), name
+
+
+def test_a_dead_worker_costs_minutes_not_a_day():
+    env = compose()["x-airflow-common"]["environment"]
+    assert int(env["AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT"]) <= 120
+    # Set (the provider warns of its 24 h default) and above the longest task.
+    assert int(env["AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT"]) >= 3600
+    assert env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] == "True"
+
+
+def test_the_smoke_runs_what_compose_configures():
+    from creditpipe.devtools.prod_stack import compose_settings
+
+    conf = compose_settings(ROOT)
+    assert conf["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    assert "fab_auth_manager" in conf["AIRFLOW__CORE__AUTH_MANAGER"]
+    assert "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" not in conf  # addresses are the stack's own
 
 
 def test_airflow_shows_the_county_s_time_zone(catalog):

@@ -26,6 +26,8 @@ DATASET, DEPARTMENT = "market.admin_penalty", "market"
 @pytest.fixture
 def home(tmp_path, warehouse, monkeypatch):
     monkeypatch.setenv("CREDITPIPE_WAREHOUSE_URL", warehouse.url.render_as_string(hide_password=False))
+    # The verdict is read again after the notice is sent, to compare: keep the work files.
+    monkeypatch.setenv(steps.RETENTION_ENV, "False")
     return tmp_path / "home"
 
 

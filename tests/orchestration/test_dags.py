@@ -40,7 +40,8 @@ def test_ingest_dag_shape(dagbag):
         "market.refuse_file",
     }
     assert dag.catchup is False and dag.max_active_runs == 1
-    assert dag.schedule == "@weekly"  # the catalog's exchange cycle
+    # Collected daily at 00:00 though delivered weekly: the month is in before its report.
+    assert dag.schedule == "@daily"
     load = dag.get_task("market.load")
     assert [a.uri for a in load.outlets] == ["creditpipe://warehouse/market.admin_penalty"]
     # A delivery is split into chunks, each checked by its own mapped task (a worker
@@ -56,7 +57,7 @@ def test_ingest_dag_shape(dagbag):
 
 def test_a_dataset_delivered_by_several_departments_has_a_group_each(dagbag, catalog):
     dag = dagbag.dags["ingest__utility__arrears"]
-    assert dag.schedule == "@monthly"
+    assert dag.schedule == "@daily"
     groups = {t.task_id.split(".")[0] for t in dag.tasks}
     assert groups == {"power", "water", "gas"}
     # Independent chains: a source that is down does not block the others.
@@ -117,7 +118,7 @@ def test_a_new_dataset_is_configuration_only():
     }
     dags = build_all(parse_catalog(raw))
     dag = dags["ingest__water__arrears"]
-    assert dag.schedule == "@monthly"
+    assert dag.schedule == "@daily"
     assert "water.load" in dag.task_ids
 
 

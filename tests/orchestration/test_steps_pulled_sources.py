@@ -42,6 +42,17 @@ def month_records(dataset_id, department, n, kinds=(), seed=1):
     return records, expected
 
 
+def police_front_db(engine, monkeypatch, dataset, table, records):
+    """The police's front-end table, in the test's PostgreSQL database, behind its connection."""
+    front = str(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
+    fill(front, dataset, table, records)
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_CREDITPIPE_FRONTDB_POLICE", front.replace("postgresql+psycopg://", "postgresql://")
+    )
+
+
 def run_source(dataset_id, department, until, home):
     return [
         steps.load(
@@ -83,13 +94,7 @@ def test_api_source_resumes_from_its_watermark(pg_home, monkeypatch):
 def test_failed_load_leaves_the_watermark_and_the_rerun_reads_again(pg_home, monkeypatch, catalog):
     home, engine = pg_home
     records, expected = month_records("police.admin_penalty", "police", 60, seed=4)
-    front = str(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP TABLE IF EXISTS ex_admin_penalty"))
-    fill(front, catalog.dataset("police.admin_penalty"), "ex_admin_penalty", records)
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_CREDITPIPE_FRONTDB_POLICE", front.replace("postgresql+psycopg://", "postgresql://")
-    )
+    police_front_db(engine, monkeypatch, catalog.dataset("police.admin_penalty"), "ex_admin_penalty", records)
     until = OCT1 + dt.timedelta(days=31)
 
     import creditpipe.warehouse.load as wh
@@ -121,3 +126,31 @@ def test_failed_load_leaves_the_watermark_and_the_rerun_reads_again(pg_home, mon
     assert (t["batches"], t["received"]) == (1, 60)
     assert read_watermark(engine, "police.admin_penalty", "police") == max(r["updated_at"] for r in records)
     assert run_source("police.admin_penalty", "police", until, home) == []
+
+
+def test_a_monthly_pull_at_its_real_cron_moment_counts_in_the_month_it_changed(pg_home, monkeypatch, catalog):
+    """The scheduler runs the ingest DAGs at 00:00 on the 1st (not 23:59 on the last day):
+    police population changed through 31 October, pulled at 00:00 on 1 November, is
+    October's delivery — and so is the same pull made days later."""
+    from creditpipe.core.catalog import SCHEDULES
+    from creditpipe.core.clock import first_run_after
+    from creditpipe.devtools.simulators import collection_moment
+
+    home, engine = pg_home
+    rng = random.Random(9)
+    days = sorted(dt.date(2026, 10, rng.randint(1, 31)) for _ in range(40))
+    records, _ = make_delivery("police.population", "police", rng, days, dt.date(2026, 10, 31), [])
+    stamp_changes(records, OCT1, dt.datetime(2026, 10, 31, 23, 30, tzinfo=TZ))
+    police_front_db(engine, monkeypatch, catalog.dataset("police.population"), "ex_population", records)
+    tick = first_run_after(catalog.dataset("police.population").schedule, dt.datetime(2026, 10, 31, 23, 59, tzinfo=TZ))
+    assert tick == collection_moment("2026-10") == dt.datetime(2026, 11, 1, tzinfo=TZ)
+    refs = steps.collect("police.population", "police", tick, home)
+    assert [r.delivered_at[:10] for r in refs] == ["2026-10-31"]
+    late = steps.collect("police.population", "police", tick + dt.timedelta(days=5, hours=9), home)
+    assert [r.delivered_at for r in late] == [r.delivered_at for r in refs]
+    run_source("police.population", "police", tick, home)
+    with engine.connect() as conn:
+        months = conn.execute(sa.text("SELECT DISTINCT delivered_month FROM delivery_batch")).scalars().all()
+    assert months == ["2026-10"]
+    # The monthly report runs an hour later, for the month just ended.
+    assert first_run_after(SCHEDULES["report"], tick) == dt.datetime(2026, 11, 1, 1, tzinfo=TZ)

@@ -173,15 +173,32 @@ def test_thresholds_judge_the_exact_rate(warehouse, catalog):
     assert raised(warehouse, catalog, "2026-10", dt.date(2026, 11, 1), "rate_level") == []
 
 
-def test_a_registered_feed_that_never_delivered_is_warned(warehouse, catalog):
-    seed_batch(warehouse, catalog, "market.admin_penalty", "market", at(2026, 10, 14), 20)
-    found = {
+def _never_delivered(warehouse, catalog, month, as_of):
+    return {
         (w.department_id, w.key.split("|")[-1])
-        for w in raised(warehouse, catalog, "2026-10", dt.date(2026, 11, 1), "feed_late")
+        for w in raised(warehouse, catalog, month, as_of, "feed_late")
         if "无任何报送" in w.evidence
     }
+
+
+def test_a_registered_feed_that_never_delivered_is_warned(warehouse, catalog):
+    seed_batch(warehouse, catalog, "market.admin_penalty", "market", at(2026, 10, 14), 20)
     registered = {(src.department, ds.id) for ds in catalog.datasets.values() for src in ds.sources}
-    assert found == registered - {("market", "market.admin_penalty")}
+    monthly = {
+        (src.department, ds.id) for ds in catalog.datasets.values() if ds.cycle == "monthly" for src in ds.sources
+    }
+    # The watch began on 14 October: on 1 November October's monthly deliveries are not yet
+    # overdue (5 working days after the 31st: 7 November), the daily and weekly ones are.
+    early = _never_delivered(warehouse, catalog, "2026-10", dt.date(2026, 11, 1))
+    assert early == registered - {("market", "market.admin_penalty")} - monthly
+    late = _never_delivered(warehouse, catalog, "2026-11", dt.date(2026, 11, 10))
+    assert late == registered - {("market", "market.admin_penalty")}
+
+
+def test_an_empty_warehouse_warns_of_nothing(warehouse, catalog):
+    # A deployment's first unpause: nothing delivered yet is not "silent for 12 months".
+    evaluated, found = evaluate(MonthFacts(warehouse, catalog, "2026-11", dt.date(2026, 12, 1)))
+    assert "feed_late" in evaluated and found == []
 
 
 def test_a_government_body_delivered_twice_is_one_warning(warehouse, catalog):

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from creditpipe.devtools.airflow_env import airflow_env, dag_test, migrate
-from creditpipe.devtools.simulators import generate_month, last_moment_of, make_delivery, stamp_changes
+from creditpipe.devtools.simulators import collection_moment, generate_month, make_delivery, stamp_changes
 from creditpipe.warehouse.schema import connect, totals
 
 pytestmark = pytest.mark.airflow
@@ -35,7 +35,7 @@ def test_ingest_and_monthly_dags_against_postgres(airflow_home, pg_database, cat
     home, env = airflow_home
     env = {**env, "AIRFLOW_CONN_CREDITPIPE_SMTP": os.environ["AIRFLOW_CONN_CREDITPIPE_SMTP"]}
     expected = generate_month(home / "landing" / "market" / "admin_penalty", MONTH, seed=42, records_per_file=(60, 90))
-    until = last_moment_of(MONTH)
+    until = collection_moment(MONTH)
     dag_test("ingest__market__admin_penalty", until.isoformat(), env)
 
     engine = connect(pg_database)

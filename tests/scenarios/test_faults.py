@@ -201,12 +201,12 @@ def _run_county(catalog, home, until):
 
 
 def _backfill(catalog, home, months, api, prepare):
-    from creditpipe.devtools.simulators import last_moment_of
+    from creditpipe.devtools.simulators import collection_moment
 
     for position, month in zip(range(len(months) - 1, -1, -1), months):
         if prepare:
             demo.prepare_month(catalog, home, month, 7, api, position)
-        _run_county(catalog, home, last_moment_of(month))
+        _run_county(catalog, home, collection_moment(month))
         steps.compute_figures(month, home)
 
 

@@ -64,3 +64,32 @@ def test_a_record_still_wrong_does_not_close_anything(warehouse, home):
     drop(home, "a.csv", [bad], dt.datetime(2026, 9, 14, tzinfo=TZ))
     drop(home, "b.csv", [dict(rec, 违法事实="")], dt.datetime(2026, 9, 15, tzinfo=TZ))
     assert len(open_refusals(warehouse, dt.date(2026, 9, 30))) == 2
+
+
+def _closers(warehouse):
+    import sqlalchemy as sa
+
+    sql = (
+        "SELECT b.file_name, r.source_row, c.file_name FROM refused_record r "
+        "JOIN delivery_batch b ON b.batch_id = r.batch_id LEFT JOIN delivery_batch c ON c.batch_id = r.closed_by_batch"
+    )
+    with warehouse.connect() as conn:
+        return sorted(tuple(row) for row in conn.execute(sa.text(sql)))
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0), (2, 0, 1)])
+def test_a_refusal_is_closed_by_the_first_correction_delivered_whatever_the_load_order(warehouse, home, order):
+    """Two deliveries of one source load in parallel (mapped tasks on several workers), and a
+    re-run may load an older file after a newer one: the warehouse ends the same."""
+    factory = Factory(random.Random(10))
+    clean = [factory.record(dt.date(2026, 9, 10)) for _ in range(4)]
+    broken = [dict(r) for r in clean]
+    broken[1]["处罚类别"] = "罚金"
+    files = [
+        ("九月.csv", broken, dt.datetime(2026, 9, 14, 16, 0, tzinfo=TZ)),
+        ("更正一.csv", [clean[1]], dt.datetime(2026, 9, 20, 10, 0, tzinfo=TZ)),
+        ("更正二.csv", [clean[1], clean[3]], dt.datetime(2026, 9, 25, 10, 0, tzinfo=TZ)),
+    ]
+    for n in order:
+        drop(home, *files[n])
+    assert _closers(warehouse) == [("九月.csv", 2, "更正一.csv")]

@@ -91,7 +91,7 @@ def test_a_seventh_dataset_declared_once_runs_end_to_end(project, tmp_path, pg_d
     from conftest import _reset
 
     from creditpipe.devtools.airflow_env import airflow_env, dag_test_many, migrate
-    from creditpipe.devtools.simulators import expected_as_dicts, generate_landing_month, last_moment_of, module_for
+    from creditpipe.devtools.simulators import collection_moment, expected_as_dicts, generate_landing_month, module_for
     from creditpipe.warehouse.schema import connect
 
     monkeypatch.setenv("CREDITPIPE_PROJECT_DIR", str(project))
@@ -117,7 +117,7 @@ def test_a_seventh_dataset_declared_once_runs_end_to_end(project, tmp_path, pg_d
     env = airflow_env(home, warehouse_url=pg_database)
     assert env["AIRFLOW__CORE__DAGS_FOLDER"] == str(project / "dags")
     migrate(env)
-    until = last_moment_of(MONTH)
+    until = collection_moment(MONTH)
     states = dag_test_many(
         [
             ("ingest__market__food_sampling", until.isoformat(), None),

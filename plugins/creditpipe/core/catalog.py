@@ -12,8 +12,16 @@ from creditpipe.core.labels import CHANNEL_LABELS, CYCLE_LABELS, LEVELS
 from creditpipe.core.settings import project_dir
 
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
-CYCLES = {"daily": "@daily", "weekly": "@weekly", "monthly": "@monthly"}
+# A dataset's exchange cycle is what its department owes (timeliness, 信息时效性); the
+# pipeline collects every source daily at 00:00, whatever its cycle, so that what was
+# delivered in a month is in the warehouse before that month's report (01:00 on the 1st).
+CYCLES = ("daily", "weekly", "monthly")
 assert set(CYCLES) == set(CYCLE_LABELS)
+SCHEDULES = {
+    "collect": "@daily",  # every ingest DAG
+    "report": "0 1 1 * *",  # monthly_report: the month just ended
+    "warning_mornings": "0 9 * * 1-5",  # early_warning, besides every load
+}
 CHANNELS = tuple(CHANNEL_LABELS)
 # The county's time zone when the catalog does not name one (county.timezone).
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -104,7 +112,8 @@ class Dataset:
 
     @property
     def schedule(self) -> str:
-        return CYCLES[self.cycle]
+        """When its ingest DAG collects: daily for every dataset (see SCHEDULES)."""
+        return SCHEDULES["collect"]
 
     @property
     def field_names(self) -> list[str]:

@@ -40,6 +40,15 @@ def file_time(path) -> dt.datetime:
     return dt.datetime.fromtimestamp(os.lstat(path).st_mtime, county_tz())
 
 
+def first_run_after(schedule: str, moment: dt.datetime) -> dt.datetime:
+    """The first moment after ``moment`` that a cron schedule (or Airflow's @daily, @weekly,
+    @monthly) fires, in county time: when the real scheduler runs a DAG for a period that
+    ends at ``moment``. croniter is what Airflow's own cron timetables use."""
+    from croniter import croniter
+
+    return croniter(schedule, county_time(moment)).get_next(dt.datetime)
+
+
 def start_of_day(day: dt.date) -> str:
     """The first moment of a county day, as an ISO timestamp with its offset."""
     return dt.datetime.combine(day, dt.time(), county_tz()).isoformat()

@@ -40,6 +40,18 @@ def periods(cycle: str, month: str, calendar: WorkingCalendar | None = None) -> 
     raise ValueError(f"未知交换周期 {cycle!r}")
 
 
+def period_of(cycle: str, day: dt.date) -> Period:
+    """The exchange period that holds ``day``: the day, its Monday–Sunday week, or its month."""
+    if cycle == "daily":
+        return Period(day, day)
+    if cycle == "weekly":
+        monday = day - dt.timedelta(days=day.weekday())
+        return Period(monday, monday + dt.timedelta(days=6))
+    if cycle == "monthly":
+        return Period(*month_bounds(day.strftime("%Y-%m")))
+    raise ValueError(f"未知交换周期 {cycle!r}")
+
+
 @dataclass(frozen=True)
 class Item:
     period: Period

@@ -49,14 +49,16 @@ class Handoff:
 @dataclass(frozen=True)
 class DeliveryRef(Handoff):
     """A delivery a source made: a file in a landing folder, or a pull staged as a file.
-    ``delivered_at`` is the pull's moment (a landed file is dated by its modification time);
-    ``watermark`` the newest change time a pull staged."""
+    ``delivered_at`` dates it: a pull by the newest change it carries (the end of its change
+    window), a landed file by its modification time; ``watermark`` the newest change time a
+    pull staged, ``until`` the run's moment it asked up to."""
 
     dataset_id: str
     department_id: str
     path: str
     delivered_at: str | None = None
     watermark: str | None = None
+    until: str | None = None
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,12 @@ class AirflowRunError(RuntimeError):
     pass
 
 
-def airflow_env(home: Path, warehouse_url: str | None = None) -> dict[str, str]:
+METADATA_ENV = "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"
+
+
+def airflow_env(home: Path, warehouse_url: str | None = None, metadata_url: str | None = None) -> dict[str, str]:
+    """Airflow for this project, its metadata in ``metadata_url`` (production's PostgreSQL)
+    or, by default, a SQLite file under ``home`` (the demo, the tests)."""
     project = settings.project_dir()
     airflow_home = home / "airflow"
     airflow_home.mkdir(parents=True, exist_ok=True)
@@ -31,7 +36,7 @@ def airflow_env(home: Path, warehouse_url: str | None = None) -> dict[str, str]:
             "AIRFLOW__CORE__DAGS_FOLDER": str(project / "dags"),
             "AIRFLOW__CORE__PLUGINS_FOLDER": str(project / "plugins"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{airflow_home / 'airflow.db'}",
+            METADATA_ENV: metadata_url or f"sqlite:///{airflow_home / 'airflow.db'}",
             "AIRFLOW__CORE__DEFAULT_TIMEZONE": load_catalog().timezone,
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
             **TELEMETRY_OFF,

@@ -1,5 +1,5 @@
 """Run several DAGs one after the other with ``dag.test()`` in one process:
-``python -m creditpipe.devtools.airflow_runner '[["dag_id", "2026-10-31T23:59:00+08:00", {conf}], …]'``.
+``python -m creditpipe.devtools.airflow_runner '[["dag_id", "2026-11-01T00:00:00+08:00", {conf}], …]'``.
 
 The demo runs eight DAGs a month; each ``airflow dags test`` pays Airflow's start-up
 (imports, parsing every DAG) again, which costs more than the runs themselves. Here the

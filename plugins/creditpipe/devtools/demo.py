@@ -20,12 +20,14 @@ from creditpipe.core.catalog import Catalog, Dataset, Source, load_catalog
 from creditpipe.devtools.airflow_env import airflow_env, dag_test_many, migrate
 from creditpipe.devtools.simulators import (
     InjectedError,
+    collection_moment,
     error_plan,
     expected_as_dicts,
     generate_landing_month,
     last_moment_of,
     make_delivery,
     month_bounds,
+    report_moment,
     spread_days,
     stamp_changes,
 )
@@ -63,7 +65,7 @@ GOVERNMENT_DEBTOR = {("court.dishonest_debtor", "court"): {1: "village_committee
 
 
 def staged_name(dataset: Dataset, source: Source, until: dt.datetime) -> str:
-    """The name the month's pull is staged under (one pull at the month's end)."""
+    """The name the month's pull is staged under (one pull, by the run after the month)."""
     from creditpipe.ingest.pulls import staged_path
 
     return staged_path(dataset, source, until).name
@@ -142,7 +144,7 @@ def prepare_month(
                     last,
                     kinds,
                     (first.month - 1) * 5000,
-                    staged_name(dataset, source, until),
+                    staged_name(dataset, source, collection_moment(month)),
                 )
                 _late_publications(records, errors, key, rng)
                 _government_debtor(records, errors, key, position, rng)
@@ -218,7 +220,6 @@ def run_demo(month: str, home: str | None = None, seed: int = 20261, months: int
 
 
 def _run_month(catalog: Catalog, home_dir: Path, month: str, seed: int, api, position: int, env: dict) -> dict:
-    until = last_moment_of(month)
     print(f"\n== {month} ==")
     print(f"[1/2] 生成各部门的模拟报送数据（落地目录、接口 {api.base_url}、前置库）")
     expected = prepare_month(catalog, home_dir, month, seed, api, position)
@@ -232,14 +233,16 @@ def _run_month(catalog: Catalog, home_dir: Path, month: str, seed: int, api, pos
         ),
         encoding="utf-8",
     )
-    first_next = (until + dt.timedelta(minutes=61)).replace(hour=1, minute=0)
-    runs = [(f"ingest__{d.slug}", until.isoformat(), None) for d in catalog.datasets.values()]
-    # In production the loads' Assets trigger it; dag.test() runs no scheduler, so run it here.
-    runs.append(("early_warning", (until + dt.timedelta(seconds=30)).isoformat(), None))
-    runs.append(("monthly_report", first_next.isoformat(), None))
+    # The moments the real schedules run: every ingest DAG at 00:00 on the 1st, the warnings
+    # after the loads (their Assets trigger it; dag.test() runs no scheduler, so run it
+    # here), the report at 01:00.
+    collected, published = collection_moment(month), report_moment(month)
+    runs = [(f"ingest__{d.slug}", collected.isoformat(), None) for d in catalog.datasets.values()]
+    runs.append(("early_warning", (collected + dt.timedelta(seconds=30)).isoformat(), None))
+    runs.append(("monthly_report", published.isoformat(), None))
     print(
-        f"[2/2] dag.test()：{len(catalog.datasets)} 个归集 DAG（运行时刻 {until.isoformat()}）、"
-        f"early_warning（入库后即时预警）、monthly_report（{first_next.isoformat()}）"
+        f"[2/2] dag.test()：{len(catalog.datasets)} 个归集 DAG（运行时刻 {collected.isoformat()}）、"
+        f"early_warning（入库后即时预警）、monthly_report（{published.isoformat()}）"
     )
     for state in dag_test_many(runs, env):
         print(f"      {state['dag_id']}：{state['state']}")

@@ -82,6 +82,7 @@ def split_delivery(dataset: Dataset, ref: DeliveryRef, home=None, progress=None)
                 "encoding": encoding,
                 "delivered_at": delivered_at.isoformat(timespec="seconds"),
                 "watermark": ref.watermark,
+                "pulled_until": ref.until,
                 "received": received,
                 "parts": parts,
                 "extra_columns": extra,

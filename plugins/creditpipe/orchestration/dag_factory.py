@@ -9,9 +9,9 @@ import os
 
 from airflow.sdk import Asset, Param, TaskGroup, dag, get_current_context, task
 
-from creditpipe.core.catalog import Catalog, Dataset
+from creditpipe.core.catalog import SCHEDULES, Catalog, Dataset
 from creditpipe.core.clock import county_tz
-from creditpipe.core.labels import CHANNEL_LABELS
+from creditpipe.core.labels import CHANNEL_LABELS, CYCLE_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +22,13 @@ def _start(catalog: Catalog) -> dt.datetime:
 
 
 # Production retries transient faults; the demo and the tests set CREDITPIPE_TASK_RETRIES=0
-# so a failure shows at once instead of after the retry delays.
+# so a failure shows at once instead of after the retry delays. Every step is idempotent (a
+# delivery loads once, by its bytes; a chunk's verdict is rewritten whole), so a step whose
+# worker died is retried soon; collecting waits longer, for a department's system to return.
 RETRIES = int(os.environ.get("CREDITPIPE_TASK_RETRIES", "2"))
-DEFAULT_ARGS = {"owner": "信息中心", "retries": RETRIES, "retry_delay": dt.timedelta(minutes=5)}
+RETRY_DELAY = dt.timedelta(seconds=30)
+SOURCE_RETRY_DELAY = dt.timedelta(minutes=5)
+DEFAULT_ARGS = {"owner": "信息中心", "retries": RETRIES, "retry_delay": RETRY_DELAY}
 
 
 def warehouse_asset(dataset_id: str) -> Asset:
@@ -62,13 +66,15 @@ def build_ingest_dag(dataset: Dataset, catalog: Catalog):
         tags=["creditpipe", "ingest", *dataset.departments],
         doc_md=(
             f"### {dataset.title}（`{dataset.id}`）\n{sources_md}\n\n"
+            f"交换周期：{CYCLE_LABELS[dataset.cycle]}报送；每日 00:00 归集，月末的报送赶在次月 1 日 01:00 的月报之前入库。"
+            "接口和前置库的记录按其变更时间计入月份（而非运行时间）。\n\n"
             f"按规则集 `expectations/{dataset.suite}.json` 逐条校验，合格记录入库 `{dataset.table}`，"
             "不合格记录写入该部门的退回箱。同一批记录只入库一次；接口和前置库按水位增量读取，"
             "水位随入库事务一并提交，失败的运行会重读而不会漏读。"
         ),
     )
     def ingest():
-        @task
+        @task(retry_delay=SOURCE_RETRY_DELAY)
         def collect(department_id: str) -> list[dict]:
             from creditpipe.orchestration import steps
 
@@ -150,7 +156,7 @@ def build_warning_dag(catalog: Catalog):
 
     from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable
 
-    mornings = CronTriggerTimetable("0 9 * * 1-5", timezone=catalog.timezone)
+    mornings = CronTriggerTimetable(SCHEDULES["warning_mornings"], timezone=catalog.timezone)
     assets = [warehouse_asset(ds.id) for ds in catalog.datasets.values()]
     schedule = AssetOrTimeSchedule(timetable=mornings, assets=reduce(or_, assets)) if assets else mornings
 
@@ -189,7 +195,7 @@ def build_monthly_dag(catalog: Catalog):
         dag_id="monthly_report",
         description="每月：各部门数据不合格率与考核扣分、时效性、覆盖率、预警；发布月度监测与预警报告（网页、PDF、表格）并邮件信用办",
         # Runs at 01:00 on the 1st for the month just ended; params.month re-runs any month.
-        schedule="0 1 1 * *",
+        schedule=SCHEDULES["report"],
         start_date=_start(catalog),
         catchup=False,
         max_active_runs=1,
@@ -201,7 +207,12 @@ def build_monthly_dag(catalog: Catalog):
                 type=["null", "string"],
                 pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
                 description="统计月份 YYYY-MM；留空则为运行日期的上一个月",
-            )
+            ),
+            "resend": Param(
+                False,
+                type="boolean",
+                description="该月报告已邮件发送过时是否再次发送（默认否：重跑只更新报告文件）",
+            ),
         },
     )
     def monthly_report():
@@ -227,7 +238,9 @@ def build_monthly_dag(catalog: Catalog):
         def publish_report(month: str, figures: dict) -> dict:
             from creditpipe.orchestration import steps
 
-            return steps.publish_report(month, get_current_context().get("logical_date"), figures=figures["json"])
+            context = get_current_context()
+            resend = bool((context.get("params") or {}).get("resend"))
+            return steps.publish_report(month, context.get("logical_date"), figures=figures["json"], resend=resend)
 
         month = resolve_month()
         publish_report(month, compute_figures(month))

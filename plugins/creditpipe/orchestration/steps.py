@@ -77,7 +77,12 @@ def collect(dataset_id: str, department_id: str, until: dt.datetime, home=None) 
     if pulled.path is None:
         log.info("%s/%s: nothing changed since %s", dataset.id, department_id, since)
         return []
-    return [DeliveryRef(dataset.id, department_id, pulled.path, until.isoformat(), pulled.watermark)]
+    # Dated by its changes, not by the run: the 00:00 run on the 1st delivers what changed up
+    # to the month's end, and counts in that month, whenever (or however often) it runs.
+    changed = county_time(dt.datetime.fromisoformat(pulled.watermark).replace(tzinfo=until.tzinfo))
+    return [
+        DeliveryRef(dataset.id, department_id, pulled.path, changed.isoformat(), pulled.watermark, until.isoformat())
+    ]
 
 
 def split(ref: DeliveryRef, home=None, progress=None) -> SplitDelivery | UnreadableFile:
@@ -133,6 +138,7 @@ def check_file(
     department_id: str | None = None,
     watermark: str | None = None,
     progress=None,
+    until: str | None = None,
 ) -> CheckedBatch | UnreadableFile:
     """Read and judge one delivered file in this process: split, the chunks checked on
     CHECK_THREADS threads, merged. The verdict is written to the work folder. ``progress``
@@ -144,6 +150,7 @@ def check_file(
         str(path),
         delivered_at.isoformat() if delivered_at else None,
         watermark,
+        until,
     )
     result = split(ref, home, progress)
     if isinstance(result, UnreadableFile):
@@ -200,10 +207,14 @@ def send_rejection_notice(loaded: LoadOutcome, home=None) -> NoticeSent:
     from creditpipe.quality.chunks import read_verdict
 
     loaded = LoadOutcome.from_xcom(loaded)
+    work_dir = Path(loaded.work_dir)
+    if not (work_dir / "batch.json").exists():  # published, and its work files removed, by an earlier try
+        log.info("%s: notice already published; its work files are removed", loaded.batch_id)
+        return NoticeSent(loaded.batch_id)
     if loaded.status != "loaded":
+        remove_work_files(work_dir, home)
         return NoticeSent(loaded.batch_id)
     catalog = load_catalog()
-    work_dir = Path(loaded.work_dir)
     batch, verdict = read_verdict(work_dir, with_records=False)  # the mail needs the counts only
     dataset = catalog.dataset(batch["dataset_id"])
     department = catalog.departments[batch["department_id"]]
@@ -215,7 +226,30 @@ def send_rejection_notice(loaded: LoadOutcome, home=None) -> NoticeSent:
         drafted = write_notice_files(batch, verdict, folder)
     csv_path, json_path, xlsx_path = drafted
     mailed = mail_notice(dataset, department, batch, verdict, [xlsx_path, csv_path])
+    remove_work_files(work_dir, home)
     return NoticeSent(loaded.batch_id, str(xlsx_path), str(csv_path), str(json_path), mailed)
+
+
+# "False" keeps a delivery's work files after its notice is published (to look into a case).
+RETENTION_ENV = "CREDITPIPE_REMOVE_WORK_FILES"
+
+
+def remove_work_files(work_dir: Path, home=None) -> list[Path]:
+    """A delivery's split parts and its verdict's folder (the notice draft with it), once its
+    notice is published: they hold every record, personal data among them, and nothing
+    reads them again — the warehouse, the outbox and the collection log keep what stays.
+    Only folders under the work folder are removed; returns them."""
+    if os.environ.get(RETENTION_ENV, "True").strip().lower() in ("false", "0", "no"):
+        return []
+    import json
+
+    work = settings.paths(home).work.resolve()
+    batch = json.loads((work_dir / "batch.json").read_text(encoding="utf-8"))
+    folders = {Path(p).parent for p in batch.get("parts") or []} | {work_dir}
+    removed = [f for f in sorted(folders) if f.resolve().is_relative_to(work) and f.resolve() != work]
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return removed
 
 
 def refuse_file(unreadable: UnreadableFile, home=None) -> FileRefused:
@@ -310,10 +344,16 @@ def raise_warnings(moment: dt.datetime, home=None) -> dict:
 
 
 def publish_report(
-    month: str, moment: dt.datetime | None = None, home=None, send: bool = True, figures: str | None = None
+    month: str,
+    moment: dt.datetime | None = None,
+    home=None,
+    send: bool = True,
+    figures: str | None = None,
+    resend: bool = False,
 ) -> dict:
     """The month's report in its three forms, the index, warnings alerted, and the mail to
-    the credit office; ``figures``: the month's figures as ``compute_figures`` wrote them."""
+    the credit office (once a month unless ``resend``); ``figures``: the month's figures as
+    ``compute_figures`` wrote them."""
     import json
 
     from creditpipe.reporting.publish import publish_month
@@ -329,6 +369,7 @@ def publish_report(
         now=now,
         figures=handed,
         alert_warnings=send,
+        resend=resend,
     )
 
 
@@ -382,6 +423,7 @@ def ingest_delivery(ref: DeliveryRef, home=None) -> Ingested:
         dt.datetime.fromisoformat(ref.delivered_at) if ref.delivered_at else None,
         ref.department_id,
         ref.watermark,
+        until=ref.until,
     )
     if isinstance(checked, UnreadableFile):
         return Ingested(ref, unreadable=checked, refused=refuse_file(checked, home))

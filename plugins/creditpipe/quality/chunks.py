@@ -175,6 +175,7 @@ def merge_parts(delivery: SplitDelivery, judged: list[JudgedChunk], home=None) -
         "error_count": verdict.errors,
         "warning_count": verdict.warnings,
         "watermark": manifest["watermark"],
+        "pulled_until": manifest.get("pulled_until"),
         "parts": manifest["parts"],
         "extra_columns": manifest.get("extra_columns") or [],
     }

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from creditpipe.core.catalog import Catalog
 from creditpipe.core.clock import county_now, county_tz, start_of_day
-from creditpipe.core.cycles import due_in
+from creditpipe.core.cycles import due_in, period_of
 from creditpipe.core.identifiers import mask_person_name, mask_resident_id
 from creditpipe.core.labels import CYCLE_LABELS
 from creditpipe.core.months import month_end, month_list
@@ -235,13 +235,22 @@ class MonthFacts:
         return items
 
     def silent_sources(self) -> list[tuple[str, str]]:
-        """Registered sources (dataset, department) with no delivery in the 12 months."""
-        return [
-            (ds.id, src.department)
-            for ds in self.catalog.datasets.values()
-            for src in ds.sources
-            if not self._delivery_days.get((ds.id, src.department))
-        ]
+        """Registered sources (dataset, department) with no delivery in the 12 months, once
+        they owe one. The watch begins with the county's first delivery on record (any
+        source's): a source owes its first delivery by the deadline of the exchange period
+        that holds that day (its end + the allowed working days). So an empty warehouse —
+        a deployment's first unpause — warns of nothing, and a source that never started is
+        named as soon as its first period is overdue."""
+        first = self._rows("report/first_delivery", cutoff=self.cutoff)[0]["first_delivered_at"]
+        if not first:
+            return []
+        start = dt.date.fromisoformat(first[:10])
+        out = []
+        for ds in self.catalog.datasets.values():
+            if self.calendar.add_working_days(period_of(ds.cycle, start).end, self.late_after) >= self.as_of:
+                continue
+            out += [(ds.id, s.department) for s in ds.sources if not self._delivery_days.get((ds.id, s.department))]
+        return out
 
     @cached_property
     def _items_by_month(self) -> dict[str, list[dict]]:

@@ -5,6 +5,7 @@ the warnings evaluated and stored, the report in its three forms, the index of m
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from creditpipe.reporting.facts import MonthFacts
 from creditpipe.reporting.model import build_model
 
 log = logging.getLogger(__name__)
+# In a month's report folder once its report was mailed to the credit office.
+MAILED_MARKER = "mailed.json"
 
 
 def publish_month(
@@ -32,11 +35,14 @@ def publish_month(
     formats=("html", "pdf", "xlsx"),
     figures: list[dict] | None = None,
     alert_warnings: bool = False,
+    resend: bool = False,
 ) -> dict:
     """The month read once (``MonthFacts``), and from it: the warnings evaluated and stored
     (the new ones mailed to the credit office if ``alert_warnings``), the report in its forms with
     the month's figures (``figures`` when handed on, else computed from the same facts),
-    the index of months, and the report mailed if ``send``."""
+    the index of months, and the report mailed if ``send`` — once per month: a re-run (a
+    first unpause's catch-up tick, a manual trigger) publishes again but mails only when
+    ``resend`` asks for it."""
     from creditpipe.reporting.render import render_index, render_report
 
     now = now or county_now()
@@ -55,8 +61,16 @@ def publish_month(
         "warnings_mailed": alerted["mailed"],
         "mailed": False,
     }
-    if send:
+    marker = reports_dir / month / MAILED_MARKER
+    if send and marker.exists() and not resend:
+        log.info("report of %s already mailed (%s): not mailed again (params.resend)", month, marker)
+        out["already_mailed"] = json.loads(marker.read_text(encoding="utf-8")).get("mailed_at")
+    elif send:
         out["mailed"] = mail_report(catalog, model, paths)
+        if out["mailed"]:
+            marker.write_text(
+                json.dumps({"mailed_at": now.isoformat(timespec="seconds")}, ensure_ascii=False), encoding="utf-8"
+            )
     return out
 
 

@@ -45,14 +45,14 @@ def source_of(dataset: Dataset, department_id: str) -> tuple[str, str]:
 
 def _pull_request(conn, batch: dict) -> str | None:
     """A pull asked its source for the records changed after the watermark (as stored before
-    this load advances it) up to the run's moment, which is the delivery's time."""
+    this load advances it) up to the run's moment (the delivery is dated by its newest change)."""
     from creditpipe.ingest.pulls import EPOCH, watermark_text
 
     since = conn.execute(
         sa.text(statement("queries/find_source_watermark")),
         {"dataset_id": batch["dataset_id"], "department_id": batch["department_id"]},
     ).scalar_one_or_none()
-    return f"变更时间 ({since or EPOCH}, {watermark_text(batch['delivered_at'])}]"
+    return f"变更时间 ({since or EPOCH}, {watermark_text(batch.get('pulled_until') or batch['delivered_at'])}]"
 
 
 def record_file(conn, dataset: Dataset, batch: dict, batch_id: str, outcome: str) -> None:

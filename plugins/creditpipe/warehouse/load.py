@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import repeat
 
@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from creditpipe.core.catalog import Dataset
 from creditpipe.core.records import PUBLISHED, ROW_ID, table_frame
 from creditpipe.warehouse.collection_log import record_file
+from creditpipe.warehouse.refusals import close_corrected_refusals
 from creditpipe.warehouse.rows import (
     business_keys,
     cells_of,
@@ -29,7 +30,6 @@ from creditpipe.warehouse.rows import (
     frame_of,
     is_arrow,
     rows_of,
-    waiting_keys_in,
 )
 from creditpipe.warehouse.schema import WarehouseError, statement
 from creditpipe.warehouse.writers import RowWriter, without_values, writer_for
@@ -187,7 +187,7 @@ def load_batch_parts(
             reconcile_batch(conn, dataset.table, batch["batch_id"], batch["received"], stored=copied)
             _insert_issues(writer, batch["batch_id"], issues)
             _insert_delivery_days(writer, batch, days)
-            _close_corrected_refusals(
+            close_corrected_refusals(
                 conn, dataset, batch, accepted_keys() if accepted_keys else (a for a, _ in parts())
             )
             _advance_watermark(conn, batch, batch["batch_id"])
@@ -267,45 +267,6 @@ def _insert_refused(writer: RowWriter, dataset: Dataset, batch_id: str, frame: p
     record_json = [json.dumps(dict(zip(names, values)), ensure_ascii=False) for values in zip(*texts.values())]
     rows = zip(repeat(batch_id), rows_of(frame), record_json, business_keys(dataset, frame, texts))
     writer.insert("refused_record", _REFUSED_COLUMNS, rows, statement("queries/insert_refused_record"))
-
-
-def _close_corrected_refusals(conn, dataset: Dataset, batch: dict, accepted_parts: Iterable[pd.DataFrame]) -> int:
-    """An accepted record whose business key matches an open refusal of the same dataset
-    and department closes it (the department corrected and delivered it again)."""
-    if not dataset.business_key:
-        return 0
-    open_rows = (
-        conn.execute(
-            sa.text(statement("queries/open_refusals_of_source")),
-            {"dataset_id": batch["dataset_id"], "department_id": batch["department_id"]},
-        )
-        .mappings()
-        .all()
-    )
-    if not open_rows:
-        return 0
-    waiting = {r["business_key"] for r in open_rows}
-    keys: set = set()
-    for accepted in accepted_parts:
-        if len(accepted) and is_arrow(accepted):
-            keys |= waiting_keys_in(dataset, accepted, waiting)
-        elif len(accepted):
-            keys |= waiting.intersection(business_keys(dataset, accepted))
-    # Corrected when the department delivered the correction (not when we processed it):
-    # a month's figures as of a day then do not depend on when the platform ran.
-    closing = [
-        {
-            "batch_id": r["batch_id"],
-            "source_row": r["source_row"],
-            "closed_by_batch": batch["batch_id"],
-            "closed_at": batch["delivered_at"],
-        }
-        for r in open_rows
-        if r["business_key"] in keys
-    ]
-    if closing:
-        conn.execute(sa.text(statement("queries/close_refusal")), closing)
-    return len(closing)
 
 
 _DAY_COLUMNS = ("batch_id", "delivery_day", "records")

@@ -97,6 +97,22 @@ def error_plan(
     return [kinds[i::deliveries] for i in range(deliveries)]
 
 
+def _fixed_zip_times(path: Path) -> None:
+    """openpyxl stamps the save's time on every zip member and on the document's modified
+    date: fixed here, so the same records make the same bytes (a run and its re-run, or a
+    reference run and the stack it is compared with, see the same file)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as src:
+        members = [(info.filename, src.read(info)) for info in src.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in members:
+            if name == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-01-01T00:00:00Z", data)
+            out.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
+
+
 def write_table(records: list[dict], path: Path, fmt: str, encoding: str = "utf-8") -> None:
     """Write records as a department would: CSV (any encoding), XLSX or JSON lines."""
     header = list(records[0].keys())
@@ -111,6 +127,7 @@ def write_table(records: list[dict], path: Path, fmt: str, encoding: str = "utf-
         # Fixed document dates: the same records make the same workbook contents.
         book.properties.created = book.properties.modified = dt.datetime(2026, 1, 1)
         book.save(path)
+        _fixed_zip_times(path)
     elif fmt == "jsonl":
         with open(path, "w", encoding="utf-8", newline="\n") as fh:
             for rec in records:
@@ -127,7 +144,26 @@ def expected_as_dicts(errors: list[InjectedError]) -> list[dict]:
 
 
 def last_moment_of(month: str) -> dt.datetime:
+    """23:59 on the month's last day: the latest change the simulators stamp in a month."""
     return dt.datetime.combine(month_bounds(month)[1], dt.time(23, 59), county_tz())
+
+
+def collection_moment(month: str) -> dt.datetime:
+    """When the real scheduler collects the month's last deliveries: the ingest DAGs' first
+    tick after the month (00:00 on the 1st). The demo and the tests run the DAGs then."""
+    from creditpipe.core.catalog import SCHEDULES
+    from creditpipe.core.clock import first_run_after
+
+    end = dt.datetime.combine(month_bounds(month)[1], dt.time(23, 59, 59), county_tz())
+    return first_run_after(SCHEDULES["collect"], end)
+
+
+def report_moment(month: str) -> dt.datetime:
+    """When monthly_report runs for the month by its schedule (01:00 on the 1st)."""
+    from creditpipe.core.catalog import SCHEDULES
+    from creditpipe.core.clock import first_run_after
+
+    return first_run_after(SCHEDULES["report"], collection_moment(month))
 
 
 def spread_days(rng: random.Random, count: int, first: dt.date, last: dt.date) -> list[dt.date]:
