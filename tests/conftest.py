@@ -117,3 +117,15 @@ def smtp(monkeypatch):
     )
     yield sink
     controller.stop()
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """A data folder with its own embedded warehouse (a module may define its own ``home``,
+    on the warehouse fixture's servers, instead)."""
+    from creditpipe.orchestration import steps
+
+    url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+    monkeypatch.setenv("CREDITPIPE_WAREHOUSE_URL", url)
+    yield tmp_path / "home"
+    steps.SCHEMA_READY.discard(url)

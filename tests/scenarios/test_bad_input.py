@@ -43,15 +43,6 @@ UTF16 = (
 )
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'warehouse.db'}"
-    monkeypatch.setenv("CREDITPIPE_WAREHOUSE_URL", url)
-    home = tmp_path / "home"
-    yield home
-    steps.SCHEMA_READY.discard(url)
-
-
 def engine_of(home: Path):
     return steps.warehouse_engine(home)
 
@@ -209,10 +200,10 @@ def test_an_unreadable_file_is_quarantined_with_a_notice(home, tmp_path, smtp, c
     assert len(results) == 1
     result = results[0]
     assert result.outcome == "unreadable" and result.loaded is None
-    if message is None:  # the garbled header is quoted back
-        assert result.reason.startswith("乱码.csv 的第一行没有一个标准表头（收到：")
+    if message is None:  # the garbled header is counted, not quoted (it may be a record)
+        assert result.reason.startswith("乱码.csv 的第一行（")
         assert result.reason.endswith(
-            "：可能文件编码有误（中文成了乱码）、第一行不是表头，或不是“行政处罚信息（双公示）”"
+            "列）没有一个标准表头：可能缺少表头行、文件编码有误（中文成了乱码），或不是“行政处罚信息（双公示）”"
             "的数据；请使用标准表头、以 UTF-8 编码重新导出后报送"
         )
         message = result.reason

@@ -17,6 +17,7 @@ drives it through the REST API as a data engineer would, checking:
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import shutil
 import signal
 import tempfile
@@ -279,6 +280,7 @@ def run_prod_smoke(month: str | None = None, keep: bool = False, say=print) -> d
     from creditpipe.devtools.simulators.api_server import SimulatedApi
 
     month = month or month_before(county_now().date())
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # the SMTP sink's every connection
     # Stopped (make's Ctrl-C, a CI timeout's SIGTERM): still stop every service it started.
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     root = Path(tempfile.mkdtemp(prefix="creditpipe-prod-smoke-"))

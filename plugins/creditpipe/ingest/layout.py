@@ -55,10 +55,11 @@ def layout_of(header_row: list[str], dataset: Dataset, name: str) -> Layout:
         elif h and h != STAMP_COLUMN:
             extra.append(str(header_row[i]).strip().lstrip("\ufeff"))
     if not positions:
-        seen = "、".join(shown_name(h, 20) for h in header if h)[:200] or "（空）"
+        # Its cells are not quoted: a file without its header row has a record there (an ID
+        # number, a name), and the reason goes to logs, the collection log and the notice.
         raise DeliveryError(
-            f"{shown} 的第一行没有一个标准表头（收到：{seen}）：可能文件编码有误（中文成了乱码）、"
-            f"第一行不是表头，或不是“{dataset.title}”的数据；请使用标准表头、以 UTF-8 编码重新导出后报送"
+            f"{shown} 的第一行（{sum(1 for h in header if h)} 列）没有一个标准表头：可能缺少表头行、"
+            f"文件编码有误（中文成了乱码），或不是“{dataset.title}”的数据；请使用标准表头、以 UTF-8 编码重新导出后报送"
         )
     missing = [f for f in dataset.required_fields if f not in positions]
     if missing:

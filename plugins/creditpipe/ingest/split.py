@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import shutil
 import uuid
@@ -29,6 +30,33 @@ from creditpipe.ingest.readers import extra_columns, iter_tables
 # A delivery is judged CHUNK_ROWS records at a time: the DAG maps one task per chunk, so
 # Celery workers on several machines share a large file; memory stays one chunk's.
 CHUNK_ROWS = int(os.environ.get("CREDITPIPE_CHUNK_ROWS", "200000"))
+log = logging.getLogger(__name__)
+
+
+# What a reader's unexpected failure says about the file, by the error's kind. Never the
+# error's own text: it can quote a record (an ID number, a name) from the file.
+_UNPARSABLE = {
+    "RecursionError": "嵌套层级过深（JSON 对象或数组层层嵌套）",
+    "UnicodeError": "含有无法识别的字符（编码损坏或不成对的代理字符）",
+    "OverflowError": "含有超出范围的数值",
+    "Error": "格式错误（引号不成对、分隔符或换行异常）",
+    "JSONDecodeError": "JSON 格式错误",
+    "BadZipFile": "Excel 工作簿已损坏",
+}
+
+
+def unparsable_reason(name: str, exc: BaseException) -> str:
+    """One line of Chinese for a file a reader could not parse (the error's kind in
+    parentheses, for the engineers); logged with where it broke, never with the error's text."""
+    kind = next((v for k, v in _UNPARSABLE.items() if any(c.__name__ == k for c in type(exc).__mro__)), None)
+    import traceback
+
+    where = "".join(traceback.format_tb(exc.__traceback__)[-3:])
+    log.warning("%s: unreadable (%s) at\n%s", shown_name(name), type(exc).__name__, where)
+    return (
+        f"{shown_name(name)} 无法解析：{kind or '内容不符合文件格式'}（{type(exc).__name__}）；"
+        "请从业务系统按标准格式重新导出（CSV UTF-8、Excel 工作簿或 JSON Lines）后重新报送"
+    )
 
 
 def delivered_at_of(ref: DeliveryRef) -> dt.datetime:
@@ -60,6 +88,14 @@ def split_delivery(dataset: Dataset, ref: DeliveryRef, home=None, progress=None)
         fmt, encoding = _format_of(source)
         extra = extra_columns(source, dataset, encoding)
     except DeliveryError as exc:
+        reason = str(exc)
+    except (OSError, MemoryError):
+        raise  # the machine's trouble (a full disk, memory): the task fails and is retried
+    except Exception as exc:  # whatever else a file's content breaks is the file's fault
+        reason = unparsable_reason(source.name, exc)
+    else:
+        reason = None
+    if reason is not None:
         return UnreadableFile(
             dataset_id=dataset.id,
             department_id=ref.department_id,
@@ -67,7 +103,7 @@ def split_delivery(dataset: Dataset, ref: DeliveryRef, home=None, progress=None)
             file_name=shown_name(source.name, 120),
             file_sha256=delivered_hash(source) if os.path.lexists(source) else "",
             delivered_at=delivered_at.isoformat(timespec="seconds"),
-            reason=str(exc),
+            reason=reason,
         )
     manifest = folder / "manifest.json"
     manifest.write_text(
