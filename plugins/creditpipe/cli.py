@@ -119,6 +119,15 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
 
 
+def _delivery_date(text: str | None) -> dt.date:
+    if not text:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"--delivery-date 须为有效日期，格式 YYYY-MM-DD（收到“{text[:20]}”）") from None
+
+
 def cmd_validate(args) -> int:
     import tempfile
 
@@ -143,7 +152,7 @@ def cmd_validate(args) -> int:
             raise CatalogError(
                 f"数据集 {dataset.id} 由多个部门报送（{'、'.join(dataset.departments)}），请用 --department 指定"
             )
-        when = dt.date.fromisoformat(args.delivery_date) if args.delivery_date else dt.date.today()
+        when = _delivery_date(args.delivery_date)
     except (CatalogError, ValueError) as exc:
         print(f"creditpipe: 无法读取：{exc}", file=sys.stderr)
         return EXIT_UNREADABLE

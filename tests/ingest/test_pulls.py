@@ -139,3 +139,39 @@ def test_database_missing_table_or_column_is_clear(frontdb, penalty, tmp_path):
     fill(frontdb, penalty, "ex_test_penalty", penalties(1))
     with pytest.raises(SourceError, match="没有水位列 changed"):
         pull(penalty, bad, EPOCH, OCT, tmp_path / "x.jsonl")
+
+
+@pytest.mark.faults
+def test_6_a_source_that_ignores_the_window_cannot_carry_the_watermark_out_of_it(api, penalty, tmp_path):
+    """Issue 16, 6: one record dated a year ahead (a department's clock) and records from
+    before the window (a server that drops both bounds) are not staged; the watermark stays
+    within the window, so the next changes are read."""
+    recs = penalties(60)
+    ahead = dict(penalties(1, seed=9)[0], updated_at="2027-10-20T09:00:00")
+    api.add("/api/v1/things", [*recs, ahead])
+    api.misbehave("ignore_window")
+    mid = OCT + dt.timedelta(days=15)
+    first = pull(penalty, api_source(), EPOCH, mid, tmp_path / "a.jsonl")
+    inside = [r for r in recs if r["updated_at"] <= watermark_text(mid)]
+    assert first.records == len(inside) and first.watermark == watermark_text(inside[-1]["updated_at"])
+    second = pull(penalty, api_source(), first.watermark, OCT + dt.timedelta(days=31), tmp_path / "b.jsonl")
+    assert first.records + second.records == 60  # every record once; the 2027 one not yet
+    assert second.watermark < "2026-11-01"
+
+
+@pytest.mark.faults
+def test_7_a_server_that_ignores_page_is_stopped_not_read_for_ever(api, penalty, tmp_path):
+    api.add("/api/v1/things", penalties(120))
+    api.misbehave("ignore_page")
+    started = time.monotonic()
+    with pytest.raises(SourceError, match="第 2 页与第 1 页完全相同"):
+        pull(penalty, api_source(), EPOCH, OCT + dt.timedelta(days=31), tmp_path / "a.jsonl")
+    assert time.monotonic() - started < 30 and not (tmp_path / "a.jsonl").exists()
+
+
+@pytest.mark.faults
+def test_7_pages_without_end_stop_at_the_cap(api, penalty, tmp_path, monkeypatch):
+    # A server that always says has_more and sends new records each time.
+    api.add("/api/v1/things", penalties(500))
+    with pytest.raises(SourceError, match="上限 3 页"):
+        pull(penalty, api_source(max_pages=3, page_size=50), EPOCH, OCT + dt.timedelta(days=31), tmp_path / "a.jsonl")

@@ -67,3 +67,97 @@ def test_3_a_file_a_reader_chokes_on_is_refused_and_the_source_goes_on(home, smt
     # The next run does not meet it again: the source is not blocked.
     assert run(home, "utility.arrears", "water") == []
     assert counts(home)[0] == 1
+
+
+# Refused values (处罚类别 outside its enumeration), so the notice quotes them.
+FORMULA_VALUES = [
+    "罚金\r=cmd|' /C calc'!A0",  # a bare CR, then DDE
+    "\t=1+1",  # a leading tab
+    '＝HYPERLINK("http://example.invalid")',  # a full-width =
+]
+
+
+def test_12_no_line_of_a_csv_we_write_starts_a_formula(home):
+    import csv
+    import io
+
+    recs = bad.records(len(FORMULA_VALUES))
+    for rec, value in zip(recs, FORMULA_VALUES):
+        rec["处罚类别"] = value
+    drop(home, "公式.csv", bad.csv_text(recs).encode("utf-8"))
+    (result,) = run(home)
+    assert result.loaded.rejected == len(FORMULA_VALUES)
+    text = Path(result.sent.rejections_csv).read_text("utf-8-sig")
+    triggers = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+    # Not a physical line (what a spreadsheet that splits at CR sees), not a cell, not a
+    # line within a cell starts like a formula.
+    assert not [ln for ln in text.replace("\r\n", "\n").split("\n") if ln.lstrip('"')[:1] in triggers]
+    assert "\r" not in text.replace("\r\n", "")
+    cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
+    assert not [c for c in cells for ln in c.split("\n") if ln[:1] in triggers]
+
+
+@pytest.mark.parametrize("shape", ["csv", "xlsx", "jsonl"])
+def test_17_a_value_of_format_characters_only_is_blank(home, tmp_path, shape):
+    from creditpipe.devtools.simulators import write_table
+
+    recs = bad.records(3)
+    recs[0]["违法事实"] = "\u200b\u2060\ufeff"  # zero-width space, word joiner, BOM
+    recs[1]["处罚依据"] = " \u200b\u3000\u200d "  # mixed with blanks
+    path = tmp_path / f"隐形.{shape}"
+    write_table(recs, path, shape)
+    drop(home, path.name, path.read_bytes())
+    (result,) = run(home)
+    issues = json.loads(Path(result.sent.rejections_json).read_text("utf-8"))
+    found = {(i["field"], i["rule"]) for r in issues["records"] for i in r["issues"]}
+    assert {("违法事实", "required"), ("处罚依据", "required")} <= found
+    assert result.loaded.rejected == 2
+
+
+def test_16_two_validate_runs_into_one_folder_both_finish_with_a_whole_notice(tmp_path):
+    """Two `creditpipe validate --out DIR` at once (a clerk's double click, two scripts)."""
+    import subprocess
+    import sys
+
+    from creditpipe.devtools.simulators import write_table
+
+    recs = bad.records(400)
+    for rec in recs[::3]:
+        rec["处罚类别"] = "罚金"
+    delivered = tmp_path / "行政处罚.csv"
+    write_table(recs, delivered, "csv")
+    out = tmp_path / "out"
+    args = [sys.executable, "-m", "creditpipe.cli", "validate", "--dataset", "market.admin_penalty"]
+    for _ in range(4):
+        runs = [subprocess.Popen([*args, str(delivered), "--out", str(out)], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for _ in range(3)]  # fmt: skip
+        results = [(p.wait(), p.stderr.read()) for p in runs]
+        assert [code for code, _ in results] == [0, 0, 0], [err[-300:] for _, err in results]
+        assert sorted(p.name for p in out.iterdir()) == ["rejection_notice.xlsx", "rejections.csv"]
+        import openpyxl
+
+        assert openpyxl.load_workbook(out / "rejection_notice.xlsx").sheetnames[0] == "说明"
+
+
+def test_18_every_error_is_one_line_of_chinese(home, tmp_path):
+    import subprocess
+    import sys
+
+    def validate(*args):
+        cmd = [sys.executable, "-m", "creditpipe.cli", "validate", "--dataset", "market.admin_penalty", *args]
+        return subprocess.run(cmd, capture_output=True, text=True)
+
+    good = tmp_path / "好.csv"
+    good.write_text(bad.csv_text(bad.records()), encoding="utf-8")
+    wrong_date = validate(str(good), "--out", str(tmp_path / "o"), "--delivery-date", "2026-13-01")
+    assert wrong_date.returncode == 2 and "须为有效日期" in wrong_date.stderr and "month" not in wrong_date.stderr
+    folder = tmp_path / "一个文件夹.csv"
+    folder.mkdir()
+    as_file = validate(str(folder), "--out", str(tmp_path / "o"))
+    assert as_file.returncode == 2 and "是文件夹，不是文件" in as_file.stderr
+    # JSON with a key twice: refused by name, not silently the last value.
+    lines = [json.dumps(r, ensure_ascii=False) for r in bad.records(2)]
+    lines[1] = lines[1][:-1] + ', "违法事实": "另一个值"}'
+    drop(home, "重复键.jsonl", ("\n".join(lines) + "\n").encode("utf-8"))
+    (result,) = run(home)
+    assert result.outcome == "unreadable" and "第 2 行的字段“违法事实”出现了两次" in result.reason

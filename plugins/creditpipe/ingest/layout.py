@@ -85,12 +85,23 @@ def records_frame(numbered_rows, layout: Layout, dataset: Dataset) -> pd.DataFra
     return frame
 
 
+# Blank is what shows nothing: whitespace, and format characters — zero-width spaces and
+# joiners, the word joiner, a stray byte-order mark (Unicode category Cf) — which a value
+# made only of them hides; such a value is no value, so a required field holding it is empty.
+BLANK_CELL = r"^[\s\x{0b}\x{1c}-\x{1f}\x{85}\p{Z}\p{Cf}]*$"  # RE2, for Arrow
+_BLANK_CHARS = "".join(
+    chr(c)
+    for c in [*range(0x10000), *range(0xE0000, 0xE0080)]
+    if chr(c).isspace() or unicodedata.category(chr(c)) == "Cf"
+)
+
+
 def _cells(column: pd.Series | None, n: int) -> pd.Series:
     """A column's cells as delivered; blank cells (and cells a short row lacks) are None."""
     if column is None:
         return pd.Series([None] * n, dtype=object)
     values = column.astype(object).reset_index(drop=True)
-    blank = values.isna().to_numpy() | (values.astype("string").str.strip().fillna("") == "").to_numpy()
+    blank = values.isna().to_numpy() | (values.astype("string").str.strip(_BLANK_CHARS).fillna("") == "").to_numpy()
     values[blank] = None
     return values
 
@@ -106,9 +117,9 @@ def records_table(raw, layout: Layout, dataset: Dataset, before: int):
     cells = []
     filled = np.zeros(n, dtype=bool)
     for column in raw.columns:
-        # Blank: empty, or whitespace only (what trimming leaves empty), found without
+        # Blank: empty, whitespace or format characters only (BLANK_CELL), found without
         # copying the text; a column with no blank cell is kept as it is.
-        blank = pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column))
+        blank = pc.fill_null(pc.match_substring_regex(column, BLANK_CELL), True)
         blank_cells = blank.to_numpy(zero_copy_only=False)
         cells.append(pc.if_else(blank, pa.scalar(None, pa.string()), column) if blank_cells.any() else column)
         filled |= ~blank_cells

@@ -83,13 +83,32 @@ def _stage(records: list[dict], out: Path) -> None:
 
 def pull(dataset: Dataset, source: Source, since: str, until: dt.datetime, out: Path) -> Pulled:
     reader = {"api": _api_records, "database": _database_records}[source.channel]
-    records = reader(dataset, source, since, watermark_text(until))
+    upper = watermark_text(until)
+    records = within_window(reader(dataset, source, since, upper), since, upper, source_name(dataset, source))
     if not records:
         return Pulled(None, 0, since, since)
     newest = max(watermark_text(r[UPDATED_AT]) for r in records)
     _stage(records, out)
     log.info("%s/%s: pulled %d record(s) changed after %s", dataset.id, source.department, len(records), since)
     return Pulled(str(out), len(records), since, newest)
+
+
+def within_window(records: list[dict], since: str, upper: str, name: str) -> list[dict]:
+    """The records whose change time lies in the window asked for, (since, upper]. A source
+    that ignores the window (a server that drops updated_until, an inclusive lower bound, a
+    department's clock set a year ahead) sends others: a record changed after the window
+    is the next window's to pull, one at or before its start was pulled already, so neither
+    is staged now, and the watermark never leaves the window — one record dated 2027 would
+    otherwise carry it there and every change until then would be skipped."""
+    inside = [r for r in records if since < watermark_text(r[UPDATED_AT]) <= upper]
+    if len(inside) < len(records):
+        later = sum(1 for r in records if watermark_text(r[UPDATED_AT]) > upper)
+        log.warning(
+            "%s：%d 条记录的变更时间不在请求范围 (%s, %s] 内（晚于上限 %d 条，不晚于下限 %d 条），本次未读取；"
+            "晚于上限的由其所在时段的归集读取，请检查对方接口的时间条件和服务器时钟",
+            name, len(records) - len(inside), since, upper, later, len(records) - len(inside) - later,
+        )  # fmt: skip
+    return inside
 
 
 def staged_path(dataset: Dataset, source: Source, until: dt.datetime, home=None) -> Path:
@@ -144,6 +163,10 @@ def _api_records(dataset: Dataset, source: Source, since: str, until: str) -> li
     headers = {"Authorization": f"Bearer {conn.token()}", "Accept": "application/json"}
     records: list[dict] = []
     page = 1
+    # A server that ignores `page` (or never says it is done) would be read for ever: a page
+    # the same as the one before, more pages than max_pages, or longer than deadline_s stop it.
+    max_pages, deadline = int(source.option("max_pages", 10_000)), float(source.option("deadline_s", 3600))
+    started, previous = time.monotonic(), None
     while True:
         params = {"updated_since": since, "updated_until": until, "page": page, "page_size": page_size}
         try:
@@ -169,6 +192,17 @@ def _api_records(dataset: Dataset, source: Source, since: str, until: str) -> li
         records.extend(batch)
         if len(batch) < page_size or not body.get("has_more", len(batch) == page_size):
             break
+        same = json.dumps(batch, sort_keys=True, ensure_ascii=False, default=str)
+        if same == previous:
+            raise SourceError(
+                f"{name}：第 {page} 页与第 {page - 1} 页完全相同，接口似乎不支持分页参数 page，本次未读取任何记录"
+            )
+        previous = same
+        if page >= max_pages or time.monotonic() - started > deadline:
+            raise SourceError(
+                f"{name}：已读 {page} 页、{time.monotonic() - started:.0f} 秒仍未读完（上限 {max_pages} 页、"
+                f"{deadline:.0f} 秒），接口可能不会结束分页，本次未读取任何记录"
+            )
         page += 1
     missing = [i for i, r in enumerate(records) if not r.get(UPDATED_AT)]
     if missing:

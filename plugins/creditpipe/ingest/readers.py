@@ -88,10 +88,15 @@ def _read_jsonl(path: Path) -> list[list[str]]:
             for n, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue
-                obj = json.loads(line)
+                obj = json.loads(line, object_pairs_hook=_unique_keys)
                 if not isinstance(obj, dict):
                     raise DeliveryError(f"{name} 第 {n} 行不是 JSON 对象")
                 objects.append(obj)
+    except _DuplicateKey as exc:
+        raise DeliveryError(
+            f"{name} 第 {n} 行的字段“{shown_name(exc.key, 40)}”出现了两次，无法确定使用哪一个值；"
+            "请修正导出程序后重新报送"
+        ) from None
     except UnicodeDecodeError:
         raise DeliveryError(f"{name} 不是 UTF-8 编码的 JSON Lines 文件；请以 UTF-8 编码重新导出后报送") from None
     except json.JSONDecodeError as exc:
@@ -103,6 +108,20 @@ def _read_jsonl(path: Path) -> list[list[str]]:
         header.update(dict.fromkeys(obj))
     keys = list(header)
     return [keys] + [[_json_cell(obj.get(k)) for k in keys] for obj in objects]
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str):
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    """An object whose key appears twice is refused: JSON would keep the last value silently."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        raise _DuplicateKey(next(k for k, _ in pairs if k in seen or seen.add(k)))
+    return obj
 
 
 def _json_cell(value: object) -> str:

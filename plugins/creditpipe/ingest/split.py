@@ -75,6 +75,8 @@ def split_delivery(dataset: Dataset, ref: DeliveryRef, home=None, progress=None)
             raise DeliveryError(
                 f"{shown_name(source.name)} 是链接（快捷方式），不是文件本身；系统不读取链接指向的文件，请直接上传文件"
             )
+        if source.is_dir():
+            raise DeliveryError(f"{shown_name(source.name)} 是文件夹，不是文件；请报送文件本身（不要放在子文件夹中）")
         if not source.is_file():
             raise DeliveryError(f"文件不存在：{shown_name(source.name)}")
         sniff_file(source)  # by its first bytes: empty, encrypted, .xls, a web page, UTF-16
@@ -101,7 +103,7 @@ def split_delivery(dataset: Dataset, ref: DeliveryRef, home=None, progress=None)
             department_id=ref.department_id,
             path=str(source),
             file_name=shown_name(source.name, 120),
-            file_sha256=delivered_hash(source) if os.path.lexists(source) else "",
+            file_sha256=delivered_hash(source) if os.path.lexists(source) and not source.is_dir() else "",
             delivered_at=delivered_at.isoformat(timespec="seconds"),
             reason=reason,
         )

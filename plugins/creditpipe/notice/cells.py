@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import pandas as pd
 
+from creditpipe.core.spreadsheet import formula_safe
+
 REJECTIONS_JSON = "rejections.json"
 
 
 def as_text_cell(value: object) -> object:
-    """Cells we write never become formulas (=, +, -, @ at the start)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    """Cells we write never become formulas (core.spreadsheet.formula_safe)."""
+    return formula_safe(value)
 
 
 def append_row(sheet, values) -> None:

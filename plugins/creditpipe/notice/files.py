@@ -4,6 +4,7 @@ file that could not be read at all."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +13,7 @@ from creditpipe.core.catalog import Dataset, Department
 from creditpipe.core.names import shown_name
 from creditpipe.core.records import ROW_ID, Verdict
 from creditpipe.notice.cells import REJECTIONS_JSON, append_row, as_text_cell
-from creditpipe.notice.workbook import NOTICE_XLSX
+from creditpipe.notice.workbook import NOTICE_XLSX, unique_part
 
 REJECTIONS_CSV = "rejections.csv"
 
@@ -21,9 +22,15 @@ def write_rejections_csv(verdict: Verdict, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / REJECTIONS_CSV
     frame = verdict.issues.copy()
-    frame["value"] = frame["value"].map(as_text_cell)
+    for column in frame.columns:  # the delivered value, and our words (numbers stay numbers)
+        frame[column] = frame[column].map(as_text_cell)
     # UTF-8 with BOM: Excel on a clerk's PC opens it with the Chinese intact.
-    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    part = unique_part(path)
+    try:
+        frame.to_csv(part, index=False, encoding="utf-8-sig")
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
     return path
 
 
@@ -58,7 +65,8 @@ def write_rejections_json(
     head = {"dataset": dataset.id, "department": department.id, "file": file_name, **verdict.summary()}
     # Written record by record: the whole document as one string was the run's peak of
     # memory for a delivery with a hundred thousand refusals.
-    with open(path, "w", encoding="utf-8") as out:
+    part = unique_part(path)
+    with open(part, "w", encoding="utf-8") as out:
         out.write(json.dumps(head, ensure_ascii=False, indent=2)[:-2] + ',\n  "records": [')
         starts = np.flatnonzero(np.r_[True, np.diff(issue_rows[order]) != 0]) if len(order) else []
         for n, start in enumerate(starts):
@@ -73,6 +81,7 @@ def write_rejections_json(
             }
             out.write(("," if n else "") + "\n    " + json.dumps(entry, ensure_ascii=False))
         out.write("\n  ]\n}\n")
+    os.replace(part, path)
     return path
 
 

@@ -5,6 +5,8 @@ it. It goes only to the department that sent the records, so values are not mask
 from __future__ import annotations
 
 import datetime as dt
+import os
+import uuid
 from pathlib import Path
 
 import pandas as pd
@@ -36,7 +38,10 @@ def write_rejection_notice(
     import xlsxwriter
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / NOTICE_XLSX
+    final = out_dir / NOTICE_XLSX
+    # Written under a name of its own, then moved into place whole: two writers of one
+    # folder (two `creditpipe validate --out` runs) never share a file or delete the other's.
+    path = unique_part(final)
     summary = verdict.summary()
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "tmpdir": str(out_dir)})
     try:
@@ -101,10 +106,16 @@ def write_rejection_notice(
         book.close()
     try:
         add_rows(path, tables)
+        os.replace(path, final)
     except BaseException:
         path.unlink(missing_ok=True)  # a notice with its headers only is never left to be sent
         raise
-    return path
+    return final
+
+
+def unique_part(final: Path) -> Path:
+    """A hidden name beside ``final``, this writer's own, to write before moving it into place."""
+    return final.with_name(f".{final.name}.{uuid.uuid4().hex[:12]}.part")
 
 
 def refusal_reasons(issues: pd.DataFrame) -> pd.Series:

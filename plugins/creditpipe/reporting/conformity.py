@@ -15,6 +15,7 @@ from creditpipe.core.catalog import Catalog
 from creditpipe.core.clock import county_now
 from creditpipe.core.months import check_month
 from creditpipe.core.records import nonconformity_rate
+from creditpipe.core.spreadsheet import formula_safe
 from creditpipe.reporting.facts import MonthFacts
 from creditpipe.reporting.scores import conformity_deduction
 from creditpipe.warehouse.schema import statement
@@ -110,7 +111,8 @@ def write_figures(figures: list[dict], catalog: Catalog, out_dir: Path) -> dict:
         for f in figures:
             dep = catalog.departments[f["department_id"]]
             row = {**f, "department": dep.name}
-            writer.writerow(["" if f["received"] == 0 and k == "rate_pct" else row[k] for k in FIGURE_HEADERS])
+            cells = ["" if f["received"] == 0 and k == "rate_pct" else row[k] for k in FIGURE_HEADERS]
+            writer.writerow([formula_safe(c) for c in cells])
     json_path = out_dir / "conformity.json"
     json_path.write_text(json.dumps(figures, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     return {"csv": str(csv_path), "json": str(json_path)}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from creditpipe.core.labels import SEVERITY_LABELS
+from creditpipe.core.spreadsheet import formula_safe
 from creditpipe.reporting.presentation import (
     DEPT_TABLES,
     SUMMARY_FIGURES,
@@ -16,13 +17,6 @@ from creditpipe.reporting.presentation import (
     rule_rows,
     sorted_warnings,
 )
-
-
-def _text_safe(value):
-    """Data, not formulas: a text starting with = + - @ gets a leading quote."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def _sheet(wb, title: str, headers: list[str], rows: list[list], rate_cols=(), widths: dict | None = None):
@@ -36,7 +30,7 @@ def _sheet(wb, title: str, headers: list[str], rows: list[list], rate_cols=(), w
         cell.fill = PatternFill("solid", fgColor="DDE4EE")
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for row in rows:
-        ws.append([_text_safe(v) for v in row])
+        ws.append([formula_safe(v) for v in row])
         for cell in ws[ws.max_row]:
             if cell.data_type == "f":  # belt and braces: openpyxl must never see a formula here
                 cell.data_type = "s"

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from creditpipe.core.catalog import Catalog, Dataset
 from creditpipe.core.labels import CHANNEL_LABELS, OUTCOME_LABELS
+from creditpipe.core.spreadsheet import formula_safe
 from creditpipe.warehouse.schema import statement
 
 HEADERS = (
@@ -189,5 +190,5 @@ def as_csv(lines: list[tuple[str, ...]]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(HEADERS)
     # A cell that Excel would take for a formula (a file named "=…") stays text, as in notices.
-    writer.writerows([["'" + c if c[:1] in ("=", "+", "-", "@") else c for c in line] for line in lines])
+    writer.writerows([[formula_safe(c) for c in line] for line in lines])
     return buf.getvalue()

@@ -43,6 +43,13 @@ class SimulatedApi:
             self.routes.setdefault(path, []).extend(records)
             self.routes[path].sort(key=lambda r: watermark_text(r[UPDATED_AT]))
 
+    # Ways real servers misbehave, for the tests: "ignore_page" (every request gets page 1,
+    # always "has_more"), "ignore_window" (updated_since/until not applied).
+    misbehaviour: set = set()
+
+    def misbehave(self, *kinds: str) -> None:
+        self.misbehaviour = set(kinds)
+
     def fail_next(self, *faults: str) -> None:
         """Queue faults for the next requests: "500", "503", or "slow:<seconds>"."""
         self.faults.extend(faults)
@@ -96,6 +103,10 @@ class SimulatedApi:
                 since = watermark_text(query.get("updated_since", "1970-01-01T00:00:00"))
                 until = watermark_text(query.get("updated_until", "2999-12-31T00:00:00"))
                 page = max(1, int(query.get("page", 1)))
+                if "ignore_window" in api.misbehaviour:
+                    since, until = watermark_text("1970-01-01T00:00:00"), watermark_text("2999-12-31T00:00:00")
+                if "ignore_page" in api.misbehaviour:
+                    page = 1
                 size = max(1, min(1000, int(query.get("page_size", 100))))
                 with api._lock:
                     hits = [r for r in api.routes[url.path] if since < watermark_text(r[UPDATED_AT]) <= until]
@@ -107,7 +118,7 @@ class SimulatedApi:
                         "page": page,
                         "page_size": size,
                         "total": len(hits),
-                        "has_more": page * size < len(hits),
+                        "has_more": page * size < len(hits) or "ignore_page" in api.misbehaviour,
                     },
                 )
 
