@@ -2,6 +2,7 @@
 broken system sends. Each test is one of the issue's numbered items; the helpers are the
 bad-input corpus's (test_bad_input.py)."""
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -161,3 +162,57 @@ def test_18_every_error_is_one_line_of_chinese(home, tmp_path):
     drop(home, "重复键.jsonl", ("\n".join(lines) + "\n").encode("utf-8"))
     (result,) = run(home)
     assert result.outcome == "unreadable" and "第 2 行的字段“违法事实”出现了两次" in result.reason
+
+
+@pytest.mark.parametrize("readable", [True, False])
+def test_14_control_characters_in_a_file_name_go_no_further(home, readable):
+    import sqlalchemy as sa
+
+    from creditpipe.orchestration import steps
+
+    name = "行政\x1b[31m处罚\x07.csv"
+    recs = bad.records(3)
+    recs[0]["处罚类别"] = "罚金"
+    drop(home, name, bad.csv_text(recs).encode("utf-8") if readable else b"\x00\x01garbage")
+    (result,) = run(home)
+    assert result.notice and Path(result.notice).exists()
+    import openpyxl
+
+    book = openpyxl.load_workbook(result.notice)
+    shown = [c for row in book.worksheets[0].iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert not [c for c in shown if "\x1b" in c or "\x07" in c]
+    with steps.warehouse_engine(home).connect() as conn:
+        logged = conn.execute(sa.text("SELECT file_name FROM delivered_file")).scalars().all()
+    assert logged and not [n for n in logged if "\x1b" in n or "\x07" in n]
+
+
+def test_13_a_dropped_file_cannot_back_date_its_own_delivery(home):
+    """Decisions of 10 September delivered on 12 October (over 7 working days late): a
+    column updated_at claiming 11 September does not hide it."""
+    recs = bad.records(3, day=dt.date(2026, 9, 10))
+    for rec in recs:
+        rec["处罚决定日期"] = "2026-09-10"
+        rec["updated_at"] = "2026-09-11T09:00:00"
+    drop(home, "倒填.csv", bad.csv_text(recs).encode("utf-8"))
+    (result,) = run(home)
+    issues = json.loads(Path(result.sent.rejections_json).read_text("utf-8"))
+    late = [i for r in issues["records"] for i in r["issues"] if i["severity"] == "warning"]
+    assert len(late) == 3, late
+
+
+@pytest.mark.parametrize("shape", ["jsonl", "csv_late"])
+def test_4_a_nul_character_refuses_the_file_and_blocks_nothing(home, shape):
+    recs = bad.records(3)
+    if shape == "jsonl":
+        lines = [json.dumps(r, ensure_ascii=False) for r in recs]
+        lines[1] = lines[1].replace('"违法事实": "', '"违法事实": "\\u0000', 1)
+        data = ("\n".join(lines) + "\n").encode("utf-8")
+    else:  # a NUL byte after the first 64 KiB, where a sniff of the head does not look
+        recs = bad.records(300)
+        recs[-1]["违法事实"] = "当事人\x00违法"
+        data = bad.csv_text(recs).encode("utf-8")
+        assert data.index(b"\x00") > 65536
+    drop(home, f"空字符.{'jsonl' if shape == 'jsonl' else 'csv'}", data)
+    (result,) = run(home)
+    assert result.outcome == "unreadable" and "含有空字符（NUL）" in result.reason and "违法事实" in result.reason
+    assert counts(home) == (0, 0, 0, 0) and run(home) == []

@@ -106,6 +106,66 @@ def _cells(column: pd.Series | None, n: int) -> pd.Series:
     return values
 
 
+# Only a cell that is empty or starts like a blank or format character is run through the
+# regex, told by its first bytes (UTF-8) read off the column's own buffers, without copying
+# its text: ASCII blanks; U+0085, U+00A0, U+00AD; U+2000–U+200F, U+2028–U+202F, U+205F–U+206F
+# (not “ or —); U+3000 (not 《, E3 80 8A,
+# which opens many legal citations); U+FEFF and U+FFF9–U+FFFB; and the rare leads of the
+# others (Arabic, U+0890, U+1680, U+180E, the tag characters, SMP format characters). A
+# regex over every cell cost more than reading the file.
+_LEAD = bytearray(256)  # 1: a blank or a rare lead (no second look), 2: look at the next bytes
+for _b in (0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0xD8, 0xDB, 0xDC, 0xE0, 0xE1, 0xF0, 0xF3):
+    _LEAD[_b] = 1
+for _b in (0xC2, 0xE2, 0xE3, 0xEF):
+    _LEAD[_b] = 2
+
+
+def _maybe_blank(data, starts, lengths):
+    """Cells (positions) that may show nothing, by their first bytes alone."""
+    import numpy as np
+
+    lead_kind = np.frombuffer(bytes(_LEAD), dtype=np.uint8)
+    filled = np.flatnonzero(lengths > 0)
+    kind = lead_kind[data[starts[filled]]]
+    sure, look = filled[kind == 1], filled[kind == 2]
+    if len(look):
+        last = len(data) - 1
+        b0 = data[starts[look]]
+        b1 = np.where(lengths[look] > 1, data[np.minimum(starts[look] + 1, last)], 0)
+        b2 = np.where(lengths[look] > 2, data[np.minimum(starts[look] + 2, last)], 0)
+        look = look[
+            ((b0 == 0xC2) & np.isin(b1, (0x85, 0xA0, 0xAD)))
+            | ((b0 == 0xE2) & (b1 == 0x80) & ((b2 <= 0x8F) | ((b2 >= 0xA8) & (b2 <= 0xAF))))  # U+2000–200F, 2028–202F
+            | ((b0 == 0xE2) & (b1 == 0x81) & (b2 >= 0x9F) & (b2 <= 0xAF))  # U+205F–206F
+            | ((b0 == 0xE3) & (b1 == 0x80) & (b2 == 0x80))
+            | ((b0 == 0xEF) & ((b1 == 0xBB) | (b1 == 0xBF)))
+        ]
+    return np.concatenate([sure, look])  # (an empty cell is blank without a look)
+
+
+def _blank_cells(column):
+    """Which cells of an Arrow string column are null or show nothing (BLANK_CELL)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # One array (the reader's many small chunks cost more, a Python pass each, than a copy).
+    chunk = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    blank = chunk.is_null().to_numpy(zero_copy_only=False)
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
+    data = chunk.buffers()[2]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None and data.size else np.zeros(1, np.uint8)
+    lengths = np.diff(offsets)
+    blank |= lengths == 0
+    at = _maybe_blank(data, offsets[:-1], lengths)
+    at = at[~blank[at]]
+    if len(at):
+        some = pc.take(chunk, pa.array(at))
+        blank[at] = pc.fill_null(pc.match_substring_regex(some, BLANK_CELL), True).to_numpy(zero_copy_only=False)
+    return blank
+
+
 def records_table(raw, layout: Layout, dataset: Dataset, before: int):
     """Arrow's cells as the records: blank cells null, wholly blank rows dropped (their
     number kept, so source_row is the record's position after the header)."""
@@ -119,8 +179,8 @@ def records_table(raw, layout: Layout, dataset: Dataset, before: int):
     for column in raw.columns:
         # Blank: empty, whitespace or format characters only (BLANK_CELL), found without
         # copying the text; a column with no blank cell is kept as it is.
-        blank = pc.fill_null(pc.match_substring_regex(column, BLANK_CELL), True)
-        blank_cells = blank.to_numpy(zero_copy_only=False)
+        blank_cells = _blank_cells(column)
+        blank = pa.array(blank_cells)
         cells.append(pc.if_else(blank, pa.scalar(None, pa.string()), column) if blank_cells.any() else column)
         filled |= ~blank_cells
     keep = None if filled.all() else pa.array(filled)

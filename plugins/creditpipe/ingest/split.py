@@ -20,7 +20,7 @@ from creditpipe.core.clock import county_time, file_time
 from creditpipe.core.handoffs import ChunkRef, DeliveryRef, SplitDelivery, UnreadableFile
 from creditpipe.core.names import safe_name, shown_name
 from creditpipe.core.parts import PART_SUFFIX, key_buckets, write_part
-from creditpipe.core.records import with_published_table
+from creditpipe.core.records import PUBLISHED, ROW_ID, with_published_table
 from creditpipe.ingest.csv_scan import csv_encoding
 from creditpipe.ingest.files import DeliveryError, file_sha256, sniff_file
 from creditpipe.ingest.fingerprint import Fingerprint
@@ -59,6 +59,32 @@ def unparsable_reason(name: str, exc: BaseException) -> str:
     )
 
 
+def refuse_nul(table, name: str) -> None:
+    """A NUL character (U+0000) in a value: no text column can store it (PostgreSQL refuses
+    the whole load, every run), and no department means it — the export is broken. The file
+    is refused, naming the first row and field, never the value."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for field in table.column_names:
+        column = table.column(field)
+        if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+            continue
+        # A zero byte anywhere in the column's text, looked for in its buffers at once;
+        # then, only where there is one, which row holds it.
+        buffers = [c.buffers()[2] for c in column.chunks]
+        if not any(b is not None and (np.frombuffer(b, dtype=np.uint8) == 0).any() for b in buffers):
+            continue
+        hits = pc.fill_null(pc.match_substring(column, "\x00"), False)
+        if pc.any(hits).as_py():  # (a zero byte outside the column's slice is none of its)
+            row = table.column(ROW_ID)[pc.index(hits, True).as_py()].as_py()
+            raise DeliveryError(
+                f"{shown_name(name)} 第 {row} 行的“{shown_name(field, 40)}”含有空字符（NUL），"
+                "文件导出已损坏；请重新导出后报送"
+            )
+
+
 def delivered_at_of(ref: DeliveryRef) -> dt.datetime:
     """When the delivery was made: a pull's moment, or a landed file's modification time."""
     return county_time(dt.datetime.fromisoformat(ref.delivered_at)) if ref.delivered_at else file_time(ref.path)
@@ -80,7 +106,10 @@ def split_delivery(dataset: Dataset, ref: DeliveryRef, home=None, progress=None)
         if not source.is_file():
             raise DeliveryError(f"文件不存在：{shown_name(source.name)}")
         sniff_file(source)  # by its first bytes: empty, encrypted, .xls, a web page, UTF-16
-        folder, parts, received, sha256, content_sha256 = _write_parts(dataset, source, delivered_at, home, progress)
+        pulled = ref.watermark is not None
+        folder, parts, received, sha256, content_sha256 = _write_parts(
+            dataset, source, delivered_at, home, progress, pulled
+        )
         if received == 0:  # wholly blank rows are not records either
             shutil.rmtree(folder, ignore_errors=True)
             raise DeliveryError(
@@ -113,7 +142,7 @@ def split_delivery(dataset: Dataset, ref: DeliveryRef, home=None, progress=None)
             {
                 "dataset_id": dataset.id,
                 "department_id": ref.department_id,
-                "file_name": source.name,
+                "file_name": shown_name(source.name, 255),  # no control character goes further
                 "file_sha256": sha256,
                 "content_sha256": content_sha256,
                 "file_format": fmt,
@@ -136,7 +165,7 @@ def split_delivery(dataset: Dataset, ref: DeliveryRef, home=None, progress=None)
     return SplitDelivery(str(manifest), chunks)
 
 
-def _write_parts(dataset: Dataset, source: Path, delivered_at: dt.datetime, home, progress=None):
+def _write_parts(dataset: Dataset, source: Path, delivered_at: dt.datetime, home, progress=None, pulled=False):
     """The parts, in a folder of this run's own renamed for the file's hash once it is
     known; the file's hash and each chunk's fingerprint are made in threads while the
     reader reads on (hashing and Arrow let go of the GIL)."""
@@ -158,6 +187,11 @@ def _write_parts(dataset: Dataset, source: Path, delivered_at: dt.datetime, home
             stored: list = []
             # Chunks stay Arrow tables from the reader to the part (no Python objects).
             for n, (table, share) in enumerate(iter_tables(source, dataset, rows=CHUNK_ROWS)):
+                refuse_nul(table, source.name)
+                if not pulled and PUBLISHED in table.column_names:
+                    # A record's day is the channel's word, never the delivered content's: a
+                    # dropped file's own updated_at column cannot back-date its delivery.
+                    table = table.drop_columns([PUBLISHED])
                 table = with_published_table(table, delivered_at.date())
                 stored.append(writer.submit(store, table, building / f"{n:05d}{PART_SUFFIX}"))
                 names.append(f"{n:05d}{PART_SUFFIX}")
