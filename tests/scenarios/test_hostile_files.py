@@ -216,3 +216,32 @@ def test_4_a_nul_character_refuses_the_file_and_blocks_nothing(home, shape):
     (result,) = run(home)
     assert result.outcome == "unreadable" and "含有空字符（NUL）" in result.reason and "违法事实" in result.reason
     assert counts(home) == (0, 0, 0, 0) and run(home) == []
+
+
+@pytest.mark.parametrize(
+    "key,hidden",
+    [
+        ("(2026)苏0281执1号|32028119880101234Ｘ", "19880101"),  # a full-width Ｘ
+        ("(2026)苏0281执2号|320281880101234", "880101"),  # the old 15 digits
+        ("(2026)苏0281执3号|320281 19880101 2345", "19880101"),  # broken by spaces
+        ("(2026)苏0281执4号|320281-19880101-2345", "19880101"),  # and by hyphens
+        ("(2026)苏0281执5号|３２０２８１１９８８０１０１２３４５", "１９８８０１０１"),  # full-width digits
+        ("(2026)苏0281执6号|32028119880101234", "19880101"),  # 17 digits: a slip, still an ID
+    ],
+)
+def test_2_a_court_key_shows_no_id_number_however_it_is_written(catalog, key, hidden):
+    """The open-refusal list of the report (report.json, .xlsx, the page) shows each court
+    record by its key: masked by the declaration's personal field, whatever the ID's shape."""
+    from creditpipe.reporting.facts import MonthFacts
+
+    facts = MonthFacts(None, catalog, "2026-10", dt.date(2026, 11, 1))
+    shown = facts.masked_key("court.dishonest_debtor", key)
+    assert hidden not in shown and "*" in shown and shown.split("|")[0] == key.split("|")[0]
+
+
+def test_2_an_organisation_code_stays_readable(catalog):
+    from creditpipe.reporting.facts import MonthFacts
+
+    facts = MonthFacts(None, catalog, "2026-10", dt.date(2026, 11, 1))
+    for code in ("9132028129141777XH", "71092609-4"):
+        assert facts.masked_key("court.dishonest_debtor", f"(2026)苏0281执7号|{code}").endswith(code)

@@ -149,6 +149,48 @@ def mask_resident_id(code: str) -> str:
     return code[:6] + "*" * (len(code) - 10) + code[-4:]
 
 
+# A citizen ID number inside any text, as departments' systems really write it: 18 digits
+# (the last may be X, x or a full-width Ｘ), the old 15-digit form, full-width digits, and
+# groups split by spaces or hyphens (320281 19880101 2345). Counted by its digits, so a
+# 17-digit slip is not masked here (the personal field's own masking takes it).
+_ID_RUN = re.compile(
+    r"(?<![0-9A-Za-z０-９])[0-9０-９](?:[ \-－]?[0-9０-９]){13,16}(?:[ \-－]?[0-9０-９XxＸｘ])?(?![0-9A-Za-z０-９])"
+)
+
+
+def _mask_run(match: re.Match) -> str:
+    text = match.group(0)
+    at = [i for i, ch in enumerate(text) if ch not in " -－"]
+    if len(at) not in (15, 18):
+        return text
+    hidden = set(at[6:-4])
+    return "".join("*" if i in hidden else ch for i, ch in enumerate(text))
+
+
+_ORG_CODE = re.compile(r"^[0-9A-Z]{8}-?[0-9X]$")  # 组织机构代码 (GB 11714), as the court publishes it
+
+
+def mask_ids_in(text: str | None) -> str | None:
+    """Every citizen ID number inside a text masked (business keys, evidence, reasons)."""
+    if not text:
+        return text
+    return _ID_RUN.sub(_mask_run, text)
+
+
+def mask_personal_value(value: str | None) -> str | None:
+    """A personal field's value as reports show it (the declaration's ``personal: true``):
+    any ID inside masked, and any other value masked whole like one (a malformed ID is still
+    an ID: 17 digits, 3.20281E+17); only a valid credit code or an organisation code (the
+    court's 身份证号码/组织机构代码 holds either) is left as it is."""
+    if not value:
+        return value
+    code = value.strip()
+    if is_valid_uscc(code) or _ORG_CODE.match(code):
+        return value
+    masked = mask_ids_in(value)
+    return masked if masked != value else mask_resident_id(value)
+
+
 def mask_person_name(name: str) -> str:
     """张三 → 张*, 欧阳小明 → 欧***: the family name's first character stays."""
     if not isinstance(name, str) or not name:

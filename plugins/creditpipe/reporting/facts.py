@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from creditpipe.core.catalog import Catalog
 from creditpipe.core.clock import county_now, county_tz, start_of_day
 from creditpipe.core.cycles import due_in, period_of
-from creditpipe.core.identifiers import mask_person_name, mask_resident_id
+from creditpipe.core.identifiers import mask_ids_in, mask_person_name, mask_personal_value
 from creditpipe.core.labels import CYCLE_LABELS
 from creditpipe.core.months import month_end, month_list
 from creditpipe.core.records import nonconformity_rate
@@ -26,14 +26,6 @@ from creditpipe.warehouse.schema import statement
 
 # An 18-character citizen ID inside a key (公民身份号码, or a debtor's ID when unmasked).
 _LAG_DAYS = re.compile(r"决定于 (\d{4}-\d{2}-\d{2})，(\d{4}-\d{2}-\d{2}) 才报送公示")
-_RESIDENT_ID = re.compile(r"(?<![0-9A-Z])\d{17}[\dXx](?![0-9A-Z])")
-
-
-def mask_ids_in(text: str | None) -> str | None:
-    """Mask every citizen ID number inside a text (business keys, evidence)."""
-    if not text:
-        return text
-    return _RESIDENT_ID.sub(lambda m: mask_resident_id(m.group(0)), text)
 
 
 def rate_pct(rejected: int, received: int) -> float | None:
@@ -186,7 +178,7 @@ class MonthFacts:
         parts = key.split("|")
         if ds is not None and len(parts) == len(ds.business_key):
             personal = {f.name for f in ds.fields if f.personal}
-            parts = [mask_resident_id(p) if name in personal and p else p for name, p in zip(ds.business_key, parts)]
+            parts = [mask_personal_value(p) if name in personal else p for name, p in zip(ds.business_key, parts)]
         return mask_ids_in("|".join(parts))
 
     # --- timeliness ---------------------------------------------------------------------
