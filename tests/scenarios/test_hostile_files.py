@@ -245,3 +245,31 @@ def test_2_an_organisation_code_stays_readable(catalog):
     facts = MonthFacts(None, catalog, "2026-10", dt.date(2026, 11, 1))
     for code in ("9132028129141777XH", "71092609-4"):
         assert facts.masked_key("court.dishonest_debtor", f"(2026)苏0281执7号|{code}").endswith(code)
+
+
+def test_11_a_subfolder_is_answered_and_a_file_from_the_future_is_taken(home):
+    import os
+
+    from test_bad_input import DELIVERED, UNTIL, landing
+
+    sub = landing(home) / "十月补报"
+    sub.mkdir()
+    (sub / "行政处罚.csv").write_text(bad.csv_text(bad.records()), encoding="utf-8")
+    os.utime(sub, (DELIVERED.timestamp(), DELIVERED.timestamp()))
+    ahead = drop(home, "时钟超前.csv", bad.csv_text(bad.records(2, seed=12)).encode("utf-8"))
+    year_2099 = dt.datetime(2099, 1, 1).timestamp()
+    os.utime(ahead, (year_2099, year_2099))
+    results = {Path(r.ref.path).name: r for r in run(home)}
+    folder = results["十月补报"]
+    assert folder.outcome == "unreadable" and "是文件夹，不是文件" in folder.reason and Path(folder.notice).exists()
+    assert not sub.exists() and Path(folder.refused.quarantined).is_dir()  # kept aside, whole
+    taken = results["时钟超前.csv"]
+    assert taken.outcome == "loaded"
+    assert run(home) == []
+    import sqlalchemy as sa
+
+    from creditpipe.orchestration import steps
+
+    with steps.warehouse_engine(home).connect() as conn:
+        when = conn.execute(sa.text("SELECT delivered_at FROM delivery_batch")).scalars().all()
+    assert when == [UNTIL.isoformat(timespec="seconds")]

@@ -34,7 +34,18 @@ def is_candidate(path: Path) -> bool:
     name = path.name
     if name.startswith(("~$", ".")) or name.lower().endswith(PARTIAL_SUFFIXES):
         return False
-    return path.is_symlink() or path.is_file()
+    # A subfolder is picked up too, to be refused with a notice: files put in one would
+    # otherwise never be read, logged or answered.
+    return path.is_symlink() or path.is_file() or path.is_dir()
+
+
+# A modification time this far ahead of the clock is the uploader's clock, not a later
+# delivery: such a file is taken now, dated by the run, and the skew logged.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+def clock_skewed(path: Path) -> bool:
+    return file_time(path) > county_time(dt.datetime.now(dt.UTC)) + CLOCK_SKEW
 
 
 def settled(path: Path, now: float) -> bool:
@@ -51,12 +62,18 @@ def new_files(folder: Path, until: dt.datetime, seen: Callable[[str], bool], lab
     hashes: dict[str, str] = {}
     now = time.time()
     for path in sorted(folder.iterdir()):
-        if not is_candidate(path) or file_time(path) > until:
+        if not is_candidate(path):
             continue
-        if not settled(path, now):
+        skewed = clock_skewed(path)
+        if skewed:
+            log.warning("%s: %s 的修改时间 %s 晚于当前时间（上传方时钟有误），按本次运行时间计", label,
+                        shown_name(path.name), file_time(path).isoformat(timespec="seconds"))  # fmt: skip
+        elif file_time(path) > until:
+            continue
+        if not skewed and not settled(path, now):
             log.info("%s: %s 仍在写入（%d 秒内有改动），下次运行再读取", label, shown_name(path.name), SETTLE_SECONDS)
             continue
-        if path.is_symlink():  # refused when split, without reading what it points to
+        if path.is_symlink() or path.is_dir():  # refused when split, without reading it
             new.append(path)
             continue
         before = path.stat()
@@ -80,6 +97,8 @@ def delivered_hash(path: Path) -> str:
     never read)."""
     if path.is_symlink():
         return hashlib.sha256(os.readlink(path).encode("utf-8", "surrogateescape")).hexdigest()
+    if path.is_dir():  # of a folder, the hash of its name (a folder is refused, never read)
+        return hashlib.sha256(f"folder:{path.name}".encode("utf-8", "surrogateescape")).hexdigest()
     return file_sha256(path)
 
 

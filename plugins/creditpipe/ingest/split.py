@@ -132,7 +132,7 @@ def split_delivery(dataset: Dataset, ref: DeliveryRef, home=None, progress=None)
             department_id=ref.department_id,
             path=str(source),
             file_name=shown_name(source.name, 120),
-            file_sha256=delivered_hash(source) if os.path.lexists(source) and not source.is_dir() else "",
+            file_sha256=delivered_hash(source) if os.path.lexists(source) else "",
             delivered_at=delivered_at.isoformat(timespec="seconds"),
             reason=reason,
         )

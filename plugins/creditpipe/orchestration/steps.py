@@ -70,7 +70,11 @@ def collect(dataset_id: str, department_id: str, until: dt.datetime, home=None) 
         folder = settings.paths(home).landing_for(department_id, dataset.id)
         with engine.connect() as conn:
             found = landing.new_files(folder, until, lambda sha256: file_seen(conn, dataset.id, sha256), dataset.id)
-        return [DeliveryRef(dataset.id, department_id, str(path)) for path in found]
+        # A file stamped ahead of the clock is dated by the run (landing.clock_skewed).
+        return [
+            DeliveryRef(dataset.id, department_id, str(p), until.isoformat() if landing.clock_skewed(p) else None)
+            for p in found
+        ]
     since = read_watermark(engine, dataset.id, department_id) or pulls.EPOCH
     until = county_time(until)
     pulled = pulls.pull(dataset, source, since, until, pulls.staged_path(dataset, source, until, home))
