@@ -273,3 +273,32 @@ def test_11_a_subfolder_is_answered_and_a_file_from_the_future_is_taken(home):
     with steps.warehouse_engine(home).connect() as conn:
         when = conn.execute(sa.text("SELECT delivered_at FROM delivery_batch")).scalars().all()
     assert when == [UNTIL.isoformat(timespec="seconds")]
+
+
+@pytest.mark.parametrize("case", ["second_sheet", "hidden_first"])
+def test_10_every_sheet_is_read_or_refused_by_name(home, tmp_path, case):
+    import openpyxl
+
+    recs = bad.records(4)
+    book = openpyxl.Workbook()
+    first = book.active
+    first.title = "十月"
+    header = list(recs[0])
+    first.append(header)
+    for rec in recs[:2]:
+        first.append([rec[h] or None for h in header])
+    second = book.create_sheet("十一月")
+    second.append(header)
+    for rec in recs[2:]:
+        second.append([rec[h] or None for h in header])
+    if case == "hidden_first":
+        book.remove(second)
+        first.sheet_state = "hidden"
+        book.create_sheet("空白")
+    path = tmp_path / "两个表.xlsx"
+    book.save(path)
+    drop(home, path.name, path.read_bytes())
+    (result,) = run(home)
+    assert result.outcome == "unreadable"
+    want = "工作表“十一月”也有数据" if case == "second_sheet" else "第一个工作表“十月”是隐藏的"
+    assert want in result.reason

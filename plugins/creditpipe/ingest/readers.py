@@ -149,6 +149,8 @@ def _read_xlsx(path: Path) -> list[list[str]]:
                 try:
                     if not book.worksheets:
                         raise DeliveryError(f"{name} 中没有工作表")
+                    if data_only:
+                        _one_visible_sheet(book, name)
                     return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
                 finally:
                     book.close()
@@ -167,6 +169,28 @@ def _read_xlsx(path: Path) -> list[list[str]]:
                 if value is None and r < len(formulas) and c < len(formulas[r]):
                     row[c] = formulas[r][c]
     return [[_xlsx_cell(v) for v in row] for row in shown]
+
+
+def _one_visible_sheet(book, name: str) -> None:
+    """The records are the first worksheet's, and it must be the only one with data and be
+    visible: records on another sheet would be neither loaded nor refused, a hidden sheet's
+    records not what the department saw. Such a workbook is refused, naming the sheets."""
+
+    def has_data(sheet) -> bool:
+        return any(v not in (None, "") for row in sheet.iter_rows(values_only=True) for v in row)
+
+    first, others = book.worksheets[0], [s for s in book.worksheets[1:] if has_data(s)]
+    if getattr(first, "sheet_state", "visible") != "visible":
+        raise DeliveryError(
+            f"{name} 的第一个工作表“{shown_name(first.title, 31)}”是隐藏的；系统读取第一个工作表，"
+            "请取消隐藏并确认其中是要报送的记录，或删除它后重新报送"
+        )
+    if others:
+        listed = "、".join(f"“{shown_name(s.title, 31)}”" for s in others)
+        raise DeliveryError(
+            f"{name} 中除第一个工作表“{shown_name(first.title, 31)}”外，工作表{listed}也有数据；"
+            "系统只读取一个工作表：请把记录放在同一个工作表（或分文件报送）后重新报送"
+        )
 
 
 def _has_formulas(path: Path) -> bool:
