@@ -302,3 +302,33 @@ def test_10_every_sheet_is_read_or_refused_by_name(home, tmp_path, case):
     assert result.outcome == "unreadable"
     want = "工作表“十一月”也有数据" if case == "second_sheet" else "第一个工作表“十月”是隐藏的"
     assert want in result.reason
+
+
+def test_9_a_file_overwritten_while_it_is_read_never_loads_in_part(home, monkeypatch):
+    from creditpipe.ingest import split as splitting
+
+    recs = bad.records(400)
+    path = drop(home, "覆盖.csv", bad.csv_text(recs[:100]).encode("utf-8"))
+    monkeypatch.setattr(splitting, "CHUNK_ROWS", 30)
+    real = splitting.iter_tables
+
+    def overwritten_half_way(source, dataset, rows):
+        for n, item in enumerate(real(source, dataset, rows=rows)):
+            if n == 1:  # the department's system writes the whole export again, bigger
+                path.write_text(bad.csv_text(recs), encoding="utf-8")
+            yield item
+
+    monkeypatch.setattr(splitting, "iter_tables", overwritten_half_way)
+    with pytest.raises(splitting.FileChangedError, match="在读取时被改动"):
+        run(home)
+    assert counts(home) == (0, 0, 0, 0) and not list((home / "work" / "split").iterdir())
+    monkeypatch.setattr(splitting, "iter_tables", real)
+    import os
+
+    os.utime(path, (DELIVERED_TS, DELIVERED_TS))
+    (result,) = run(home)
+    assert result.outcome == "loaded" and result.loaded.received == 400
+    assert run(home) == []
+
+
+DELIVERED_TS = dt.datetime(2026, 10, 12, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))).timestamp()

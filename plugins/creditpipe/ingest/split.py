@@ -59,6 +59,16 @@ def unparsable_reason(name: str, exc: BaseException) -> str:
     )
 
 
+class FileChangedError(RuntimeError):
+    """The file changed while it was read: nothing of it is used, the task is tried again
+    (its retry reads the file as it then is), so a half-overwritten file never loads."""
+
+
+def _identity(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
 def refuse_nul(table, name: str) -> None:
     """A NUL character (U+0000) in a value: no text column can store it (PostgreSQL refuses
     the whole load, every run), and no department means it — the export is broken. The file
@@ -120,8 +130,8 @@ def split_delivery(dataset: Dataset, ref: DeliveryRef, home=None, progress=None)
         extra = extra_columns(source, dataset, encoding)
     except DeliveryError as exc:
         reason = str(exc)
-    except (OSError, MemoryError):
-        raise  # the machine's trouble (a full disk, memory): the task fails and is retried
+    except (OSError, MemoryError, FileChangedError):
+        raise  # the machine's trouble (a full disk, memory), or a file in flux: tried again
     except Exception as exc:  # whatever else a file's content breaks is the file's fault
         reason = unparsable_reason(source.name, exc)
     else:
@@ -170,6 +180,7 @@ def _write_parts(dataset: Dataset, source: Path, delivered_at: dt.datetime, home
     known; the file's hash and each chunk's fingerprint are made in threads while the
     reader reads on (hashing and Arrow let go of the GIL)."""
     split_root = settings.paths(home).work / "split"
+    before = _identity(source)  # the file read is the file collected: re-checked at the end
     building = split_root / f".{safe_name(dataset.id)}_{uuid.uuid4().hex[:12]}"
     building.mkdir(parents=True)
     fingerprint, names, received = Fingerprint(), [], 0
@@ -203,6 +214,10 @@ def _write_parts(dataset: Dataset, source: Path, delivered_at: dt.datetime, home
             for done in stored:
                 done.result()
             sha256 = hashed.result()
+        if _identity(source) != before:
+            raise FileChangedError(
+                f"{shown_name(source.name)} 在读取时被改动（仍在上传，或被同名文件覆盖）：本次不入库，稍后重试时重新读取"
+            )
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
