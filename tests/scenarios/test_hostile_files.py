@@ -332,3 +332,35 @@ def test_9_a_file_overwritten_while_it_is_read_never_loads_in_part(home, monkeyp
 
 
 DELIVERED_TS = dt.datetime(2026, 10, 12, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))).timestamp()
+
+
+@pytest.mark.parametrize("case", ["wide", "long_json_line", "xlsx_strings"])
+def test_15_what_is_too_big_is_refused_saying_so(home, tmp_path, monkeypatch, case):
+    from creditpipe.ingest import layout, readers
+
+    recs = bad.records(2)
+    if case == "wide":
+        header = bad.csv_text(recs).split("\r\n")[0] + "," + ",".join(f"空列{i}" for i in range(1200))
+        data = (header + "\r\n" + "\r\n".join(bad.csv_text(recs).split("\r\n")[1:])).encode("utf-8")
+        name, said = "宽.csv", "超过 1,000 列的上限"
+    elif case == "long_json_line":
+        monkeypatch.setattr(readers, "MAX_LINE_CHARS", 10_000)
+        recs[1]["违法事实"] = "很长" * 10_000
+        data = ("\n".join(json.dumps(r, ensure_ascii=False) for r in recs) + "\n").encode("utf-8")
+        name, said = "长.jsonl", "第 2 行超过 10,000 个字符"
+    else:
+        monkeypatch.setattr(readers, "MAX_SHARED_STRINGS_BYTES", 50_000)
+        recs[1]["违法事实"] = "很长" * 40_000
+        import xlsxwriter  # as most export tools do: text in the shared-strings table
+
+        book = xlsxwriter.Workbook(str(tmp_path / "大.xlsx"))
+        sheet = book.add_worksheet()
+        for r, row in enumerate([list(recs[0]), *[list(rec.values()) for rec in recs]]):
+            for c, value in enumerate(row):
+                sheet.write_string(r, c, str(value or ""))
+        book.close()
+        data, name, said = (tmp_path / "大.xlsx").read_bytes(), "大.xlsx", "超过 0 MB 的上限"
+    assert layout.MAX_COLUMNS == 1_000
+    drop(home, name, data)
+    (result,) = run(home)
+    assert result.outcome == "unreadable" and said in result.reason

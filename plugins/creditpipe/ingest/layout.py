@@ -33,8 +33,18 @@ class Layout:
 STAMP_COLUMN = "updated_at"
 
 
+# A standard has a few dozen fields: a header far wider is not a delivery of one (a 30 MB
+# file of 100,000 mostly empty columns took 2.5 GB to read).
+MAX_COLUMNS = 1_000
+
+
 def layout_of(header_row: list[str], dataset: Dataset, name: str) -> Layout:
     shown = shown_name(name)
+    if len(header_row) > MAX_COLUMNS:
+        raise DeliveryError(
+            f"{shown} 的表头有 {len(header_row):,} 列，超过 {MAX_COLUMNS:,} 列的上限（标准只有 "
+            f"{len(dataset.fields)} 个字段）；请只导出标准字段后重新报送"
+        )
     header = [header_key(h) for h in header_row]
     if any("\x00" in h for h in header):
         raise DeliveryError(
