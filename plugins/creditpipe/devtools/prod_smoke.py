@@ -319,7 +319,8 @@ def run_prod_smoke(month: str | None = None, keep: bool = False, say=print) -> d
             if leftovers:
                 raise StackError(f"停止后仍有进程在运行：{leftovers}")
         out["seconds"] = round(time.monotonic() - started)
-        say(f"[5/5] 通过：用时 {out['seconds']} 秒；所启动的进程均已按 PID 停止，数据库已删除")
+        kept = f"数据库与目录保留在 {root}" if keep else "数据库已删除"
+        say(f"[5/5] 通过：用时 {out['seconds']} 秒；所启动的进程均已按 PID 停止，{kept}")
         return out
     finally:
         smtp.stop()
