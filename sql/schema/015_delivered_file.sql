@@ -3,7 +3,8 @@
 -- file) — and whatever became of it: loaded as a batch, a duplicate of records already
 -- loaded (the batch it matched), or unreadable (quarantined, the reason kept). Its counts are
 -- the delivery's own, and add up; an unreadable file has none. A file loaded or logged as a
--- duplicate is known by its bytes and never collected again.
+-- duplicate is known by its bytes and never collected again (016: once per bytes); bytes
+-- that could not be read may come again, and each time is a row of its own.
 CREATE TABLE IF NOT EXISTS delivered_file (
     dataset_id       TEXT NOT NULL,
     file_sha256      TEXT NOT NULL,
@@ -22,7 +23,7 @@ CREATE TABLE IF NOT EXISTS delivered_file (
     received         INTEGER,
     accepted         INTEGER,
     rejected         INTEGER,
-    PRIMARY KEY (dataset_id, file_sha256),
+    PRIMARY KEY (dataset_id, file_sha256, outcome, delivered_at, file_name),
     CONSTRAINT delivered_file_accounted CHECK (
         (outcome = 'unreadable' AND batch_id IS NULL AND content_sha256 IS NULL
          AND received IS NULL AND accepted IS NULL AND rejected IS NULL)

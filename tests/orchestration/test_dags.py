@@ -34,22 +34,29 @@ def test_ingest_dag_shape(dagbag):
         "market.check",
         "market.readable_of",
         "market.merge",
-        "market.load",
-        "market.send_rejection_notice",
+        "market.deliver.load",
+        "market.deliver.send_rejection_notice",
+        "market.send_owed_notices",
         "market.unreadable_of",
         "market.refuse_file",
     }
     assert dag.catchup is False and dag.max_active_runs == 1
     # Collected daily at 00:00 though delivered weekly: the month is in before its report.
     assert dag.schedule == "@daily"
-    load = dag.get_task("market.load")
+    load = dag.get_task("market.deliver.load")
     assert [a.uri for a in load.outlets] == ["creditpipe://warehouse/market.admin_penalty"]
     # A delivery is split into chunks, each checked by its own mapped task (a worker
     # anywhere), and merged into one verdict before it is loaded.
     assert dag.get_task("market.split").upstream_task_ids == {"market.collect"}
     assert dag.get_task("market.check").upstream_task_ids == {"market.chunks_of"}
     assert dag.get_task("market.merge").upstream_task_ids == {"market.readable_of", "market.check"}
-    assert dag.get_task("market.load").upstream_task_ids == {"market.merge"}
+    assert dag.get_task("market.deliver.load").upstream_task_ids == {"market.merge"}
+    # Load and notice are mapped together, a delivery per map index: one delivery's failed
+    # load holds back no other delivery's notice (issue 16, item 5).
+    assert dag.get_task("market.deliver.send_rejection_notice").upstream_task_ids == {"market.deliver.load"}
+    assert type(dag.task_group_dict["market.deliver"]).__name__ == "MappedTaskGroup"
+    # The notices an earlier run owes are sent whatever this run collects.
+    assert dag.get_task("market.send_owed_notices").upstream_task_ids == set()
     # A file that cannot be read takes its own way: refused whole, never checked or loaded.
     assert dag.get_task("market.unreadable_of").upstream_task_ids == {"market.split"}
     assert dag.get_task("market.refuse_file").upstream_task_ids == {"market.unreadable_of"}
@@ -119,7 +126,7 @@ def test_a_new_dataset_is_configuration_only():
     dags = build_all(parse_catalog(raw))
     dag = dags["ingest__water__arrears"]
     assert dag.schedule == "@daily"
-    assert "water.load" in dag.task_ids
+    assert "water.deliver.load" in dag.task_ids
 
 
 def test_catalog_rejects_unsafe_identifiers():

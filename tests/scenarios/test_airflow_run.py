@@ -124,6 +124,66 @@ def test_a_government_body_on_the_debtor_list_is_alerted_after_the_load(airflow_
     assert len([m for rcpts, m in smtp.messages if rcpts == [catalog.county["credit_office_email"]]]) == 1
 
 
+@pytest.mark.faults
+def test_5_one_delivery_whose_load_fails_holds_back_no_other_notice(airflow_home, pg_database, catalog, smtp):
+    """Issue 16, item 5: two files of one source in one run; the warehouse refuses one's
+    load (a constraint stands in for any database fault). The other is loaded and its
+    department gets its notice; the failed one is collected again by the next run."""
+    import bad_inputs as bad
+
+    from creditpipe.core.clock import county_tz
+    from creditpipe.devtools.airflow_env import AirflowRunError
+    from creditpipe.warehouse.schema import apply_schema
+
+    home, env = airflow_home
+    env = {**env, "AIRFLOW_CONN_CREDITPIPE_SMTP": os.environ["AIRFLOW_CONN_CREDITPIPE_SMTP"]}
+    dataset = catalog.dataset("market.admin_penalty")
+    column = next(f.column for f in dataset.fields if f.name == "违法事实")
+    engine = connect(pg_database)
+    apply_schema(engine, catalog)
+    folder = home / "landing" / "market" / "admin_penalty"
+    folder.mkdir(parents=True, exist_ok=True)
+    delivered = dt.datetime(2026, 9, 14, 10, tzinfo=county_tz())
+    for name, seed, fact in (("好.csv", 31, None), ("坏.csv", 32, "数据库拒收")):
+        recs = bad.records(3, seed=seed, day=dt.date(2026, 9, 11))
+        recs[0]["处罚类别"] = "罚金"  # one refused record: the notice has something to say
+        if fact:
+            recs[1]["违法事实"] = fact
+        (folder / name).write_text(bad.csv_text(recs), encoding="utf-8")
+        os.utime(folder / name, (delivered.timestamp(), delivered.timestamp()))
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(f"ALTER TABLE {dataset.table} ADD CONSTRAINT refuse_one CHECK ({column} <> '数据库拒收') NOT VALID")
+        )
+    try:
+        with pytest.raises(AirflowRunError):
+            dag_test("ingest__market__admin_penalty", "2026-09-15T00:00:00+08:00", env)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"ALTER TABLE {dataset.table} DROP CONSTRAINT refuse_one"))
+    with engine.connect() as conn:
+        loaded = (
+            conn.execute(sa.text("SELECT file_name FROM delivery_batch WHERE delivered_month = '2026-09'"))
+            .scalars()
+            .all()
+        )
+    assert loaded == ["好.csv"]
+    assert len(list((home / "outbox" / "market" / "2026-09").glob("*好*/rejection_notice.xlsx"))) == 1
+
+    dag_test("ingest__market__admin_penalty", "2026-09-16T00:00:00+08:00", env)
+    with engine.connect() as conn:
+        loaded = (
+            conn.execute(
+                sa.text("SELECT file_name FROM delivery_batch WHERE delivered_month = '2026-09' ORDER BY file_name")
+            )
+            .scalars()
+            .all()
+        )
+    assert sorted(loaded) == sorted(["好.csv", "坏.csv"])
+    assert len(list((home / "outbox" / "market" / "2026-09").glob("*/rejection_notice.xlsx"))) == 2
+    engine.dispose()
+
+
 def test_a_failed_run_is_reported_not_swallowed(tmp_path):
     from creditpipe.devtools.airflow_env import AirflowRunError
 

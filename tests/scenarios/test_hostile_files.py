@@ -8,7 +8,7 @@ from pathlib import Path
 
 import bad_inputs as bad
 import pytest
-from test_bad_input import counts, drop, run
+from test_bad_input import UNTIL, counts, drop, run
 
 pytestmark = pytest.mark.faults
 
@@ -364,3 +364,41 @@ def test_15_what_is_too_big_is_refused_saying_so(home, tmp_path, monkeypatch, ca
     drop(home, name, data)
     (result,) = run(home)
     assert result.outcome == "unreadable" and said in result.reason
+
+
+def test_5_a_notice_a_run_failed_to_send_is_sent_by_the_next(home, smtp):
+    """A delivery loaded, then the run died before its notice went out: the file is known
+    by its bytes and is not collected again, yet the next run sends its notice, once."""
+    from creditpipe.orchestration import steps
+
+    recs = bad.records(3)
+    recs[0]["处罚类别"] = "罚金"
+    drop(home, "处罚.csv", bad.csv_text(recs).encode("utf-8"))
+    (ref,) = steps.collect("market.admin_penalty", "market", UNTIL, home)
+    loaded = steps.load(steps.check_file(ref.dataset_id, ref.path, home, department_id="market"), home)
+    assert loaded.status == "loaded" and loaded.rejected == 1
+    assert not list((home / "outbox").rglob("rejection_notice.xlsx"))
+
+    assert run(home) == []  # nothing new is collected …
+    (notice,) = (home / "outbox").rglob("rejection_notice.xlsx")  # … but the notice owed is sent
+    mailed = [m for _, m in smtp.messages if "退回" in m["Subject"]]
+    assert len(mailed) == 1
+    run(home)
+    assert len([m for _, m in smtp.messages if "退回" in m["Subject"]]) == 1  # and only once
+    assert counts(home) == (1, 3, 2, 1)
+
+
+def test_14_the_same_unreadable_bytes_again_keep_the_first_delivery_in_the_log(home):
+    from creditpipe.warehouse.collection_log import collection_log
+
+    first = dt.datetime(2026, 10, 12, 10, 0, tzinfo=UNTIL.tzinfo)
+    drop(home, "第一次.csv", b"\x00\x01garbage", when=first)
+    (refused,) = run(home)
+    drop(home, "第二次.csv", b"\x00\x01garbage", when=first + dt.timedelta(days=1))
+    (again,) = run(home)
+    assert refused.outcome == again.outcome == "unreadable"
+    from creditpipe.orchestration import steps
+
+    steps.refuse_file(again.unreadable, home)  # the step retried adds no row
+    logged = [(r["file_name"], r["delivered_at"][:10]) for r in collection_log(steps.warehouse_engine(home), "2026-10")]
+    assert logged == [("第一次.csv", "2026-10-12"), ("第二次.csv", "2026-10-13")]

@@ -168,3 +168,22 @@ def test_a_warehouse_from_an_older_version_is_named_not_misused(tmp_path, catalo
         conn.execute(sa.text("CREATE TABLE refused_record (batch_id TEXT, source_row INTEGER, record_json TEXT)"))
     with pytest.raises(WarehouseError, match="refused_record 缺少列 business_key、closed_at、closed_by_batch"):
         apply_schema(engine, catalog)
+
+
+def test_a_table_whose_key_has_changed_is_named_too(tmp_path, catalog):
+    """delivered_file's key was the bytes alone before an unreadable delivery could come twice."""
+    from creditpipe.warehouse.schema import WarehouseError, apply_schema, connect, sql_dir
+
+    engine = connect(f"sqlite:///{tmp_path / 'old.db'}")
+    apply_schema(engine, catalog)
+    table = (sql_dir() / "schema" / "015_delivered_file.sql").read_text(encoding="utf-8")
+    old = table.replace(
+        "PRIMARY KEY (dataset_id, file_sha256, outcome, delivered_at, file_name)",
+        "PRIMARY KEY (dataset_id, file_sha256)",
+    )
+    assert old != table
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE delivered_file"))
+        conn.execute(sa.text(old))
+    with pytest.raises(WarehouseError, match=r"delivered_file 主键为（dataset_id、file_sha256）"):
+        apply_schema(engine, catalog)

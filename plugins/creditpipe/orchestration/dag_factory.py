@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 import os
 
-from airflow.sdk import Asset, Param, TaskGroup, dag, get_current_context, task
+from airflow.sdk import Asset, Param, TaskGroup, dag, get_current_context, task, task_group
 
 from creditpipe.core.catalog import SCHEDULES, Catalog, Dataset
 from creditpipe.core.clock import county_tz
@@ -129,6 +129,21 @@ def build_ingest_dag(dataset: Dataset, catalog: Catalog):
 
             return steps.send_rejection_notice(loaded).to_xcom()
 
+        # Each delivery loads and sends its notice on its own (a mapped group: one map index
+        # per delivery), so one delivery's failed load holds back no other's notice.
+        @task_group
+        def deliver(checked: dict):
+            send_rejection_notice(load(checked))
+
+        # What an earlier run loaded but did not send (it failed after the load) is sent now.
+        @task
+        def send_owed_notices(department_id: str) -> list[dict]:
+            from creditpipe.orchestration import steps
+
+            dag_run = get_current_context().get("dag_run")
+            started = getattr(dag_run, "start_date", None) or dt.datetime.now(dt.UTC)
+            return [n.to_xcom() for n in steps.send_owed_notices(dataset.id, department_id, started)]
+
         # A file that cannot be read takes its own way: refused whole, with a notice.
         @task
         def refuse_file(unreadable: dict) -> dict:
@@ -142,7 +157,8 @@ def build_ingest_dag(dataset: Dataset, catalog: Catalog):
                 split_results = split.expand(ref=collect(source.department))
                 judged = check.expand(chunk=chunks_of(split_results))
                 checked = merge.partial(judged=judged).expand(delivery=readable_of(split_results))
-                send_rejection_notice.expand(loaded=load.expand(checked=checked))
+                deliver.expand(checked=checked)
+                send_owed_notices(source.department)
                 refuse_file.expand(unreadable=unreadable_of(split_results))
 
     return ingest()

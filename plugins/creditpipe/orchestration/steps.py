@@ -4,6 +4,7 @@ out, paths and counts only.
 
     collect → split → check (a task per chunk) → merge → load → send_rejection_notice
                     ↘ refuse_file (a file that cannot be read)
+    send_owed_notices (what an earlier run loaded but did not send)
 
 ``check_file`` runs split → check → merge in one process (chunks on threads): what the
 command line, the bench and the tests use; the DAG maps the chunks to tasks instead."""
@@ -209,13 +210,15 @@ def send_rejection_notice(loaded: LoadOutcome, home=None) -> NoticeSent:
     from creditpipe.notice.drafts import outbox_folder, published_draft, write_notice_files
     from creditpipe.notice.mail import mail_notice
     from creditpipe.quality.chunks import read_verdict
+    from creditpipe.warehouse.notice_log import notice_published, record_notice
 
     loaded = LoadOutcome.from_xcom(loaded)
     work_dir = Path(loaded.work_dir)
     if not (work_dir / "batch.json").exists():  # published, and its work files removed, by an earlier try
         log.info("%s: notice already published; its work files are removed", loaded.batch_id)
         return NoticeSent(loaded.batch_id)
-    if loaded.status != "loaded":
+    engine = warehouse_engine(home)
+    if loaded.status != "loaded" or notice_published(engine, loaded.batch_id):
         remove_work_files(work_dir, home)
         return NoticeSent(loaded.batch_id)
     catalog = load_catalog()
@@ -230,8 +233,36 @@ def send_rejection_notice(loaded: LoadOutcome, home=None) -> NoticeSent:
         drafted = write_notice_files(batch, verdict, folder)
     csv_path, json_path, xlsx_path = drafted
     mailed = mail_notice(dataset, department, batch, verdict, [xlsx_path, csv_path])
+    record_notice(engine, loaded.batch_id, str(xlsx_path), mailed, county_now())
     remove_work_files(work_dir, home)
     return NoticeSent(loaded.batch_id, str(xlsx_path), str(csv_path), str(json_path), mailed)
+
+
+def send_owed_notices(
+    dataset_id: str, department_id: str, checked_before: dt.datetime | None = None, home=None
+) -> list[NoticeSent]:
+    """The notices a source's earlier runs owe: batches loaded whose notice was never
+    published (the run failed after the load, or the notice task did), each sent now from
+    the work files kept for it. Batches checked from ``checked_before`` on (a DAG run's
+    own, checked after it started) are left to their own notice task; None: every batch
+    (one process taking a source's steps in turn has none in flight). A batch whose work files are gone (removed
+    by hand) is named in the log: its refusals are in the warehouse and the report."""
+    from creditpipe.quality.chunks import work_dir_of
+    from creditpipe.warehouse.notice_log import notices_owed
+
+    sent = []
+    before = county_time(checked_before) if checked_before else None
+    for owed in notices_owed(warehouse_engine(home), dataset_id, department_id, before):
+        work_dir = work_dir_of(owed["batch_id"], owed["file_sha256"], home)
+        if not (work_dir / "batch.json").exists():
+            log.warning("%s: 退回通知未发出，且其工作文件已不在（%s），无法补发", owed["batch_id"], work_dir)
+            continue
+        loaded = LoadOutcome(
+            owed["batch_id"], str(work_dir), "loaded", owed["received"], owed["accepted"], owed["rejected"]
+        )
+        log.info("%s: 补发此前未发出的退回通知", owed["batch_id"])
+        sent.append(send_rejection_notice(loaded, home))
+    return sent
 
 
 # "False" keeps a delivery's work files after its notice is published (to look into a case).
@@ -436,5 +467,7 @@ def ingest_delivery(ref: DeliveryRef, home=None) -> Ingested:
 
 
 def ingest_source(dataset_id: str, department_id: str, until: dt.datetime, home=None) -> list[Ingested]:
-    """What one source delivered by ``until``, collected and taken through every step."""
+    """What one source delivered by ``until``, collected and taken through every step (the
+    notices its earlier runs owe sent first)."""
+    send_owed_notices(dataset_id, department_id, home=home)
     return [ingest_delivery(ref, home) for ref in collect(dataset_id, department_id, until, home)]

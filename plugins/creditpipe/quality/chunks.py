@@ -153,7 +153,7 @@ def merge_parts(delivery: SplitDelivery, judged: list[JudgedChunk], home=None) -
     batch_id = batch_id_for(dataset.id, manifest["content_sha256"])
     # Per file: two files with the same records (re-exported, renamed) in one run are merged
     # side by side; the load then keeps one batch and logs the other as a duplicate.
-    work_dir = settings.paths(home).work / safe_name(f"{batch_id}_{manifest['file_sha256'][:12]}")
+    work_dir = work_dir_of(batch_id, manifest["file_sha256"], home)
     work_dir.mkdir(parents=True, exist_ok=True)
     issues.to_parquet(work_dir / "issues.parquet", index=False)
     delivered_at = dt.datetime.fromisoformat(manifest["delivered_at"])
@@ -193,6 +193,11 @@ def merge_parts(delivery: SplitDelivery, judged: list[JudgedChunk], home=None) -
         verdict.rejected,
     )
     return CheckedBatch(batch_id, str(work_dir), verdict.received, verdict.accepted, verdict.rejected)
+
+
+def work_dir_of(batch_id: str, file_sha256: str, home=None) -> Path:
+    """Where a batch's verdict is kept until its notice is published."""
+    return settings.paths(home).work / safe_name(f"{batch_id}_{file_sha256[:12]}")
 
 
 def read_verdict(work_dir: str | Path, with_records: bool = True) -> tuple[dict, Verdict]:

@@ -61,7 +61,7 @@ def apply_schema(engine: Engine, catalog: Catalog) -> None:
 
 def _check_columns(engine: Engine, files: tuple[Path, ...]) -> None:
     """CREATE TABLE IF NOT EXISTS leaves an older table as it was: say so, clearly, rather
-    than fail later on a missing column."""
+    than fail later on a missing column or a key that has changed."""
     reference = sa.create_engine("sqlite://")
     with reference.begin() as conn:
         for path in files:
@@ -70,10 +70,16 @@ def _check_columns(engine: Engine, files: tuple[Path, ...]) -> None:
     have = sa.inspect(engine)
     for table in want.get_table_names():
         missing = {c["name"] for c in want.get_columns(table)} - {c["name"] for c in have.get_columns(table)}
-        if missing:
+        key = want.get_pk_constraint(table)["constrained_columns"]
+        held = have.get_pk_constraint(table)["constrained_columns"]
+        if missing or set(key) != set(held):
+            what = (
+                f"缺少列 {'、'.join(sorted(missing))}"
+                if missing
+                else f"主键为（{'、'.join(held)}），应为（{'、'.join(key)}）"
+            )
             raise WarehouseError(
-                f"数据仓库表 {table} 缺少列 {'、'.join(sorted(missing))}：该表由旧版本创建。"
-                "生产库请先迁移；演示环境可执行 make clean 后重跑 make demo"
+                f"数据仓库表 {table} {what}：该表由旧版本创建。生产库请先迁移；演示环境可执行 make clean 后重跑 make demo"
             )
     reference.dispose()
 
