@@ -265,6 +265,7 @@ ALLOWED_TYPES = {
     "expect_column_pair_name_to_match_party_category",
     "expect_column_values_to_be_valid_uscc",
     "expect_column_values_to_be_valid_resident_id",
+    "expect_column_values_to_not_be_whole_resident_id",
     "expect_column_values_to_be_calendar_dates",
     "expect_column_values_to_be_dates_not_after",
     "expect_column_values_to_be_non_negative_numbers",

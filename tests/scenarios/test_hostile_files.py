@@ -402,3 +402,29 @@ def test_14_the_same_unreadable_bytes_again_keep_the_first_delivery_in_the_log(h
     steps.refuse_file(again.unreadable, home)  # the step retried adds no row
     logged = [(r["file_name"], r["delivered_at"][:10]) for r in collection_log(steps.warehouse_engine(home), "2026-10")]
     assert logged == [("第一次.csv", "2026-10-12"), ("第二次.csv", "2026-10-13")]
+
+
+def test_2_the_court_suite_refuses_a_whole_id_number(home, tmp_path):
+    """The court publishes a person's ID masked; a whole, valid 18-digit number matched the
+    credit-code alternative of the format and went in unmasked."""
+    import random
+
+    from creditpipe.devtools.simulators import make_delivery
+    from creditpipe.devtools.simulators.court_dishonest_debtor import is_person
+    from creditpipe.orchestration import steps
+    from creditpipe.quality.chunks import read_verdict
+
+    day = dt.date(2026, 10, 9)
+    recs, _ = make_delivery("court.dishonest_debtor", "court", random.Random(8), [day] * 6, day, [])
+    person = next(i for i, r in enumerate(recs) if is_person(r))
+    organisation = next(i for i, r in enumerate(recs) if not is_person(r))
+    whole = "320281198801012344"  # valid: its check character is right
+    recs[person]["身份证号码/组织机构代码"] = whole
+    path = tmp_path / "debtors.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs), encoding="utf-8")
+    checked = steps.check_file("court.dishonest_debtor", path, home, department_id="court")
+    _, verdict = read_verdict(checked.work_dir)
+    refused = verdict.issues[verdict.issues["rule"] == "unmasked_resident_id"]
+    assert refused["source_row"].astype(int).tolist() == [person + 1]
+    assert whole not in " ".join(refused["message"])
+    assert organisation + 1 not in set(verdict.issues["source_row"].astype(int))

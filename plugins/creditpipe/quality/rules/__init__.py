@@ -3,7 +3,7 @@ words and its examples together. This registry gathers them; the compiled engine
 runner, the suites' generator and the messages all read it, and nothing else lists them.
 
     required      必填、占位文字、按条件必填        enumeration  代码表（单值、多值）
-    uscc          统一社会信用代码及其与类别的关系   resident_id  公民身份号码
+    uscc          统一社会信用代码及其与类别的关系   resident_id  公民身份号码（及须遮蔽处不得完整）
     dates         日期、不晚于报送、先后、双公示期限  numbers      金额、整数
     text          首尾空白、格式、名称与类别         uniqueness   批次内不重复
 """

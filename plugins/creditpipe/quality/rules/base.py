@@ -59,8 +59,8 @@ class Check:
     keys: frozenset = field(default_factory=frozenset)  # the spec's own keys (besides the words)
 
 
-# The words every check may override in a declaration.
-WORD_KEYS = frozenset({"message", "fix", "severity", "rule"})
+# The words every check may override in a declaration (and the standard it cites).
+WORD_KEYS = frozenset({"message", "fix", "severity", "rule", "source"})
 
 
 def fill(template: str, **known) -> str:

@@ -1,6 +1,7 @@
 """公民身份号码 (GB 11643-1999): 18 characters (a lowercase x is X), a province that
 exists, a birth date that exists and is neither before 1880 nor after the delivery, and the
-right check character."""
+right check character. And its opposite, for a field published masked: a value that *is*
+a whole, valid ID number is refused there (the court's 失信名单 masks the birth month and day)."""
 
 from __future__ import annotations
 
@@ -94,6 +95,28 @@ def _resident_id(field: str, spec: dict) -> list[dict]:
     ]
 
 
+def _unmasked_id(field: str, spec: dict) -> list[dict]:
+    """A field that must never hold a whole ID number (a published, masked one). A regex
+    cannot tell an 18-digit ID from an 18-character credit code; the ID's own check can."""
+    return [
+        expectation(
+            "expect_column_values_to_not_be_whole_resident_id",
+            {"column": field},
+            rule="unmasked_resident_id",
+            spec=spec,
+            # No {value}: the message itself would show the whole number.
+            message="{field}是一个完整的公民身份号码，未按公布要求遮蔽",
+            fix="失信名单公布的身份证号码须遮蔽出生月日：前10位、4个*、后4位，如3301061977****0418",
+            field=field,
+        )
+    ]
+
+
+def published_mask(code: str) -> str:
+    """An ID number as the 失信名单 publishes it: the birth month and day masked."""
+    return code[:10] + "****" + code[14:]
+
+
 def make_resident_id(rng, born: dt.date | None = None, division: str = "320281") -> str:
     born = born or dt.date(rng.randint(1950, 2003), rng.randint(1, 12), rng.randint(1, 28))
     first17 = f"{division}{born:%Y%m%d}{rng.randint(1, 999):03d}"
@@ -133,8 +156,33 @@ EXPECTATIONS = (
             },
         ),
     ),
+    Expectation(
+        "expect_column_values_to_not_be_whole_resident_id",
+        "column",
+        kernel=lambda c, kw: ~is_resident_id(c),
+        ge_fields={},
+        examples=(
+            {
+                "data": {
+                    "x": [
+                        "3202811985****0013",
+                        "320281198503120013",
+                        "32028119850312003x",
+                        "9132028129141777XH",
+                        "71092609-4",
+                        "320281198503120014",
+                        None,
+                    ]
+                },
+                "tests": ({"in": {"column": "x"}, "out": {"unexpected_index_list": [1, 2]}},),
+            },
+        ),
+    ),
 )
-RULES = (Rule("resident_id_invalid", "身份证号码校验错误", explain=_explain, cell_damage=True),)
+RULES = (
+    Rule("resident_id_invalid", "身份证号码校验错误", explain=_explain, cell_damage=True),
+    Rule("unmasked_resident_id", "身份证号码未遮蔽"),
+)
 CHECKS = (
     Check(
         "resident_id",
@@ -143,5 +191,12 @@ CHECKS = (
         violate=_wrong_check_character,
         keys=frozenset({"when"}),
         doc="18位公民身份号码（GB 11643）",
+    ),
+    Check(
+        "unmasked_id",
+        _unmasked_id,
+        make=lambda rng, spec: published_mask(make_resident_id(rng)),
+        violate=lambda value, rng, spec, delivered: make_resident_id(rng),
+        doc="须遮蔽的身份证号码（如失信名单）：完整有效的18位号码不收",
     ),
 )
