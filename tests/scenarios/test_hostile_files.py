@@ -334,7 +334,40 @@ def test_9_a_file_overwritten_while_it_is_read_never_loads_in_part(home, monkeyp
 DELIVERED_TS = dt.datetime(2026, 10, 12, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))).timestamp()
 
 
-@pytest.mark.parametrize("case", ["wide", "long_json_line", "xlsx_strings"])
+def _inline_string_xlsx(rows: list[list[str]], path: Path) -> bytes:
+    """A workbook whose sheet carries its text inline (t="inlineStr"), as some export tools
+    write it: nothing goes through the shared-strings table."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    openpyxl.Workbook().save(path)
+    cells = "".join(
+        f'<row r="{r}">'
+        + "".join(
+            f'<c r="{get_column_letter(c)}{r}" t="inlineStr"><is><t>{escape(v)}</t></is></c>'
+            for c, v in enumerate(row, start=1)
+        )
+        + "</row>"
+        for r, row in enumerate(rows, start=1)
+    )
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"<sheetData>{cells}</sheetData></worksheet>"
+    )
+    with zipfile.ZipFile(path) as src:
+        members = {i.filename: src.read(i) for i in src.infolist()}
+    members["xl/worksheets/sheet1.xml"] = sheet.encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for member, data in members.items():
+            out.writestr(member, data)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("case", ["wide", "long_json_line", "xlsx_strings", "xlsx_inline", "xlsx_cell"])
 def test_15_what_is_too_big_is_refused_saying_so(home, tmp_path, monkeypatch, case):
     from creditpipe.ingest import layout, readers
 
@@ -348,6 +381,14 @@ def test_15_what_is_too_big_is_refused_saying_so(home, tmp_path, monkeypatch, ca
         recs[1]["违法事实"] = "很长" * 10_000
         data = ("\n".join(json.dumps(r, ensure_ascii=False) for r in recs) + "\n").encode("utf-8")
         name, said = "长.jsonl", "第 2 行超过 10,000 个字符"
+    elif case in ("xlsx_inline", "xlsx_cell"):  # text written inline in the sheet, not shared
+        monkeypatch.setattr(readers, "MAX_CELL_CHARS", 10_000)
+        recs[1]["违法事实"] = "很长" * 40_000 if case == "xlsx_inline" else "x" * 12_000
+        rows = [list(recs[0]), *[[str(v or "") for v in rec.values()] for rec in recs]]
+        data, name = _inline_string_xlsx(rows, tmp_path / "内联.xlsx"), "内联.xlsx"
+        column = list(recs[0]).index("违法事实") + 1
+        said = "的工作表中有单元格" if case == "xlsx_inline" else f"第 3 行第 {column} 列的单元格"
+        said += "超过 10,000 个字符的上限"
     else:
         monkeypatch.setattr(readers, "MAX_SHARED_STRINGS_BYTES", 50_000)
         recs[1]["违法事实"] = "很长" * 40_000

@@ -16,7 +16,7 @@ import pandas as pd
 from creditpipe.core.catalog import Dataset
 from creditpipe.core.names import shown_name
 from creditpipe.core.records import frame_table, table_frame
-from creditpipe.ingest.csv_scan import csv_error_message, scan_csv, text_encoding
+from creditpipe.ingest.csv_scan import MAX_CELL_CHARS, csv_error_message, scan_csv, text_encoding
 from creditpipe.ingest.files import ENCODINGS, RESAVE, DeliveryError, file_sha256, sniff_file
 from creditpipe.ingest.fingerprint import records_fingerprint
 from creditpipe.ingest.layout import layout_of, records_frame, records_table
@@ -172,6 +172,7 @@ def _read_xlsx(path: Path) -> list[list[str]]:
             ) from None
 
     _not_a_bomb(path, name)
+    _no_giant_text(path, name)
     shown = rows(data_only=True)
     if _has_formulas(path):
         formulas = rows(data_only=False)
@@ -179,7 +180,54 @@ def _read_xlsx(path: Path) -> list[list[str]]:
             for c, value in enumerate(row):
                 if value is None and r < len(formulas) and c < len(formulas[r]):
                     row[c] = formulas[r][c]
-    return [[_xlsx_cell(v) for v in row] for row in shown]
+    cells = [[_xlsx_cell(v) for v in row] for row in shown]
+    for r, row in enumerate(cells, start=1):
+        for c, text in enumerate(row, start=1):
+            if len(text) > MAX_CELL_CHARS:
+                raise DeliveryError(_giant_cell(name, f"第 {r} 行第 {c} 列的单元格"))
+    return cells
+
+
+def _giant_cell(name: str, where: str) -> str:
+    return (
+        f"{name} {where}超过 {MAX_CELL_CHARS:,} 个字符的上限（单元格异常巨大）；"
+        "请检查该单元格的内容后重新导出，或改用 CSV UTF-8 报送"
+    )
+
+
+def _no_giant_text(path: Path, name: str) -> None:
+    """A cell's text is one XML text node, held whole when the sheet is parsed (an inline
+    string written in the sheet itself is not in the shared-strings table): a run of bytes
+    without a tag longer than MAX_CELL_CHARS characters could be (4 bytes each, at most) is
+    refused while the unpacked XML streams past, before any of it is parsed."""
+    limit = MAX_CELL_CHARS * 4
+    block = min(1 << 20, limit)  # a run within one block is then within the limit
+    try:
+        with zipfile.ZipFile(path) as book:
+            members = [
+                m for m in book.namelist() if m.startswith("xl/worksheets/") or m.lower().endswith("sharedstrings.xml")
+            ]
+            giant = any(_longest_text_over(book, m, limit, block) for m in members)
+    except (zipfile.BadZipFile, RuntimeError, OSError, EOFError):
+        return  # openpyxl says what is wrong with it
+    if giant:
+        raise DeliveryError(_giant_cell(name, "的工作表中有单元格"))
+
+
+def _longest_text_over(book: zipfile.ZipFile, member: str, limit: int, block: int) -> bool:
+    run = 0  # bytes since the last "<"
+    with book.open(member) as fh:
+        for data in iter(lambda: fh.read(block), b""):
+            first = data.find(b"<")
+            if first == -1:
+                run += len(data)
+            elif run + first > limit:
+                return True
+            else:
+                run = len(data) - data.rfind(b"<") - 1
+            if run > limit:
+                return True
+    return False
 
 
 def _not_a_bomb(path: Path, name: str) -> None:
