@@ -257,6 +257,7 @@ ALLOWED_TYPES = {
     "expect_compound_columns_to_be_unique",
     "expect_column_values_to_not_be_placeholder_text",
     "expect_column_values_to_be_trimmed_single_line",
+    "expect_column_values_to_have_no_control_characters",
     "expect_column_values_to_have_valid_uscc_structure",
     "expect_column_values_to_have_valid_embedded_org_code",
     "expect_column_pair_dates_to_be_in_order",

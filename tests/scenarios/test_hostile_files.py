@@ -469,3 +469,19 @@ def test_2_the_court_suite_refuses_a_whole_id_number(home, tmp_path):
     assert refused["source_row"].astype(int).tolist() == [person + 1]
     assert whole not in " ".join(refused["message"])
     assert organisation + 1 not in set(verdict.issues["source_row"].astype(int))
+
+
+def test_17_a_direction_override_inside_a_name_is_refused(home):
+    """U+202E inside a name shows it backwards (江阴市 + 司公限有鑫恒 reads as a company):
+    refused, saying which character and where; quotes and ellipses stay legal."""
+    recs = bad.records(3)
+    recs[0]["行政相对人名称"] = "江阴市\u202e司公限有鑫恒"
+    recs[1]["违法事实"] = "当事人“超范围经营”……"
+    drop(home, "方向.csv", bad.csv_text(recs).encode("utf-8"))
+    (result,) = run(home)
+    issues = json.loads(Path(result.sent.rejections_json).read_text("utf-8"))
+    refused = [(r["source_row"], i["rule"], i["message"]) for r in issues["records"] for i in r["issues"]]
+    assert refused == [
+        (1, "control_characters", "行政相对人名称中含有看不见的控制字符：第 4 个字符是看不见的 U+202E（从右至左强制）")
+    ]
+    assert counts(home) == (1, 3, 2, 1)

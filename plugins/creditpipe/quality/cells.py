@@ -166,3 +166,42 @@ def padded_or_broken(cells) -> np.ndarray:
         if len(breaks):
             out[np.searchsorted(offsets, breaks, side="right") - 1] = True
     return out
+
+
+# A character that is never text: C0 and C1 controls (a tab and line breaks aside: the
+# stray-whitespace warning's), DEL, and the bidirectional marks, embeddings, overrides and
+# isolates (U+200E–U+200F, U+202A–U+202E, U+2066–U+2069), which reorder what a reader sees:
+# a name with U+202E shows backwards, one record looks like another.
+CONTROL_CHARACTERS = (
+    "".join(chr(c) for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
+    + "".join(chr(c) for c in range(0x7F, 0xA0))
+    + "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
+def holds_control(cells) -> np.ndarray:
+    """Per cell of a valid UTF-8 Arrow string array: it holds one of CONTROL_CHARACTERS
+    (missing cells: False). One pass marks the few bytes that can begin one (below 0x20,
+    0x7F, 0xC2 of U+0080–U+009F, 0xE2 of U+2000–U+2FFF); only those are looked at again."""
+    out = np.zeros(len(cells), dtype=bool)
+    offsets, data = offsets_and_data(cells)
+    body = data[offsets[0] :]
+    if not len(body):
+        return out
+    lead = body < 0x20
+    lead |= body == 0x7F
+    lead |= body == 0xC2
+    lead |= body == 0xE2
+    at = np.flatnonzero(lead)
+    if not len(at):
+        return out
+    last = len(body) - 1
+    b, b1, b2 = body[at], body[np.minimum(at + 1, last)], body[np.minimum(at + 2, last)]
+    bad = ((b < 0x20) & (b != 0x09) & (b != 0x0A) & (b != 0x0D)) | (b == 0x7F)
+    bad |= (b == 0xC2) & (b1 >= 0x80) & (b1 <= 0x9F)
+    bad |= (b == 0xE2) & (b1 == 0x80) & (((b2 >= 0x8E) & (b2 <= 0x8F)) | ((b2 >= 0xAA) & (b2 <= 0xAE)))
+    bad |= (b == 0xE2) & (b1 == 0x81) & (b2 >= 0xA6) & (b2 <= 0xA9)
+    hits = at[bad] + offsets[0]
+    if len(hits):
+        out[np.searchsorted(offsets, hits, side="right") - 1] = True
+    return out

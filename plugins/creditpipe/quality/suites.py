@@ -80,8 +80,9 @@ SUITE_NOTE = (
     "meta.message / meta.fix 中的 {value} {field} {allowed} {detail} {not_after} 由 creditpipe 填入。"
 )
 # Checks every field gets from what it is, never declared by name: a required field may not
-# be empty or a placeholder; a field that is not free text gets the stray-whitespace warning.
-IMPLIED = ("required", "placeholder", "trimmed")
+# be empty or a placeholder; a field that is not free text gets the stray-whitespace warning;
+# a field with no format of its own (a name, free text) may hold no control character.
+IMPLIED = ("required", "placeholder", "trimmed", "no_control")
 
 
 def suite_for(dataset) -> dict:
@@ -118,6 +119,8 @@ def suite_for(dataset) -> dict:
             expectations += CHECKS["placeholder"].expand(f.name, {})
         if not f.free_text:
             expectations += CHECKS["trimmed"].expand(f.name, {})
+        if not f.checks:  # a format, code table or date check refuses such characters itself
+            expectations += CHECKS["no_control"].expand(f.name, {})
     for name, fields, spec in dataset.rules:
         expectations += expand(name, list(fields), spec, True, f"规则 {name}（{'、'.join(fields)}）")
     meta = {

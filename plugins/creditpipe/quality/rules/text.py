@@ -1,6 +1,8 @@
 """Text: no stray blanks at a cell's ends nor line breaks inside (what copy-paste in Excel
-leaves; a warning); a value in the standard's format (a document or case number, a masked
-ID); and a natural person's name that is not an organisation's."""
+leaves; a warning); no control or bidirectional characters in free text (never text: a
+name with a right-to-left override shows backwards); a value in the standard's format (a
+document or case number, a masked ID); and a natural person's name that is not an
+organisation's."""
 
 from __future__ import annotations
 
@@ -8,7 +10,14 @@ import re
 
 import pandas as pd
 
-from creditpipe.quality.cells import WHITESPACE, arrow_text, padded_or_broken, per_chunk
+from creditpipe.quality.cells import (
+    CONTROL_CHARACTERS,
+    WHITESPACE,
+    arrow_text,
+    holds_control,
+    padded_or_broken,
+    per_chunk,
+)
 from creditpipe.quality.rules.base import Check, Expectation, Rule, expectation
 
 
@@ -22,6 +31,39 @@ def is_trimmed_single_line(values: pd.Series) -> pd.Series:
         broken = text.str.contains("[\r\n]", regex=True)
         return ~(padded | broken).fillna(False).astype(bool)
     return pd.Series(~per_chunk(padded_or_broken, arrow_text(values)), index=values.index)
+
+
+def has_no_control(values: pd.Series) -> pd.Series:
+    """No C0/C1 control character and no bidirectional mark, embedding, override or isolate
+    (``cells.CONTROL_CHARACTERS``); read from the cells' UTF-8 bytes."""
+    if pd.api.types.infer_dtype(values, skipna=True) != "string":  # numbers in a test frame
+        found = values.astype("string").str.contains(f"[{re.escape(CONTROL_CHARACTERS)}]", regex=True)
+        return ~found.fillna(False).astype(bool)
+    return pd.Series(~per_chunk(holds_control, arrow_text(values)), index=values.index)
+
+
+_CONTROL_NAMES = {
+    "\u200e": "从左至右标记",
+    "\u200f": "从右至左标记",
+    "\u202a": "从左至右嵌入",
+    "\u202b": "从右至左嵌入",
+    "\u202c": "方向格式结束",
+    "\u202d": "从左至右强制",
+    "\u202e": "从右至左强制",
+    "\u2066": "从左至右隔离",
+    "\u2067": "从右至左隔离",
+    "\u2068": "方向隔离",
+    "\u2069": "方向隔离结束",
+}
+
+
+def _explain_control(value: str, kwargs: dict) -> str:
+    at = next((i for i, ch in enumerate(value) if ch in CONTROL_CHARACTERS), None)
+    if at is None:
+        return ""
+    ch = value[at]
+    name = _CONTROL_NAMES.get(ch, "控制字符")
+    return f"：第 {at + 1} 个字符是看不见的 U+{ord(ch):04X}（{name}）"
 
 
 # Words only an organisation's or a shop's name carries, never a natural person's.
@@ -90,6 +132,21 @@ def _trimmed(field: str, spec: dict) -> list[dict]:
     ]
 
 
+def _no_control(field: str, spec: dict) -> list[dict]:
+    return [
+        expectation(
+            "expect_column_values_to_have_no_control_characters",
+            {"column": field},
+            rule="control_characters",
+            spec=spec,
+            # No {value}: a value with a direction override would show reordered here too.
+            message="{field}中含有看不见的控制字符{detail}",
+            fix="请删除该字符后重新报送（常见于从网页、聊天软件或其他系统复制粘贴）",
+            field=field,
+        )
+    ]
+
+
 def _format(field: str, spec: dict) -> list[dict]:
     """``regex``: the standard's format (anchored); ``rule``: its rule id (…_format);
     ``examples``: values in the format, as departments publish them (the simulators use
@@ -153,6 +210,30 @@ EXPECTATIONS = (
         ),
     ),
     Expectation(
+        "expect_column_values_to_have_no_control_characters",
+        "column",
+        kernel=lambda c, kw: has_no_control(c),
+        ge_fields={},
+        examples=(
+            {
+                "data": {
+                    "x": [
+                        "江阴市恒鑫有限公司",
+                        "张\u202e三",
+                        "“违法”事实…",
+                        "甲\x1b[31m乙",
+                        "甲\u2067乙\u2069",
+                        "甲\u0085乙",
+                        "甲\t乙",
+                        "甲\u200b乙",
+                        None,
+                    ]
+                },
+                "tests": ({"in": {"column": "x"}, "out": {"unexpected_index_list": [1, 3, 4, 5]}},),
+            },
+        ),
+    ),
+    Expectation(
         "expect_column_values_to_match_regex",
         "column",
         kernel=matches,
@@ -192,6 +273,7 @@ EXPECTATIONS = (
 RULES = (
     Rule("stray_whitespace", "含多余空白或换行"),
     Rule("name_contradicts_category", "名称与相对人类别不符"),
+    Rule("control_characters", "含看不见的控制字符", explain=_explain_control),
     Rule("format", "格式错误", cell_damage=True),
     Rule("doc_no_format", "文号格式错误", cell_damage=True),
     Rule("case_no_format", "案号格式错误", cell_damage=True),
@@ -203,6 +285,12 @@ CHECKS = (
         _trimmed,
         violate=lambda value, rng, spec, delivered: f" {value or '值'}",
         doc="首尾无空白、无换行（提示）",
+    ),
+    Check(
+        "no_control",
+        _no_control,
+        violate=lambda value, rng, spec, delivered: f"{(value or '值')[:1]}\u202e{(value or '值')[1:]}",
+        doc="不含控制字符、方向控制符（自由文本及无格式规则的字段）",
     ),
     Check(
         "format",
