@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS rec_court_dishonest_debtor (
     unperformed_part  TEXT,  -- 未履行部分
     dishonest_conduct TEXT NOT NULL,  -- 失信被执行人行为具体情形
     published_date    TEXT NOT NULL,  -- 发布时间
+    superseded_by     TEXT,  -- the later batch whose record with the same business key replaced it
     PRIMARY KEY (batch_id, source_row)
 )
 -- No FOREIGN KEY to delivery_batch: PostgreSQL checks one row by row, which halves the

@@ -11,6 +11,7 @@ CREATE TABLE IF NOT EXISTS rec_police_population (
     household_address TEXT NOT NULL,  -- 户籍地址
     police_station    TEXT NOT NULL,  -- 所属派出所
     registered_date   TEXT,  -- 登记日期
+    superseded_by     TEXT,  -- the later batch whose record with the same business key replaced it
     PRIMARY KEY (batch_id, source_row)
 )
 -- No FOREIGN KEY to delivery_batch: PostgreSQL checks one row by row, which halves the

@@ -4,6 +4,6 @@
 CREATE TABLE IF NOT EXISTS rejection_notice (
     batch_id       TEXT PRIMARY KEY REFERENCES delivery_batch (batch_id),
     published_at   TEXT NOT NULL,
-    notice_file    TEXT NOT NULL,
+    notice_file    TEXT NOT NULL,  -- the workbook, under the outbox folder
     mailed         BOOLEAN NOT NULL
 )

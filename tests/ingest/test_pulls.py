@@ -151,11 +151,16 @@ def test_6_a_source_that_ignores_the_window_cannot_carry_the_watermark_out_of_it
     api.add("/api/v1/things", [*recs, ahead])
     api.misbehave("ignore_window")
     mid = OCT + dt.timedelta(days=15)
-    first = pull(penalty, api_source(), EPOCH, mid, tmp_path / "a.jsonl")
+    now = OCT + dt.timedelta(days=40)  # the real clock: mid-November 2026
+    first = pull(penalty, api_source(), EPOCH, mid, tmp_path / "a.jsonl", now=now)
     inside = [r for r in recs if r["updated_at"] <= watermark_text(mid)]
-    assert first.records == len(inside) and first.watermark == watermark_text(inside[-1]["updated_at"])
-    second = pull(penalty, api_source(), first.watermark, OCT + dt.timedelta(days=31), tmp_path / "b.jsonl")
-    assert first.records + second.records == 60  # every record once; the 2027 one not yet
+    # The 2027 record is staged to be refused (told, not waited out); it moves nothing.
+    assert first.records == len(inside) + 1 and first.ahead == 1
+    assert first.watermark == watermark_text(inside[-1]["updated_at"])
+    assert [r["updated_at"] for r in staged(first.path)][-1] == "2027-10-20T09:00:00"
+    told = lambda records: [r["updated_at"].startswith("2027") for r in records]  # noqa: E731
+    second = pull(penalty, api_source(), first.watermark, OCT + dt.timedelta(days=31), tmp_path / "b.jsonl", told, now)
+    assert first.records - 1 + second.records == 60 and second.ahead == 0  # every record once; the 2027 one told
     assert second.watermark < "2026-11-01"
 
 

@@ -65,10 +65,12 @@ def run(records: list[dict], dataset_id: str, catalog):
     frame = pd.DataFrame(records, columns=catalog.dataset(dataset_id).field_names)
     frame = frame.where(frame != "", None).astype(object)
     frame.insert(0, "source_row", range(1, len(frame) + 1))
-    # Each record published on its decision day (timely): only the injected errors show.
+    # Each record published on its decision day (timely): only the injected errors show. A
+    # decision dated after the delivery (an injected error) was published on delivery day.
     for decision in ("处罚决定日期", "许可决定日期"):
         if decision in frame.columns:
-            frame["报送日期"] = frame[decision]
+            ahead = pd.to_datetime(frame[decision], errors="coerce") > pd.Timestamp(DELIVERED)
+            frame["报送日期"] = frame[decision].where(~ahead, DELIVERED.isoformat())
     return check_records(frame, catalog.dataset(dataset_id).suite, DELIVERED)
 
 

@@ -485,3 +485,45 @@ def test_17_a_direction_override_inside_a_name_is_refused(home):
         (1, "control_characters", "行政相对人名称中含有看不见的控制字符：第 4 个字符是看不见的 U+202E（从右至左强制）")
     ]
     assert counts(home) == (1, 3, 2, 1)
+
+
+def test_6_a_record_dated_ahead_of_the_clock_is_refused_and_reported_once(home, monkeypatch):
+    """A department's API sends a licence whose change time is in 2099 (its server's clock):
+    refused and named in the notice, the watermark left in the window; told once, not every
+    run; once corrected, it is read and closes the refusal."""
+    import random
+
+    from creditpipe.devtools.simulators import make_delivery, stamp_changes
+    from creditpipe.devtools.simulators.api_server import SimulatedApi
+    from creditpipe.orchestration import steps
+    from creditpipe.warehouse.load import read_watermark
+
+    oct1 = dt.datetime(2026, 10, 1, tzinfo=UNTIL.tzinfo)
+    day = dt.date(2026, 10, 9)
+    recs, _ = make_delivery("market.admin_license", "market", random.Random(4), [day] * 5, day, [])
+    stamp_changes(recs, oct1, oct1 + dt.timedelta(days=20))
+    wrong = dict(recs.pop(), updated_at="2099-01-01T08:00:00")
+
+    def run(until):
+        return steps.ingest_source("market.admin_license", "market", until, home)
+
+    with SimulatedApi(token="t") as api:
+        monkeypatch.setenv("AIRFLOW_CONN_CREDITPIPE_API_MARKET", api.connection_uri())
+        api.add("/api/v1/admin-licenses", [*recs, wrong])
+        api.misbehave("ignore_window")
+        (first,) = run(UNTIL)
+        notice = json.loads(Path(first.sent.rejections_json).read_text("utf-8"))
+        refused = [i["rule"] for r in notice["records"] for i in r["issues"] if i["severity"] == "error"]
+        assert refused == ["change_after_collection"]
+        assert (first.loaded.received, first.loaded.rejected) == (5, 1)
+        assert read_watermark(steps.warehouse_engine(home), "market.admin_license", "market") < "2026-11"
+        assert run(UNTIL + dt.timedelta(days=1)) == []  # told once: not refused again each run
+
+        api.routes["/api/v1/admin-licenses"].remove(wrong)  # the department corrects its clock
+        api.add("/api/v1/admin-licenses", [dict(wrong, updated_at="2026-11-02T09:00:00")])
+        (fixed,) = run(UNTIL + dt.timedelta(days=3))
+        assert (fixed.loaded.received, fixed.loaded.rejected) == (1, 0)
+    with steps.warehouse_engine(home).connect() as conn:
+        import sqlalchemy as sa
+
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM refused_record WHERE closed_by_batch IS NULL")).scalar() == 0

@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,7 +62,8 @@ class Pulled:
     path: str | None  # the staged JSON-lines delivery, None when nothing changed
     records: int
     since: str
-    watermark: str  # the newest change time staged (== since when nothing changed)
+    watermark: str  # the newest change time staged within the window (== since when none)
+    ahead: int = 0  # records staged to be refused: dated ahead of the real clock
 
 
 def watermark_text(moment: dt.datetime | str) -> str:
@@ -81,34 +83,81 @@ def _stage(records: list[dict], out: Path) -> None:
     tmp.replace(out)  # never a half-written delivery under the final name
 
 
-def pull(dataset: Dataset, source: Source, since: str, until: dt.datetime, out: Path) -> Pulled:
+# A change time this far past the real clock is a wrong clock, not a change made while the
+# run was reading (that one is the next window's).
+CLOCK_TOLERANCE = dt.timedelta(hours=1)
+
+
+def pull(
+    dataset: Dataset,
+    source: Source,
+    since: str,
+    until: dt.datetime,
+    out: Path,
+    refused_already: Callable[[list[dict]], list[bool]] | None = None,
+    now: dt.datetime | None = None,
+) -> Pulled:
+    """The records changed in (since, until], staged; and with them, to be refused and
+    reported, those whose change time lies ahead of the real clock (``now``) by more than
+    CLOCK_TOLERANCE — unless ``refused_already`` says the department has been told of them
+    and has not corrected them yet. The watermark is the newest change staged within the
+    window, never beyond it."""
     reader = {"api": _api_records, "database": _database_records}[source.channel]
     upper = watermark_text(until)
-    records = within_window(reader(dataset, source, since, upper), since, upper, source_name(dataset, source))
-    if not records:
+    clock = watermark_text((now or dt.datetime.now(county_tz())) + CLOCK_TOLERANCE)
+    window = within_window(reader(dataset, source, since, upper), since, upper, clock, source_name(dataset, source))
+    ahead = window.ahead
+    if ahead and refused_already is not None:
+        told = refused_already(ahead)
+        ahead = [r for r, done in zip(ahead, told) if not done]
+        if len(ahead) < len(window.ahead):
+            log.info(
+                "%s/%s: %d record(s) dated ahead of the clock were refused before and are not corrected yet",
+                dataset.id, source.department, len(window.ahead) - len(ahead),
+            )  # fmt: skip
+    staged = window.inside + ahead
+    if not staged:
         return Pulled(None, 0, since, since)
-    newest = max(watermark_text(r[UPDATED_AT]) for r in records)
-    _stage(records, out)
-    log.info("%s/%s: pulled %d record(s) changed after %s", dataset.id, source.department, len(records), since)
-    return Pulled(str(out), len(records), since, newest)
+    newest = max((watermark_text(r[UPDATED_AT]) for r in window.inside), default=since)
+    _stage(staged, out)
+    log.info("%s/%s: pulled %d record(s) changed after %s", dataset.id, source.department, len(staged), since)
+    return Pulled(str(out), len(staged), since, newest, len(ahead))
 
 
-def within_window(records: list[dict], since: str, upper: str, name: str) -> list[dict]:
-    """The records whose change time lies in the window asked for, (since, upper]. A source
-    that ignores the window (a server that drops updated_until, an inclusive lower bound, a
-    department's clock set a year ahead) sends others: a record changed after the window
-    is the next window's to pull, one at or before its start was pulled already, so neither
-    is staged now, and the watermark never leaves the window — one record dated 2027 would
-    otherwise carry it there and every change until then would be skipped."""
-    inside = [r for r in records if since < watermark_text(r[UPDATED_AT]) <= upper]
-    if len(inside) < len(records):
-        later = sum(1 for r in records if watermark_text(r[UPDATED_AT]) > upper)
+@dataclass(frozen=True)
+class Window:
+    inside: list[dict]  # changed in (since, upper]
+    ahead: list[dict]  # changed after the real clock: a wrong clock, refused
+    later: int  # changed after upper, before the clock: the next window's
+    earlier: int  # changed at or before since: pulled already
+
+
+def within_window(records: list[dict], since: str, upper: str, clock: str, name: str) -> Window:
+    """The records sorted by their change time against the window asked for, (since, upper],
+    and the real clock. A source that ignores the window (a server that drops updated_until,
+    an inclusive lower bound, a department's clock set a year ahead) sends others: one at or
+    before the window's start was pulled already, one after it but not after the clock is
+    the next window's, and one dated past the clock cannot be right — it is refused and
+    reported, so the department corrects it. The watermark never leaves the window: one
+    record dated 2027 would otherwise carry it there and every change until then be skipped."""
+    inside, ahead, later, earlier = [], [], 0, 0
+    for r in records:
+        changed = watermark_text(r[UPDATED_AT])
+        if since < changed <= upper:
+            inside.append(r)
+        elif changed > clock:
+            ahead.append(r)
+        elif changed > upper:
+            later += 1
+        else:
+            earlier += 1
+    if ahead or later or earlier:
         log.warning(
-            "%s：%d 条记录的变更时间不在请求范围 (%s, %s] 内（晚于上限 %d 条，不晚于下限 %d 条），本次未读取；"
-            "晚于上限的由其所在时段的归集读取，请检查对方接口的时间条件和服务器时钟",
-            name, len(records) - len(inside), since, upper, later, len(records) - len(inside) - later,
+            "%s：%d 条记录的变更时间不在请求范围 (%s, %s] 内：%d 条晚于当前时间（对方时钟或变更时间有误，退回并告知部门），"
+            "%d 条晚于上限（由下一次归集读取），%d 条不晚于下限（此前已读取）；请检查对方接口的时间条件和服务器时钟",
+            name, len(ahead) + later + earlier, since, upper, len(ahead), later, earlier,
         )  # fmt: skip
-    return inside
+    return Window(inside, ahead, later, earlier)
 
 
 def staged_path(dataset: Dataset, source: Source, until: dt.datetime, home=None) -> Path:

@@ -63,6 +63,7 @@ def collect(dataset_id: str, department_id: str, until: dt.datetime, home=None) 
     since its watermark (staged as one file; none when nothing changed)."""
     from creditpipe.ingest import landing, pulls
     from creditpipe.warehouse.load import file_seen, read_watermark
+    from creditpipe.warehouse.refusals import open_refusal_of_key
 
     dataset = load_catalog().dataset(dataset_id)
     source = dataset.source_for(department_id)
@@ -78,13 +79,22 @@ def collect(dataset_id: str, department_id: str, until: dt.datetime, home=None) 
         ]
     since = read_watermark(engine, dataset.id, department_id) or pulls.EPOCH
     until = county_time(until)
-    pulled = pulls.pull(dataset, source, since, until, pulls.staged_path(dataset, source, until, home))
+
+    def refused_already(records: list[dict]) -> list[bool]:
+        return open_refusal_of_key(engine, dataset, department_id, records)
+
+    staged = pulls.staged_path(dataset, source, until, home)
+    pulled = pulls.pull(dataset, source, since, until, staged, refused_already)
     if pulled.path is None:
         log.info("%s/%s: nothing changed since %s", dataset.id, department_id, since)
         return []
     # Dated by its changes, not by the run: the 00:00 run on the 1st delivers what changed up
-    # to the month's end, and counts in that month, whenever (or however often) it runs.
-    changed = county_time(dt.datetime.fromisoformat(pulled.watermark).replace(tzinfo=until.tzinfo))
+    # to the month's end, and counts in that month, whenever (or however often) it runs. A
+    # pull of nothing but records dated ahead of the clock (refused) is dated by the run.
+    if pulled.records == pulled.ahead:
+        changed = until
+    else:
+        changed = county_time(dt.datetime.fromisoformat(pulled.watermark).replace(tzinfo=until.tzinfo))
     return [
         DeliveryRef(dataset.id, department_id, pulled.path, changed.isoformat(), pulled.watermark, until.isoformat())
     ]
@@ -233,7 +243,9 @@ def send_rejection_notice(loaded: LoadOutcome, home=None) -> NoticeSent:
         drafted = write_notice_files(batch, verdict, folder)
     csv_path, json_path, xlsx_path = drafted
     mailed = mail_notice(dataset, department, batch, verdict, [xlsx_path, csv_path])
-    record_notice(engine, loaded.batch_id, str(xlsx_path), mailed, county_now())
+    outbox, written = settings.paths(home).outbox.resolve(), Path(xlsx_path).resolve()
+    shown = written.relative_to(outbox) if written.is_relative_to(outbox) else written
+    record_notice(engine, loaded.batch_id, str(shown), mailed, county_now())
     remove_work_files(work_dir, home)
     return NoticeSent(loaded.batch_id, str(xlsx_path), str(csv_path), str(json_path), mailed)
 

@@ -7,7 +7,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from creditpipe.core.records import ROW_ID
+from creditpipe.core.records import PUBLISHED, ROW_ID
 from creditpipe.core.settings import project_dir
 
 
@@ -83,6 +83,15 @@ SUITE_NOTE = (
 # be empty or a placeholder; a field that is not free text gets the stray-whitespace warning;
 # a field with no format of its own (a name, free text) may hold no control character.
 IMPLIED = ("required", "placeholder", "trimmed", "no_control")
+# And every record: the day it reached the platform (a landed file's delivery day; a pulled
+# record's change time at its source) is not after the delivery. A pull stages records its
+# source dates ahead of the real clock only to refuse them with this (ingest.pulls): a
+# department's wrong clock is told, not silently waited out.
+CHANGED_AFTER_COLLECTION = {
+    "rule": "change_after_collection",
+    "message": "记录的变更时间“{value}”晚于本次归集的日期 {not_after}：数据源服务器的时钟或记录的变更时间（updated_at）有误",
+    "fix": "请核对并更正该记录的变更时间；更正后的记录在下一次归集时读取",
+}
 
 
 def suite_for(dataset) -> dict:
@@ -123,6 +132,7 @@ def suite_for(dataset) -> dict:
             expectations += CHECKS["no_control"].expand(f.name, {})
     for name, fields, spec in dataset.rules:
         expectations += expand(name, list(fields), spec, True, f"规则 {name}（{'、'.join(fields)}）")
+    expectations += CHECKS["not_future"].expand(PUBLISHED, CHANGED_AFTER_COLLECTION)
     meta = {
         "dataset": dataset.id,
         "title": f"{dataset.title}数据规范",

@@ -1,5 +1,6 @@
 """A judged delivery into the warehouse, idempotently, in one transaction: the batch, its
-accepted records with lineage (batch, row), its refused records with every reason, the
+accepted records with lineage (batch, row) replacing earlier records with the same business
+key (``supersede``), its refused records with every reason, the
 days its records were made available, the refusals it corrects, its line in the collection
 log and its source's watermark. The counts are checked before it commits.
 
@@ -32,6 +33,7 @@ from creditpipe.warehouse.rows import (
     rows_of,
 )
 from creditpipe.warehouse.schema import WarehouseError, statement
+from creditpipe.warehouse.supersede import supersede_by_key
 from creditpipe.warehouse.writers import RowWriter, without_values, writer_for
 
 log = logging.getLogger(__name__)
@@ -185,6 +187,12 @@ def load_batch_parts(
                 )
             # What the tables now hold for the batch, counted back before it commits.
             reconcile_batch(conn, dataset.table, batch["batch_id"], batch["received"], stored=copied)
+            replaced, arrived = supersede_by_key(conn, dataset, batch)
+            if replaced or arrived:
+                log.info(
+                    "%s: replaced %d earlier record(s) with the same business key; %d arrived superseded",
+                    batch["batch_id"], replaced, arrived,
+                )  # fmt: skip
             _insert_issues(writer, batch["batch_id"], issues)
             _insert_delivery_days(writer, batch, days)
             close_corrected_refusals(

@@ -18,7 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from creditpipe.core.catalog import Dataset
-from creditpipe.warehouse.rows import business_keys, is_arrow, waiting_keys_in
+from creditpipe.warehouse.rows import business_key, business_keys, is_arrow, waiting_keys_in
 from creditpipe.warehouse.schema import statement
 
 
@@ -105,3 +105,19 @@ def _corrected_by_later(conn, dataset: Dataset, batch: dict, order: dict) -> lis
                 for source_row in own.pop(key)
             ]
     return closing
+
+
+def open_refusal_of_key(engine, dataset: Dataset, department_id: str, records: list[dict]) -> list[bool]:
+    """Whether each record (as its source sent it) has the business key of a refusal of
+    this source still open: the department has been told of it and not corrected it yet."""
+    keys = [business_key(dataset, r) for r in records]
+    if not any(keys):
+        return [False] * len(records)
+    with engine.connect() as conn:
+        waiting = set(
+            conn.execute(
+                sa.text(statement("queries/open_refusal_keys")),
+                {"dataset_id": dataset.id, "department_id": department_id},
+            ).scalars()
+        )
+    return [key is not None and key in waiting for key in keys]

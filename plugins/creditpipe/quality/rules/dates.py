@@ -325,6 +325,7 @@ EXPECTATIONS = (
 RULES = (
     Rule("date_invalid", "日期格式错误", cell_damage=True),
     Rule("date_in_future", "日期晚于报送日期"),
+    Rule("change_after_collection", "变更时间晚于归集时间"),
     Rule("date_order", "日期先后顺序错误"),
     Rule("late_publication", "双公示超过7个工作日报送（提示）", explain=_explain_lag),
 )
