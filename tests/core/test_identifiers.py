@@ -92,3 +92,21 @@ def test_masks():
     assert mask_resident_id("320281199001011234") == "320281********1234"
     assert mask_person_name("张三") == "张*"
     assert mask_person_name("欧阳小明") == "欧***"
+
+
+def test_village_and_residents_committees_codes_are_accepted():
+    """Issue 17: 村民委员会 (54…) and 居民委员会 (55…) have carried 民政 credit codes since 2018."""
+    import random
+
+    import pandas as pd
+
+    from creditpipe.core.identifiers import has_valid_uscc_structure, is_valid_uscc
+    from creditpipe.quality.rules.uscc import is_uscc, is_uscc_structure, make_uscc
+
+    rng = random.Random(54)
+    codes = [make_uscc(rng, authority="5", kind=kind) for kind in "45"]
+    for code in codes:
+        assert is_valid_uscc(code) and has_valid_uscc_structure(code), code
+    series = pd.Series([*codes, make_uscc(rng, authority="5", kind="6")])
+    assert is_uscc(series).tolist() == [True, True, True]
+    assert is_uscc_structure(series).tolist() == [True, True, False]  # 56: no such class

@@ -90,7 +90,7 @@ def test_clean_records_pass(dataset_id, department):
 def test_court_records_are_realistic():
     records = clean_records(COURT, "court", 400, seed=7)
     courts = {"江阴市人民法院": "苏0281", "无锡市中级人民法院": "苏02"}
-    persons = [r for r in records if "*" in r["身份证号码/组织机构代码"]]
+    persons = [r for r in records if r["性别"]]
     assert 0.7 <= len(persons) / len(records) <= 0.9
     assert {r["执行法院"] for r in records} == set(courts)
     assert sum(r["执行法院"] == "江阴市人民法院" for r in records) > 0.8 * len(records)
@@ -102,16 +102,20 @@ def test_court_records_are_realistic():
             assert r["案号"][6:].startswith(courts[r["执行法院"]] + "执"), r
         assert r["案号"][1:5] == r["立案时间"][:4]  # the case year is the filing year
         assert r["立案时间"] < r["发布时间"]
+    masks = {len(r["身份证号码/组织机构代码"]) for r in persons}
+    assert masks <= {15, 18, 19} and 18 in masks  # 10+4+4 mostly; old 15-digit; relays' 11+4+4
     for r in persons:
         code = r["身份证号码/组织机构代码"]
-        assert int(r["年龄"]) == int(r["发布时间"][:4]) - int(code[6:10])
-        assert r["性别"] == ("男" if int(code[16]) % 2 else "女")
+        born, sex = (f"19{code[6:8]}", code[14]) if len(code) == 15 else (code[6:10], code[-2])
+        assert int(r["年龄"]) == int(r["发布时间"][:4]) - int(born)
+        assert r["性别"] == ("男" if int(sex) % 2 else "女")
         assert not r["法定代表人"]
-    for r in records:
-        if r not in persons:
-            assert (r["年龄"], r["性别"]) == ("", "") and r["法定代表人"]
-            code = r["身份证号码/组织机构代码"]
-            assert is_valid_uscc(code) or re.fullmatch(r"[0-9]{8}-[0-9X]", code)
+    organisations = [r["身份证号码/组织机构代码"] for r in records if r not in persons]
+    assert all((r["年龄"], r["法定代表人"] != "") == ("", True) for r in records if r not in persons)
+    for code in organisations:
+        masked = re.fullmatch(r"[0-9A-Z]{10}\*{4}[0-9A-Z]{4}", code)
+        assert is_valid_uscc(code) or masked or re.fullmatch(r"[0-9]{8}-?[0-9X]", code), code
+    assert any("*" in c for c in organisations) and any(re.fullmatch(r"[0-9]{8}[0-9X]", c) for c in organisations)
 
 
 ACCOUNT_SHAPE = {"power": r"3202[0-9]{6}", "water": r"JY[0-9]{8}", "gas": r"RQ[0-9]{9}"}
@@ -267,6 +271,7 @@ ALLOWED_TYPES = {
     "expect_column_values_to_be_valid_uscc",
     "expect_column_values_to_be_valid_resident_id",
     "expect_column_values_to_not_be_whole_resident_id",
+    "expect_column_values_to_not_be_placeholder_code",
     "expect_column_values_to_be_calendar_dates",
     "expect_column_values_to_be_dates_not_after",
     "expect_column_values_to_be_non_negative_numbers",

@@ -96,3 +96,20 @@ def test_a_stray_blank_in_a_name_is_a_warning_only(verdict):
 
 def test_full_width_helper_really_makes_full_width():
     assert unicodedata.normalize("NFKC", full_width("91A")) == "91A" and full_width("91A") != "91A"
+
+
+@pytest.mark.parametrize(
+    "rule,value,says",
+    [
+        ("uscc_invalid", "320281000123456", "这是15位的工商注册号"),
+        ("uscc_invalid", "71092609-4", "这是9位的组织机构代码，请填在“组织机构代码”字段"),
+        ("uscc_invalid", "9132028129141777xh", "字母须大写"),
+        ("masked_id_format", "320281********0013", "遮蔽的位置或位数不对（共18位，其中8个*）"),
+        ("masked_id_format", "3202 811985****0013", "含有空格"),
+    ],
+)
+def test_a_code_in_the_wrong_field_or_shape_says_what_it_is(rule, value, says):
+    """Issue 17: what real files get wrong is named, not only "应为18位"."""
+    from creditpipe.quality.messages import explain
+
+    assert says in explain(rule, value)

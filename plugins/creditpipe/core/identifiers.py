@@ -18,7 +18,14 @@ USCC_ENTITY_TYPES = {
     "2": "19",  # 外交
     "3": "1234569",  # 司法行政: 律所, 公证处, 基层法律服务所, 司法鉴定, 仲裁委, 其他
     "4": "19",  # 文化
-    "5": "1239",  # 民政: 社会团体, 民办非企业单位, 基金会, 其他
+    # 民政: 社会团体, 民办非企业单位, 基金会, 村民委员会, 居民委员会, 其他. GB 32100-2015 and its
+    # amendment 1 list 1, 2, 3, 9; village and residents' committees (基层群众性自治组织特别法人,
+    # coded by 民政 since 2018) carry 54 and 55 — as field validators write them (e.g. the
+    # xiahaimoyu credentialkit OrgCategory enum: "54" 村民委员会, "55" 居民委员会; a published JS
+    # validator's "村民委员会:54打头") and as the payment platforms' certificate type
+    # "基层群众性自治组织特别法人统一社会信用代码证" issues them. Refusing them would refuse every
+    # committee, the bodies the township monitoring watches (issue 17).
+    "5": "123459",
     "6": "129",  # 旅游
     "7": "129",  # 宗教
     "8": "19",  # 工会

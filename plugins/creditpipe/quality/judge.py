@@ -87,8 +87,9 @@ def finish_issues(rows: list[dict]) -> pd.DataFrame:
         issues = issues[~pair_echo]
     issues = issues.drop(columns="_pair")
     if not issues.empty:
-        # "NULL" or "无" in a field is one problem, said once: drop the other rules' echoes.
-        placeholder = issues["rule"] == "placeholder_text"
+        # "NULL" or "无" in a field, or a code of zeros, is one problem, said once: drop the
+        # other rules' echoes.
+        placeholder = issues["rule"].isin(("placeholder_text", "placeholder_code"))
         if placeholder.any():
             keys = set(zip(issues.loc[placeholder, ROW_ID], issues.loc[placeholder, "field"]))
             echo = ~placeholder & pd.Series(

@@ -56,9 +56,32 @@ OBLIGATIONS = [
 ]
 
 
-def mask_id(code: str) -> str:
-    """3301061977****0418: how the list publishes a citizen ID (birth month and day hidden)."""
+# Labels the platform publishes for the grounds besides article 1's own words: the 2013
+# rules' wording it keeps for older entries, and 其它 (seen in its disruptTypeName field).
+PUBLISHED_GROUNDS = {
+    GROUNDS[0]: ["其他有履行能力而拒不履行生效法律文书确定义务"],
+    GROUNDS[1]: ["其他妨碍、抗拒执行"],
+    GROUNDS[2]: ["其他规避执行", "其它规避执行"],
+    GROUNDS[4]: ["违反限制高消费令"],
+    GROUNDS[5]: ["被执行人无正当理由拒不履行执行和解协议"],
+}
+
+
+def mask_id(code: str, rng: random.Random | None = None) -> str:
+    """3301061977****0418: how the list publishes a citizen ID (birth month and day hidden);
+    a few relays show 11 digits before the mask (37280119701****7692), and an old 15-digit
+    number is masked 8 + **** + 3 (31010658****323)."""
+    if len(code) == 15:
+        return code[:8] + "****" + code[12:]
+    if rng is not None and rng.random() < 0.03:
+        return code[:11] + "****" + code[14:]
     return code[:10] + "****" + code[14:]
+
+
+def old_resident_id(code: str) -> str:
+    """The 15-digit number of GB 11643-1989 a person born then may still be listed under:
+    the division, the year in two digits, month, day and a three-digit sequence."""
+    return code[:6] + code[8:17]
 
 
 def make_org_code(rng: random.Random) -> str:
@@ -123,17 +146,22 @@ class Factory:
             born = birth_date(rng, 1950, published.year - 22)
             male = rng.random() < 0.7
             code = make_resident_id(rng, born, rng.choice(ID_DIVISIONS), male)
+            shown = old_resident_id(code) if born.year < 1960 and rng.random() < 0.2 else code
             return {
                 "被执行人姓名/名称": person_name(rng),
                 "年龄": str(published.year - born.year),
                 "性别": "男" if int(code[16]) % 2 else "女",
-                "身份证号码/组织机构代码": mask_id(code),
+                "身份证号码/组织机构代码": mask_id(shown, rng),
                 "法定代表人": "",
             }
         if rng.random() < 0.7:
             code = make_uscc(rng, "9", "1")
+            if rng.random() < 0.1:  # masked in the middle, as some lists show it
+                code = code[:10] + "****" + code[14:]
         else:
             code = make_org_code(rng)
+            if rng.random() < 0.5:  # printed without the hyphen
+                code = code.replace("-", "")
         return {
             "被执行人姓名/名称": company_name(rng, rng.choice(TRADES)),
             "年龄": "",
@@ -176,9 +204,11 @@ class Factory:
             grounds.append(GROUNDS[4])
         if rng.random() < 0.05:
             grounds = [rng.choice(GROUNDS[1:3] + GROUNDS[5:])]
+        if rng.random() < 0.15:  # the platform's other labels for the same grounds
+            grounds = [rng.choice(PUBLISHED_GROUNDS.get(g, [g])) for g in grounds]
         if rng.random() < 0.2:
             grounds = [g + "的" for g in grounds]
-        return ",".join(grounds)
+        return ("，" if rng.random() < 0.1 else ",").join(grounds)
 
     # -- the record ----------------------------------------------------------------------
 

@@ -52,6 +52,17 @@ def is_not_placeholder(values: pd.Series, placeholders=PLACEHOLDERS) -> pd.Serie
     return pd.Series(~hit, index=values.index)
 
 
+# A code field's stand-in for "unknown": one character repeated (000000000000, 111111111,
+# XXXXXXXXX), hyphens aside. Its format may admit it (18 zeros have the shape, and even the
+# check character, of a credit code).
+_REPEATED = "^(?:" + "|".join(f"{c}{{6,}}" for c in "0123456789") + "|[Xx]{6,}|\\*{6,})$"
+
+
+def is_not_placeholder_code(values: pd.Series) -> pd.Series:
+    text = values.astype("string").str.replace("-", "", regex=False).str.strip()
+    return ~text.str.contains(_REPEATED, regex=True).fillna(False).astype(bool)
+
+
 def _required(field: str, spec: dict) -> list[dict]:
     return [
         expectation(
@@ -75,6 +86,20 @@ def _placeholder(field: str, spec: dict) -> list[dict]:
             spec=spec,
             message="必填项“{field}”填写的是“{value}”，等于没有填写",
             fix="请填写实际的{field}；导出时不要用 NULL、无、/ 等代替空值",
+            field=field,
+        )
+    ]
+
+
+def _placeholder_code(field: str, spec: dict) -> list[dict]:
+    return [
+        expectation(
+            "expect_column_values_to_not_be_placeholder_code",
+            {"column": field},
+            rule="placeholder_code",
+            spec=spec,
+            message="{field}“{value}”是占位符，不是证件号码",
+            fix="请填写真实的{field}；不知道的，请核实后再报送，不要用一串0代替",
             field=field,
         )
     ]
@@ -124,6 +149,18 @@ EXPECTATIONS = (
             },
         ),
     ),
+    Expectation(
+        "expect_column_values_to_not_be_placeholder_code",
+        "column",
+        kernel=lambda c, kw: is_not_placeholder_code(c),
+        ge_fields={},
+        examples=(
+            {
+                "data": {"x": ["71092609-4", "000000000000000000", "00000000-0", "XXXXXXXXX", "100000", None]},
+                "tests": ({"in": {"column": "x"}, "out": {"unexpected_index_list": [1, 2, 3]}},),
+            },
+        ),
+    ),
 )
 RULES = (
     Rule("required", "必填项缺失"),
@@ -131,6 +168,7 @@ RULES = (
     Rule("required_for_organisation", "法人及非法人组织必填项缺失"),
     Rule("required_conditional", "按条件必填项缺失"),
     Rule("placeholder_text", "以占位文字填充"),
+    Rule("placeholder_code", "证件号码为占位符"),
 )
 CHECKS = (
     Check("required", _required, violate=_blank, doc="必填：不得为空"),
@@ -139,6 +177,12 @@ CHECKS = (
         _placeholder,
         violate=lambda value, rng, spec, delivered: rng.choice(("NULL", "无", "/")),
         doc="必填项不得以占位文字（NULL、无、/ 等）填充",
+    ),
+    Check(
+        "placeholder_code",
+        _placeholder_code,
+        violate=lambda value, rng, spec, delivered: "0" * 18,
+        doc="证件号码不得以一串相同字符（000000000000 等）充数",
     ),
     Check("required_when", _required_when, violate=_blank, keys=frozenset({"when"}), doc="满足条件（when）的记录必填"),
 )

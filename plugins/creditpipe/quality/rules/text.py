@@ -66,6 +66,22 @@ def _explain_control(value: str, kwargs: dict) -> str:
     return f"：第 {at + 1} 个字符是看不见的 U+{ord(ch):04X}（{name}）"
 
 
+def _explain_masked_id(value: str, kwargs: dict) -> str:
+    """What is wrong with a debtor's published identifier, as far as it can be told: a
+    placeholder, blanks, lower-case letters, or a mask of the wrong place or width."""
+    text = value.strip()
+    if text and len(set(text.replace("-", ""))) == 1:
+        return f"：全部是“{text[0]}”，是占位符而不是证件号码"
+    if any(ch.isspace() for ch in value):
+        return "：含有空格"
+    if any(ch.islower() for ch in text.replace("x", "")):
+        return "：含有小写字母（统一社会信用代码和组织机构代码的字母应大写）"
+    stars = text.count("*")
+    if stars:
+        return f"：遮蔽的位置或位数不对（共{len(text)}位，其中{stars}个*）"
+    return f"：共{len(text)}位，既不是9位组织机构代码，也不是18位统一社会信用代码"
+
+
 # Words only an organisation's or a shop's name carries, never a natural person's.
 ORGANISATION_WORDS = (
     "公司",
@@ -277,7 +293,7 @@ RULES = (
     Rule("format", "格式错误", cell_damage=True),
     Rule("doc_no_format", "文号格式错误", cell_damage=True),
     Rule("case_no_format", "案号格式错误", cell_damage=True),
-    Rule("masked_id_format", "脱敏证件号格式错误", cell_damage=True),
+    Rule("masked_id_format", "脱敏证件号格式错误", explain=_explain_masked_id, cell_damage=True),
 )
 CHECKS = (
     Check(

@@ -6,6 +6,8 @@ category (92… is an individual business, a natural person has none)."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -16,6 +18,7 @@ from creditpipe.core.identifiers import (
     USCC_ENTITY_TYPES,
     USCC_VALUE,
     USCC_WEIGHTS,
+    is_valid_uscc,
     org_code_check_char,
     uscc_check_char,
     uscc_structure_problem,
@@ -109,6 +112,15 @@ def uscc_matches_category(codes: pd.Series, categories: pd.Series) -> pd.Series:
 
 
 def _explain_invalid(value: str, kwargs: dict) -> str:
+    """What the value is, where it can be told: real files put the older codes, which the
+    record has fields of their own for, in the credit-code column."""
+    code = value.strip()
+    if len(code) == 15 and code.isdigit():
+        return "：这是15位的工商注册号（旧营业执照的注册号），请填在“工商注册号”字段；统一社会信用代码为18位"
+    if re.fullmatch(r"[0-9A-Z]{8}-?[0-9X]", code):
+        return "：这是9位的组织机构代码，请填在“组织机构代码”字段；统一社会信用代码为18位"
+    if len(code) == 18 and code != code.upper() and is_valid_uscc(code.upper()):
+        return "：字母须大写（代码本身正确，改为大写即可）"
     if len(value) != 18:
         return f"：应为18位，实为{len(value)}位"
     bad = sorted({c for c in value if c not in USCC_VALUE})
