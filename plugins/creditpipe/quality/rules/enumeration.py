@@ -30,7 +30,9 @@ def normal_term(term: str) -> str:
 
 def terms_in_set(values: pd.Series, allowed: list[str]) -> pd.Series:
     """Every term of the cell (split on ; , 、 either width; each as ``normal_term``) is an
-    allowed term (as ``normal_term``); a missing cell is not allowed."""
+    allowed term (as ``normal_term``); a missing cell is not allowed. Cells whose terms are
+    allowed as they stand (most) are settled by one split and lookup; only the others are
+    normalised and split again."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -40,8 +42,22 @@ def terms_in_set(values: pd.Series, allowed: list[str]) -> pd.Series:
         if not isinstance(text.dtype, pd.StringDtype) or text.dtype.storage != "pyarrow"
         else pa.array(text.array)
     )
+    ok = ~np.asarray(pc.is_null(cells).to_numpy(zero_copy_only=False), dtype=bool)
+    terms = pc.split_pattern_regex(cells, "[;；,，]")
+    flat = pc.utf8_trim_whitespace(pc.list_flatten(terms))
+    bad = ~pc.is_in(flat, value_set=pa.array(sorted(set(allowed)), pa.string())).to_numpy(zero_copy_only=False)
+    doubtful = np.unique(pc.list_parent_indices(terms).to_numpy()[bad])
+    if len(doubtful):
+        ok[doubtful] = _normal_terms_allowed(cells.take(pa.array(doubtful)), allowed)
+    return pd.Series(ok, index=values.index)
+
+
+def _normal_terms_allowed(cells, allowed: list[str]) -> np.ndarray:
+    """``terms_in_set`` of cells by their normalised terms (Arrow over all terms at once)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     known = sorted({normal_term(a) for a in allowed}, key=len, reverse=True)
-    # Normalised, split, stripped and looked up by Arrow over all terms at once.
     cells = pc.replace_substring(pc.utf8_normalize(cells, "NFKC"), "其它", "其他")
     for term in (t for t in known if "、" in t):  # longest first: a shorter one inside is kept too
         cells = pc.replace_substring(cells, term, term.replace("、", _KEPT))
@@ -52,7 +68,7 @@ def terms_in_set(values: pd.Series, allowed: list[str]) -> pd.Series:
     bad = ~pc.is_in(flat, value_set=pa.array(known, pa.string())).to_numpy(zero_copy_only=False)
     ok = ~np.asarray(pc.is_null(cells).to_numpy(zero_copy_only=False), dtype=bool)
     ok[pc.list_parent_indices(terms).to_numpy()[bad]] = False
-    return pd.Series(ok, index=values.index)
+    return ok
 
 
 def canonical_terms(cell: str, values: list[str], aliases: dict[str, str] | None = None) -> list[str]:
