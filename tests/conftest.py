@@ -129,3 +129,10 @@ def home(tmp_path, monkeypatch):
     monkeypatch.setenv("CREDITPIPE_WAREHOUSE_URL", url)
     yield tmp_path / "home"
     steps.SCHEMA_READY.discard(url)
+
+
+@pytest.fixture
+def warehouse_home(tmp_path, warehouse, monkeypatch):
+    """A data folder whose warehouse is the ``warehouse`` fixture's (SQLite, then PostgreSQL)."""
+    monkeypatch.setenv("CREDITPIPE_WAREHOUSE_URL", warehouse.url.render_as_string(hide_password=False))
+    return tmp_path / "home"

@@ -18,12 +18,6 @@ KEY = "行政处罚决定书文号"
 TZ = county_tz()
 
 
-@pytest.fixture
-def home(tmp_path, warehouse, monkeypatch):
-    monkeypatch.setenv("CREDITPIPE_WAREHOUSE_URL", warehouse.url.render_as_string(hide_password=False))
-    return tmp_path / "home"
-
-
 def _drop(home, name, recs, day):
     folder = home / "landing" / "market" / "admin_penalty"
     folder.mkdir(parents=True, exist_ok=True)
@@ -38,7 +32,8 @@ def _run(home):
 
 
 @pytest.mark.parametrize("order", ["in_order", "backfilled"])
-def test_8_a_key_delivered_again_is_one_current_record_and_history(home, warehouse, catalog, order):
+def test_8_a_key_delivered_again_is_one_current_record_and_history(warehouse_home, warehouse, catalog, order):
+    home = warehouse_home
     first = bad.records(3, seed=11)
     fresh = dict(first[0], **{KEY: "澄市监处罚〔2026〕0104号"})
     second = [dict(first[1], 违法事实="更正后的违法事实"), dict(first[2], 违法事实="再次更正"), fresh]
