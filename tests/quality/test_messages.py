@@ -113,3 +113,17 @@ def test_a_code_in_the_wrong_field_or_shape_says_what_it_is(rule, value, says):
     from creditpipe.quality.messages import explain
 
     assert says in explain(rule, value)
+
+
+def test_text_read_in_the_wrong_encoding_is_named_as_such():
+    """Issue 17: mojibake — a Chinese name saved as UTF-8 and read as Latin-1, or with the
+    replacement character — is refused saying how it happened and how to export it."""
+    from creditpipe.quality.messages import explain
+    from creditpipe.quality.rules.text import has_no_control
+
+    names = pd.Series(
+        ["æ±Ÿé˜´å¸‚æ\u0081’é‘«", "江阴市\ufffd\ufffd公司", "ЅТхКР", "阿卜杜·热合曼", "江阴市恒鑫有限公司"]
+    )
+    assert has_no_control(names.astype(pd.StringDtype("pyarrow"))).tolist() == [False, False, False, True, True]
+    said = explain("control_characters", "江阴市\ufffd公司")
+    assert "乱码" in said and "U+FFFD" in said and "CSV UTF-8" in said

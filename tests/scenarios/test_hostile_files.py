@@ -482,7 +482,7 @@ def test_17_a_direction_override_inside_a_name_is_refused(home):
     issues = json.loads(Path(result.sent.rejections_json).read_text("utf-8"))
     refused = [(r["source_row"], i["rule"], i["message"]) for r in issues["records"] for i in r["issues"]]
     assert refused == [
-        (1, "control_characters", "行政相对人名称中含有看不见的控制字符：第 4 个字符是看不见的 U+202E（从右至左强制）")
+        (1, "control_characters", "行政相对人名称中含有不应出现的字符：第 4 个字符是看不见的 U+202E（从右至左强制）")
     ]
     assert counts(home) == (1, 3, 2, 1)
 

@@ -177,12 +177,21 @@ CONTROL_CHARACTERS = (
     + "".join(chr(c) for c in range(0x7F, 0xA0))
     + "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
+# What text read in the wrong encoding leaves in a Chinese field: the replacement character
+# U+FFFD, Latin-1 letters (UTF-8 read as Latin-1: "æ±Ÿé˜´"), Cyrillic (GBK read as a Cyrillic
+# code page). × and ÷ (U+00D7, U+00F7) are real text; so is the middle dot of a name
+# (U+00B7, 阿卜杜·热合曼), which is not among them.
+GARBLED_CHARACTERS = (
+    "\ufffd"
+    + "".join(chr(c) for c in range(0xC0, 0x100) if c not in (0xD7, 0xF7))
+    + "".join(chr(c) for c in range(0x400, 0x480))
+)
 
 
 def holds_control(cells) -> np.ndarray:
-    """Per cell of a valid UTF-8 Arrow string array: it holds one of CONTROL_CHARACTERS
-    (missing cells: False). One pass marks the few bytes that can begin one (below 0x20,
-    0x7F, 0xC2 of U+0080–U+009F, 0xE2 of U+2000–U+2FFF); only those are looked at again."""
+    """Per cell of a valid UTF-8 Arrow string array: it holds one of CONTROL_CHARACTERS or
+    GARBLED_CHARACTERS (missing cells: False). One pass marks the few bytes that can begin
+    one (below 0x20, 0x7F, 0xC2–0xE2, 0xEF); only those are looked at again."""
     out = np.zeros(len(cells), dtype=bool)
     offsets, data = offsets_and_data(cells)
     body = data[offsets[0] :]
@@ -190,17 +199,20 @@ def holds_control(cells) -> np.ndarray:
         return out
     lead = body < 0x20
     lead |= body == 0x7F
-    lead |= body == 0xC2
-    lead |= body == 0xE2
+    lead |= (body - np.uint8(0xC2)) <= 0x20  # 0xC2 to 0xE2, in one comparison
+    lead |= body == 0xEF
     at = np.flatnonzero(lead)
     if not len(at):
         return out
     last = len(body) - 1
     b, b1, b2 = body[at], body[np.minimum(at + 1, last)], body[np.minimum(at + 2, last)]
     bad = ((b < 0x20) & (b != 0x09) & (b != 0x0A) & (b != 0x0D)) | (b == 0x7F)
-    bad |= (b == 0xC2) & (b1 >= 0x80) & (b1 <= 0x9F)
+    bad |= (b == 0xC2) & (b1 >= 0x80) & (b1 <= 0x9F)  # C1 controls
+    bad |= (b == 0xC3) & (b1 != 0x97) & (b1 != 0xB7)  # Latin-1 letters
+    bad |= (b == 0xD0) | (b == 0xD1)  # U+0400–U+047F
     bad |= (b == 0xE2) & (b1 == 0x80) & (((b2 >= 0x8E) & (b2 <= 0x8F)) | ((b2 >= 0xAA) & (b2 <= 0xAE)))
     bad |= (b == 0xE2) & (b1 == 0x81) & (b2 >= 0xA6) & (b2 <= 0xA9)
+    bad |= (b == 0xEF) & (b1 == 0xBF) & (b2 == 0xBD)  # U+FFFD
     hits = at[bad] + offsets[0]
     if len(hits):
         out[np.searchsorted(offsets, hits, side="right") - 1] = True

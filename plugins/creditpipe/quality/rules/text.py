@@ -12,6 +12,7 @@ import pandas as pd
 
 from creditpipe.quality.cells import (
     CONTROL_CHARACTERS,
+    GARBLED_CHARACTERS,
     WHITESPACE,
     arrow_text,
     holds_control,
@@ -34,10 +35,12 @@ def is_trimmed_single_line(values: pd.Series) -> pd.Series:
 
 
 def has_no_control(values: pd.Series) -> pd.Series:
-    """No C0/C1 control character and no bidirectional mark, embedding, override or isolate
-    (``cells.CONTROL_CHARACTERS``); read from the cells' UTF-8 bytes."""
+    """No C0/C1 control character, no bidirectional mark, embedding, override or isolate
+    (``cells.CONTROL_CHARACTERS``) and none of what a wrong encoding leaves
+    (``cells.GARBLED_CHARACTERS``); read from the cells' UTF-8 bytes."""
     if pd.api.types.infer_dtype(values, skipna=True) != "string":  # numbers in a test frame
-        found = values.astype("string").str.contains(f"[{re.escape(CONTROL_CHARACTERS)}]", regex=True)
+        unwanted = re.escape(CONTROL_CHARACTERS + GARBLED_CHARACTERS)
+        found = values.astype("string").str.contains(f"[{unwanted}]", regex=True)
         return ~found.fillna(False).astype(bool)
     return pd.Series(~per_chunk(holds_control, arrow_text(values)), index=values.index)
 
@@ -58,6 +61,12 @@ _CONTROL_NAMES = {
 
 
 def _explain_control(value: str, kwargs: dict) -> str:
+    garbled = next((ch for ch in value if ch in GARBLED_CHARACTERS), None)
+    if garbled is not None:
+        return (
+            f"：含有乱码“{garbled}”（U+{ord(garbled):04X}），文件很可能以一种编码保存、却按另一种编码读取；"
+            "请在原系统中重新导出，用 Excel 时“另存为 → CSV UTF-8（逗号分隔）”"
+        )
     at = next((i for i, ch in enumerate(value) if ch in CONTROL_CHARACTERS), None)
     if at is None:
         return ""
@@ -156,8 +165,8 @@ def _no_control(field: str, spec: dict) -> list[dict]:
             rule="control_characters",
             spec=spec,
             # No {value}: a value with a direction override would show reordered here too.
-            message="{field}中含有看不见的控制字符{detail}",
-            fix="请删除该字符后重新报送（常见于从网页、聊天软件或其他系统复制粘贴）",
+            message="{field}中含有不应出现的字符{detail}",
+            fix="看不见的控制字符请删除后重新报送（常见于从网页、聊天软件复制粘贴）；乱码请按正确的编码重新导出",
             field=field,
         )
     ]
@@ -243,9 +252,14 @@ EXPECTATIONS = (
                         "甲\t乙",
                         "甲\u200b乙",
                         None,
+                        "æ±Ÿé˜´å¸‚",
+                        "江阴市\ufffd\ufffd公司",
+                        "ЅТхКР有限公司",
+                        "阿卜杜·热合曼",
+                        "规格3×4，（全角）",
                     ]
                 },
-                "tests": ({"in": {"column": "x"}, "out": {"unexpected_index_list": [1, 3, 4, 5]}},),
+                "tests": ({"in": {"column": "x"}, "out": {"unexpected_index_list": [1, 3, 4, 5, 9, 10, 11]}},),
             },
         ),
     ),
@@ -289,7 +303,7 @@ EXPECTATIONS = (
 RULES = (
     Rule("stray_whitespace", "含多余空白或换行"),
     Rule("name_contradicts_category", "名称与相对人类别不符"),
-    Rule("control_characters", "含看不见的控制字符", explain=_explain_control),
+    Rule("control_characters", "含控制字符或乱码", explain=_explain_control),
     Rule("format", "格式错误", cell_damage=True),
     Rule("doc_no_format", "文号格式错误", cell_damage=True),
     Rule("case_no_format", "案号格式错误", cell_damage=True),
