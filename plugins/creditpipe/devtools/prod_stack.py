@@ -168,7 +168,9 @@ class Stack:
         self.run(["airflow", "db", "migrate"])
         self.run(
             [
-                "airflow", "users", "create", "--username", ADMIN_USER, "--password", self.password,
+                # --password=…: a generated password may begin with "-", which argparse would
+                # take for an option (1 run in 64 failed so).
+                "airflow", "users", "create", "--username", ADMIN_USER, f"--password={self.password}",
                 "--role", "Admin", "--email", "admin@creditpipe.invalid", "--firstname", "信用办", "--lastname", "管理员",
             ]
         )  # fmt: skip
