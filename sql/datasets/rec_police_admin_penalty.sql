@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS rec_police_admin_penalty (
     source_unit_name            TEXT NOT NULL,  -- 数据来源单位
     source_unit_uscc            TEXT NOT NULL,  -- 数据来源单位统一社会信用代码
     remarks                     TEXT,  -- 备注
+    penalty_categories_terms    TEXT,  -- 处罚类别，标准名称，以；分隔
     superseded_by               TEXT,  -- the later batch whose record with the same business key replaced it
     PRIMARY KEY (batch_id, source_row)
 )

@@ -88,6 +88,18 @@ def test_a_government_body_on_the_debtor_list_raises_red_at_once(warehouse, cata
     assert "3分" in town.action
 
 
+def test_a_masked_government_code_is_raised_and_a_person_without_sex_is_not(warehouse, catalog):
+    def edit(records, rng):
+        organisations = [i for i, r in enumerate(records) if not is_person(r)]
+        list_government_body(records[organisations[0]], rng, "town_government", masked=True)
+        person = next(r for r in records if is_person(r))  # a Beijing ID (110…) and no 性别
+        person.update({"身份证号码/组织机构代码": "1101051985****0013", "性别": "", "年龄": ""})
+
+    seed_batch(warehouse, catalog, "court.dishonest_debtor", "court", at(2026, 10, 15, 10), 40, edit=edit)
+    (found,) = raised(warehouse, catalog, "2026-10", dt.date(2026, 10, 15), "government_debtor")
+    assert "人民政府（机关，代码 11320281" in found.evidence and "****" in found.evidence
+
+
 def test_companies_and_persons_on_the_debtor_list_are_quiet(warehouse, catalog):
     seed_batch(warehouse, catalog, "court.dishonest_debtor", "court", at(2026, 10, 15, 10), 40)
     assert raised(warehouse, catalog, "2026-10", dt.date(2026, 10, 15), "government_debtor") == []

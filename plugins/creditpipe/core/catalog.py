@@ -45,6 +45,18 @@ class Field:
     checks: tuple[tuple[str, dict], ...] = ()  # (check name, its spec) as declared
     examples: tuple[str, ...] = ()  # realistic values, for the simulators (free text)
 
+    @property
+    def terms(self) -> dict | None:
+        """The spec of its ``terms`` check, when a cell may name several terms of a code table
+        (a penalty's categories, a debtor's grounds)."""
+        return next((spec for name, spec in self.checks if name == "terms"), None)
+
+    @property
+    def terms_column(self) -> str:
+        """The warehouse column holding the cell's terms in their canonical form, so reports
+        count by term whatever label or separator the source wrote."""
+        return f"{self.column}_terms"
+
 
 @dataclass(frozen=True)
 class Department:
@@ -118,6 +130,10 @@ class Dataset:
     @property
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]
+
+    @property
+    def term_fields(self) -> list[Field]:
+        return [f for f in self.fields if f.terms is not None]
 
     @property
     def required_fields(self) -> list[str]:

@@ -177,6 +177,24 @@ def _mask_run(match: re.Match) -> str:
 _ORG_CODE = re.compile(r"^[0-9A-Z]{8}-?[0-9X]$")  # 组织机构代码 (GB 11714), as the court publishes it
 
 
+# A citizen ID number as the court's list publishes it, birth month and day masked: the
+# division code, the birth year (19xx/20xx) and sometimes the month's first digit, then
+# ****; or an old 15-digit number (8 + **** + 3). A credit code masked in the middle
+# (1132028100****123X) has no birth year where an ID number has it.
+_MASKED_RESIDENT_ID = re.compile(r"^[0-9]{6}(?:19|20)[0-9]{2,3}\*{4}[0-9]{3}[0-9Xx]$|^[0-9]{8}\*{4}[0-9]{3}$")
+_MASKED_CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{10}\*{4}[0-9A-HJ-NPQRTUWXY]{4}$")
+
+
+def is_masked_resident_id(value: str | None) -> bool:
+    return bool(value) and bool(_MASKED_RESIDENT_ID.match(value.strip()))
+
+
+def is_masked_credit_code(value: str | None) -> bool:
+    """An organisation's credit code as the court publishes it, its middle masked."""
+    code = (value or "").strip()
+    return bool(_MASKED_CREDIT_CODE.match(code)) and not is_masked_resident_id(code)
+
+
 def mask_ids_in(text: str | None) -> str | None:
     """Every citizen ID number inside a text masked (business keys, evidence, reasons)."""
     if not text:
@@ -187,12 +205,13 @@ def mask_ids_in(text: str | None) -> str | None:
 def mask_personal_value(value: str | None) -> str | None:
     """A personal field's value as reports show it (the declaration's ``personal: true``):
     any ID inside masked, and any other value masked whole like one (a malformed ID is still
-    an ID: 17 digits, 3.20281E+17); only a valid credit code or an organisation code (the
-    court's 身份证号码/组织机构代码 holds either) is left as it is."""
+    an ID: 17 digits, 3.20281E+17); only a valid credit code, an organisation code or a
+    credit code the court has masked itself (its 身份证号码/组织机构代码 holds any of them) is
+    left as it is."""
     if not value:
         return value
     code = value.strip()
-    if is_valid_uscc(code) or _ORG_CODE.match(code):
+    if is_valid_uscc(code) or _ORG_CODE.match(code) or is_masked_credit_code(code):
         return value
     masked = mask_ids_in(value)
     return masked if masked != value else mask_resident_id(value)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from creditpipe.core.catalog import WARNING_KINDS, Catalog
+from creditpipe.core.identifiers import is_masked_resident_id
 from creditpipe.core.labels import CYCLE_LABELS, LEVEL_ORDER
 from creditpipe.core.months import month_list
 from creditpipe.reporting.facts import MonthFacts, exact_rate, rate_pct
@@ -150,13 +151,16 @@ def _listed(values: list[str], shown: int = 5) -> str:
 
 
 def government_bodies(rule: dict, facts: MonthFacts) -> list[dict]:
-    """Government bodies (credit code 11 机关 / 12 事业单位) and village or residents'
-    committees among the month's debtors on the court's list."""
+    """Government bodies (credit code 11 机关 / 12 事业单位, whole or masked in the middle as
+    the court publishes it) and village or residents' committees among the month's debtors
+    on the court's list."""
     prefixes = tuple(rule.get("credit_code_prefixes", ()))
     names = tuple(rule.get("name_contains", ()))
     out, seen = [], set()
     for d in facts.organisation_debtors:
         code, name = (d["debtor_id_no"] or "").strip(), (d["debtor_name"] or "").strip()
+        if is_masked_resident_id(code) and not (d["legal_rep_name"] or "").strip():
+            continue  # a person whose 性别 was left blank (110105… is Beijing, not 11 机关)
         by_code = len(code) == 18 and code.startswith(prefixes)
         if (by_code or any(n in name for n in names)) and (d["case_no"], code) not in seen:
             seen.add((d["case_no"], code))  # re-delivered (an updated 履行情况): one body, once

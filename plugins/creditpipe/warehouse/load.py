@@ -245,23 +245,37 @@ def _insert_records(writer: RowWriter, dataset: Dataset, batch_id: str, frame) -
     when they went in by COPY (None otherwise: the reconciliation then counts them)."""
     if len(frame) == 0:
         return 0
-    columns = ("batch_id", "source_row", *(f.column for f in dataset.fields))
-    if is_arrow(frame) and writer.takes_arrow:
-        import pyarrow as pa
+    import pyarrow as pa
 
+    columns = ("batch_id", "source_row", *(f.column for f in dataset.fields), *_terms_columns(dataset))
+    if is_arrow(frame) and writer.takes_arrow:
         n = len(frame)
         names = set(frame.column_names)
         arrays = [pa.array([batch_id] * n, pa.string()), frame.column(ROW_ID)]
         arrays += [
             frame.column(f).cast(pa.string()) if f in names else pa.nulls(n, pa.string()) for f in dataset.field_names
         ]
+        arrays += _canonical_terms(dataset, {f: arrays[2 + i] for i, f in enumerate(dataset.field_names)})
         return writer.insert_arrow(dataset.table, columns, arrays)
     frame = frame_of(frame)
     sql = f"INSERT INTO {dataset.table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
     values = field_texts(frame, dataset.field_names)
+    texts = {f: pa.array(v, pa.string()) for f, v in zip(dataset.field_names, values)}
+    values += [a.to_numpy(zero_copy_only=False) for a in _canonical_terms(dataset, texts)]
     rows = zip(repeat(batch_id), rows_of(frame), *values)
     writer.insert(dataset.table, columns, rows, sql)
     return None
+
+
+def _terms_columns(dataset: Dataset) -> list[str]:
+    return [f.terms_column for f in dataset.term_fields]
+
+
+def _canonical_terms(dataset: Dataset, arrays: dict) -> list:
+    """The canonical form of each multi-term field's accepted cells (``Field.terms_column``)."""
+    from creditpipe.quality.rules.enumeration import canonical_terms_of
+
+    return [canonical_terms_of(arrays[f.name], f.terms) for f in dataset.term_fields]
 
 
 _REFUSED_COLUMNS = ("batch_id", "source_row", "record_json", "business_key")

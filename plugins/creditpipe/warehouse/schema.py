@@ -98,7 +98,8 @@ def table_count(engine: Engine, table: str) -> int:
 
 def dataset_ddl(dataset, catalog: Catalog) -> str:
     """A dataset's table, generated from its declaration: the batch and the record's row
-    (lineage), then a TEXT column per field, NOT NULL where the standard requires it, and
+    (lineage), then a TEXT column per field, NOT NULL where the standard requires it, the
+    terms of each multi-term field in their canonical form (``Field.terms_column``), and
     superseded_by: NULL while the record is current; a record with the same business key
     delivered later replaces it, and it stays, named superseded by that batch."""
     who = "、".join(catalog.departments[d].short_name for d in dataset.departments if d in catalog.departments)
@@ -107,6 +108,7 @@ def dataset_ddl(dataset, catalog: Catalog) -> str:
         ("source_row", "INTEGER NOT NULL", ""),
     ]
     rows += [(f.column, "TEXT NOT NULL" if f.required else "TEXT", f.name) for f in dataset.fields]
+    rows += [(f.terms_column, "TEXT", f"{f.name}，标准名称，以；分隔") for f in dataset.term_fields]
     rows += [("superseded_by", "TEXT", "the later batch whose record with the same business key replaced it")]
     width = max(len(c) for c, _, _ in rows) + 1
     lines = [f"    {c.ljust(width)}{t},  -- {note}" if note else f"    {c.ljust(width)}{t}," for c, t, note in rows]

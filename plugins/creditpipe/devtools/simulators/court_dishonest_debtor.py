@@ -256,13 +256,15 @@ class Factory:
         return rec
 
 
-def list_government_body(record: dict, rng: random.Random, kind: str) -> dict:
+def list_government_body(record: dict, rng: random.Random, kind: str, masked: bool = False) -> dict:
     """Make a clean record's debtor a government body: a town government (credit code 11,
-    机关) or a village committee (an old organisation code). Seed 002 costs the township
-    3 points for it; the warning rule government_debtor must raise it at once."""
+    机关; ``masked``: its middle masked, as some lists show it) or a village committee (an
+    old organisation code). Seed 002 costs the township 3 points for it; the warning rule
+    government_debtor must raise it at once."""
     town = rng.choice(TOWNS)
     if kind == "town_government":
         name, code = f"江阴市{town}镇人民政府", make_uscc(rng, "1", "1")
+        code = code[:10] + "****" + code[14:] if masked else code
     else:
         name, code = f"江阴市{town}镇{rng.choice('东西南北')}{rng.choice('苑塘港桥')}村村民委员会", make_org_code(rng)
     old = record["被执行人姓名/名称"]
@@ -280,7 +282,8 @@ def list_government_body(record: dict, rng: random.Random, kind: str) -> dict:
 
 
 def is_person(record: dict) -> bool:
-    return "*" in record["身份证号码/组织机构代码"]
+    """The list marks a natural person by 性别 (an organisation's code may be masked too)."""
+    return bool(record["性别"])
 
 
 def eligible(record: dict, kind: str) -> bool:

@@ -83,6 +83,30 @@ def canonical_terms(cell: str, values: list[str], aliases: dict[str, str] | None
     return [canon[p] for p in parts if p in canon]
 
 
+CANONICAL_SEPARATOR = "；"
+
+
+def canonical_terms_of(cells, spec: dict):
+    """``canonical_terms`` of every cell of an Arrow array (or chunked array) of accepted
+    cells, joined by ``CANONICAL_SEPARATOR``: what the warehouse stores beside the cell as
+    delivered. A column of a code table holds few distinct cells, so each distinct one is
+    worked out once and the column is taken from those; a blank stays null."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(cells, pa.ChunkedArray):
+        cells = cells.combine_chunks()
+    encoded = pc.dictionary_encode(cells.cast(pa.string()))
+    canonical = pa.array(
+        [
+            CANONICAL_SEPARATOR.join(canonical_terms(cell, spec["values"], spec.get("aliases"))) or None
+            for cell in encoded.dictionary.to_pylist()
+        ],
+        pa.string(),
+    )
+    return canonical.take(encoded.indices)
+
+
 def in_set(values: pd.Series, kw: dict) -> pd.Series:
     value_set = kw.get("value_set")
     return pd.Series(True, index=values.index) if value_set is None else values.isin(value_set)
