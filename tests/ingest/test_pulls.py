@@ -130,6 +130,21 @@ def test_database_reads_only_new_rows(frontdb, penalty, tmp_path):
     assert nothing.path is None and nothing.watermark == again.watermark
 
 
+def test_database_dates_held_as_timestamps_come_as_dates(frontdb, penalty, tmp_path):
+    # Oracle's DATE (and many front-end tables) hold a date as a timestamp at midnight.
+    recs = penalties(3, seed=4)
+    fill(frontdb, penalty, "ex_test_penalty", recs)
+    column = penalty.column_of("处罚决定日期")
+    engine = sa.create_engine(frontdb)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(f"ALTER TABLE ex_test_penalty ALTER COLUMN {column} TYPE timestamp USING {column}::timestamp")
+        )
+    engine.dispose()
+    got = pull(penalty, db_source(), EPOCH, OCT + dt.timedelta(days=40), tmp_path / "1.jsonl")
+    assert sorted(r["处罚决定日期"] for r in staged(got.path)) == sorted(r["处罚决定日期"] for r in recs)
+
+
 def test_database_missing_table_or_column_is_clear(frontdb, penalty, tmp_path):
     with pytest.raises(SourceError, match="前置库读取失败"):
         pull(penalty, db_source(), EPOCH, OCT, tmp_path / "x.jsonl")

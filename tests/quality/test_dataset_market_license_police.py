@@ -313,8 +313,16 @@ def test_enumerations_follow_the_standards():
         if "column" in e["kwargs"]
         if e["meta"]["rule"] == "enumeration"
     }
-    assert pop["性别"] == ["男", "女"]
-    assert len(pop["民族"]) == len(set(pop["民族"])) == 56 and all(v.endswith("族") for v in pop["民族"])
+    # The ID card's 男/女 and GB/T 2261.1's names; no codes.
+    assert pop["性别"] == ["男", "女", "男性", "女性"]
+    # GB/T 3304's 56 names, each also as the ID card prints it (without 族), and the police
+    # code table's and the Ministry's additions.
+    full = [v for v in pop["民族"] if v.endswith("族")]
+    assert len(full) == len(set(full)) == 56 and {v.removesuffix("族") for v in full} <= set(pop["民族"])
+    assert set(pop["民族"]) - set(full) - {v.removesuffix("族") for v in full} == {
+        "穿青人", "革家人", "其他", "外国血统中国籍人士"
+    }  # fmt: skip
+    assert not any(v.isdigit() for v in pop["民族"])
 
 
 @pytest.mark.parametrize(
@@ -327,7 +335,7 @@ def test_enumerations_follow_the_standards():
         ("market.admin_license", {"有效期至": "长期"}, {("有效期至", "date_invalid")}),
         ("police.admin_penalty", {"处罚类别": "罚款；行政拘留"}, set()),
         ("police.admin_penalty", {"处罚类别": "暂扣机动车驾驶证"}, {("处罚类别", "enumeration")}),
-        ("police.population", {"民族": "汉"}, {("民族", "enumeration")}),
+        ("police.population", {"民族": "汉民"}, {("民族", "enumeration")}),
         ("police.population", {"民族": ""}, set()),
         ("police.population", {"公民身份号码": "11010519491231002x"}, set()),  # lowercase x is the same as X
         ("police.population", {"登记日期": "2026-11-02"}, {("登记日期", "date_in_future")}),

@@ -341,9 +341,14 @@ def _required_columns(dataset: Dataset) -> set[str]:
 
 
 def _db_value(value):
+    """A front-end database cell as the standard's text. A date held in a DATETIME (Oracle's
+    DATE type holds every date so) comes back at midnight: written as the date it is, as the
+    workbook reader writes a date cell, so 出生日期 is 1978-05-14, not 1978-05-14 00:00:00."""
     if value is None:
         return None
     if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0) and value.tzinfo is None:
+            return value.date().isoformat()
         return value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()

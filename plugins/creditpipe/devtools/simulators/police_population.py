@@ -161,9 +161,10 @@ def inject(records: list[dict], kind: str, i: int, rng: random.Random, delivered
     elif kind == "missing_station":
         rec["所属派出所"] = ""
     elif kind == "sex_enum":  # the GB/T 2261.1 code, or a spelling of its own
-        rec["性别"] = rng.choice([{"男": "1", "女": "2"}[rec["性别"]], {"男": "男性", "女": "女性"}[rec["性别"]]])
+        rec["性别"] = rng.choice([{"男": "1", "女": "2"}[rec["性别"]], {"男": "M", "女": "F"}[rec["性别"]]])
     elif kind == "ethnicity_enum":
-        rec["民族"] = rng.choice([rec["民族"].removesuffix("族"), "01" if rec["民族"] == "汉族" else "其他"])
+        han = rec["民族"] == "汉族"  # its GB/T 3304 code, or a colloquial name
+        rec["民族"] = rng.choice(["01" if han else "97", "汉民" if han else "少数民族"])
     elif kind == "birth_impossible":
         born = dt.date.fromisoformat(rec["出生日期"])
         rec["出生日期"] = rng.choice(

@@ -113,11 +113,12 @@ def in_set(values: pd.Series, kw: dict) -> pd.Series:
 
 
 def _enum(field: str, spec: dict) -> list[dict]:
-    """``values``: the code table (codes and names alike, as the standard allows)."""
+    """``values``: the code table (codes and names alike, as the standard allows);
+    ``aliases``: {another form real documents print a value in: the value}, accepted too."""
     return [
         expectation(
             "expect_column_values_to_be_in_set",
-            {"column": field, "value_set": list(spec["values"])},
+            {"column": field, "value_set": [*spec["values"], *(spec.get("aliases") or {})]},
             rule="enumeration",
             spec=spec,
             message="{field}“{value}”不在标准取值范围内{detail}",
@@ -144,7 +145,9 @@ def _terms(field: str, spec: dict) -> list[dict]:
 
 
 def _any_of(rng, spec):
-    return rng.choice(list(spec["values"]))
+    """Mostly a value as the table names it; now and then another form it is printed in."""
+    aliases = list(spec.get("aliases") or {})
+    return rng.choice(aliases) if aliases and rng.random() < 0.05 else rng.choice(list(spec["values"]))
 
 
 def _published_terms(rng, spec):
@@ -213,7 +216,14 @@ EXPECTATIONS = (
 )
 RULES = (Rule("enumeration", "取值不在代码表内", cell_damage=True),)
 CHECKS = (
-    Check("enum", _enum, make=_any_of, violate=_outside, keys=frozenset({"values", "source"}), doc="取值须在代码表内"),
+    Check(
+        "enum",
+        _enum,
+        make=_any_of,
+        violate=_outside,
+        keys=frozenset({"values", "source", "aliases"}),
+        doc="取值须在代码表内",
+    ),
     Check(
         "terms",
         _terms,
