@@ -135,7 +135,7 @@ def cmd_validate(args) -> int:
 
     from creditpipe.core.catalog import CatalogError, load_catalog
     from creditpipe.core.clock import county_tz
-    from creditpipe.core.handoffs import UnreadableFile
+    from creditpipe.core.handoffs import UnreadableFile, ZeroReport
     from creditpipe.notice.files import write_rejections_csv
     from creditpipe.notice.workbook import write_rejection_notice
     from creditpipe.orchestration.steps import check_file
@@ -180,6 +180,11 @@ def cmd_validate(args) -> int:
         if isinstance(result, UnreadableFile):
             print(f"creditpipe: 无法读取：{result.reason}", file=sys.stderr)
             return EXIT_UNREADABLE
+        if isinstance(result, ZeroReport):
+            print(
+                f"{path.name}：只有表头，没有记录——报送时视为本期无数据（零报告），覆盖 {result.covers_from} 至 {result.covers_until}"
+            )
+            return EXIT_OK
         batch, verdict = read_verdict(result.work_dir)
     out = Path(args.out)
     csv_path = write_rejections_csv(verdict, out)

@@ -39,7 +39,11 @@ def test_ingest_dag_shape(dagbag):
         "market.send_owed_notices",
         "market.unreadable_of",
         "market.refuse_file",
+        "market.zero_reports_of",
+        "market.record_zero_report",
     }
+    # A file with the header and no record takes its own way: a zero report (issue 18).
+    assert dag.get_task("market.record_zero_report").upstream_task_ids == {"market.zero_reports_of"}
     assert dag.catchup is False and dag.max_active_runs == 1
     # Collected daily at 00:00 though delivered weekly: the month is in before its report.
     assert dag.schedule == "@daily"

@@ -53,15 +53,21 @@ def test_a_weekly_feed_that_stops(warehouse, catalog):
         if w.department_id == "market" and "行政处罚" in w.evidence
     ]
     assert len(found) == 1
-    assert "2 期截至 2026-11-01 未报送" in found[0].evidence
-    assert "2026-10-12～2026-10-18" in found[0].evidence and "2026-10-19～2026-10-25" in found[0].evidence
-    # On 26 October only the week ending the 18th is overdue (5 working days: 23 October).
-    early = [
-        w
-        for w in raised(warehouse, catalog, "2026-10", dt.date(2026, 10, 26), "feed_late")
-        if w.department_id == "market" and "行政处罚" in w.evidence
-    ]
-    assert "1 期截至 2026-10-26 未报送" in early[0].evidence
+    # The records of 13 October reported the week of 12–18 October; only the last is missing.
+    assert "1 期截至 2026-11-01 未报送：2026-10-19～2026-10-25" in found[0].evidence
+    assert "2026-10-12～2026-10-18" not in found[0].evidence
+
+    def market(as_of):
+        return [
+            w
+            for w in raised(warehouse, catalog, "2026-10", as_of, "feed_late")
+            if w.department_id == "market" and "行政处罚" in w.evidence
+        ]
+
+    # 29 October is the 4th working day after the week ending the 25th: it may still come.
+    assert market(dt.date(2026, 10, 29)) == []
+    # Judged on the 30th (what came before it), the 5th day has begun: 以上 counts it.
+    assert "1 期截至 2026-10-30 未报送" in market(dt.date(2026, 10, 30))[0].evidence
 
 
 def test_a_weekly_feed_delivered_every_week_is_quiet(warehouse, catalog):

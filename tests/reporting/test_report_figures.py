@@ -121,7 +121,8 @@ def expected_figures(engine, catalog, dep):
         f"{key}.ytd.rejected": y.rejected,
         f"{key}.ytd.rate_pct": round(y.rejected * 100 / y.received, 4) if y.received else None,
         f"{key}.deductions.conformity": conformity_deduction(ytd_rate, catalog.assessment["conformity"]),
-        f"{key}.deductions.coverage": min(7, 2 * len(never)),
+        # Seed 002: 2 a missing category; all of them missing (one owed, none given), 7.
+        f"{key}.deductions.coverage": 7 if len(never) == len(catalog.datasets_of(dep)) else min(7, 2 * len(never)),
         f"{key}.publication_late": late,
         f"{key}.refusals.open": open_,
     }
@@ -218,13 +219,14 @@ def test_the_report_shows_what_was_seeded(published):
     assert by_rule["government_debtor"][0]["level"] == "红"
     assert [g["kind"] for g in model["government_debtors"]] == ["机关"]
     # 市场监管 owes a weekly file but delivered monthly, and nothing after 14 October: the
-    # report lists the weeks that fell due in October (deadline = week end + 5 working days).
+    # report lists the weeks that fell due in October (the 4th working day after the week)
+    # and were not reported; the week of 12–18 October was, by its records of the 13th.
     market_late = {
         t["period"]: t
         for t in model["timeliness_items"]
         if t["department"] == "市场监管" and "行政处罚" in t["dataset"]
     }
-    assert market_late["2026-10-12～2026-10-18"]["delivered"] is None
+    assert "2026-10-12～2026-10-18" not in market_late
     assert market_late["2026-10-19～2026-10-25"]["delivered"] is None
     assert "2026-09-21～2026-09-27" in market_late  # due 9 October, after 国庆
     assert "2026-10-26～2026-11-01" not in market_late  # due in November

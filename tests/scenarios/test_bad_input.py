@@ -83,7 +83,6 @@ def notice_text(xlsx: str | Path) -> dict[str, str]:
 def _refused_cases():
     recs = bad.records()
     text = bad.csv_text(recs)
-    header_only = text.split("\r\n")[0] + "\r\n"
     no_facts = [{k: v for k, v in r.items() if k != "违法事实"} for r in recs]
     renamed = [{("违法事实情况" if k == "违法事实" else k): v for k, v in r.items()} for r in recs]
     twice = text.split("\r\n")
@@ -103,24 +102,6 @@ def _refused_cases():
             "空表.xlsx",
             lambda tmp: b"",
             "空表.xlsx 是空文件（0 字节），可能导出失败或上传未完成；请重新导出后报送",
-        ),
-        (
-            "header-only-csv",
-            "只有表头.csv",
-            lambda tmp: header_only.encode(),
-            "只有表头.csv 只有表头，没有数据记录；如本期确无数据，无需报送空表；如有数据，请检查导出的范围后重新报送",
-        ),
-        (
-            "header-only-and-blank-rows",
-            "空行.csv",
-            lambda tmp: (header_only + ",,,\r\n\r\n").encode(),
-            "空行.csv 只有表头，没有数据记录；如本期确无数据，无需报送空表；如有数据，请检查导出的范围后重新报送",
-        ),
-        (
-            "header-only-xlsx",
-            "只有表头.xlsx",
-            lambda tmp: bad.xlsx_bytes([dict.fromkeys(recs[0], "")], tmp),
-            "只有表头.xlsx 只有表头，没有数据记录；如本期确无数据，无需报送空表；如有数据，请检查导出的范围后重新报送",
         ),
         (
             "missing-required-column",
@@ -230,6 +211,41 @@ def test_an_unreadable_file_is_quarantined_with_a_notice(home, tmp_path, smtp, c
     # Nothing loaded, nothing counted; running again finds nothing and changes nothing.
     assert counts(home) == (0, 0, 0, 0)
     assert run(home) == [] and counts(home) == (0, 0, 0, 0)
+
+
+# --- a file with the header and no record: 本期无数据 (issue 18, item 2) -------------------
+
+
+def _zero_report_cases():
+    recs = bad.records()
+    header_only = bad.csv_text(recs).split("\r\n")[0] + "\r\n"
+    return [
+        ("header-only-csv", "行政处罚.csv", lambda tmp: header_only.encode(), ("2026-10-05", "2026-10-11")),
+        ("blank-rows", "空行.csv", lambda tmp: (header_only + ",,,\r\n\r\n").encode(), ("2026-10-05", "2026-10-11")),
+        ("header-only-xlsx", "只有表头.xlsx", lambda tmp: bad.xlsx_bytes([dict.fromkeys(recs[0], "")], tmp), ("2026-10-05", "2026-10-11")),
+        # The file names its period: that week, not the one before the day it came.
+        ("named", "行政处罚_2026-09-30_无数据.csv", lambda tmp: header_only.encode(), ("2026-09-28", "2026-10-04")),
+        ("named-month", "2026年9月无数据.csv", lambda tmp: header_only.encode(), ("2026-09-01", "2026-09-30")),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name,build,covers", [c[1:] for c in _zero_report_cases()], ids=[c[0] for c in _zero_report_cases()]
+)
+def test_a_file_with_the_header_and_no_record_is_a_zero_report(home, tmp_path, smtp, name, build, covers):
+    drop(home, name, build(tmp_path))  # delivered Monday 12 October: it reports the week before
+    (result,) = run(home)
+    assert result.outcome == "zero_report" and result.notice is None and not result.mailed
+    assert (result.zero_report.covers_from, result.zero_report.covers_until) == covers
+    assert smtp.messages == [] and not (home / "quarantine").exists()
+    with engine_of(home).connect() as conn:
+        logged = conn.execute(sa.text("SELECT outcome, received, accepted, rejected, reason FROM delivered_file")).all()
+        zero = conn.execute(sa.text("SELECT covers_from, covers_until, reported_day, how FROM zero_report")).all()
+    assert logged == [("zero_report", 0, 0, 0, f"本期无数据：{covers[0]} 至 {covers[1]}")]
+    assert zero == [(*covers, "2026-10-12", "file")]
+    # Counted as provision, not as records; running again finds nothing new.
+    assert counts(home) == (0, 0, 0, 0)
+    assert run(home) == []
 
 
 def test_a_broken_json_lines_file_goes_back_to_its_own_department(home, smtp, catalog):

@@ -25,7 +25,7 @@ from creditpipe.devtools.simulators import generate_month
 from creditpipe.devtools.simulators.api_server import SimulatedApi
 from creditpipe.ingest import split as splitting
 from creditpipe.ingest.pulls import SourceError
-from creditpipe.orchestration import steps
+from creditpipe.orchestration import month_steps, steps
 from creditpipe.warehouse.collection_log import collection_log
 from creditpipe.warehouse.schema import apply_schema, connect, table_count, totals
 
@@ -207,7 +207,7 @@ def _backfill(catalog, home, months, api, prepare):
         if prepare:
             demo.prepare_month(catalog, home, month, 7, api, position)
         _run_county(catalog, home, collection_moment(month))
-        steps.compute_figures(month, home)
+        month_steps.compute_figures(month, home)
 
 
 def _connect_sources(catalog, home, api, monkeypatch):
@@ -237,7 +237,7 @@ def test_rerunning_a_day_a_month_or_a_backfill_gives_the_same_warehouse(pg, cata
         again = _dump(pg, {"computed_at"})
         assert again == _strip(first, pg, {"computed_at"})
         _run_county(catalog, home, dt.datetime(2026, 9, 15, 12, tzinfo=county_tz()))  # a day, again
-        steps.compute_figures("2026-08", home)  # a month's figures, again
+        month_steps.compute_figures("2026-08", home)  # a month's figures, again
         assert _dump(pg, {"computed_at"}) == again
 
     # The same deliveries into an empty warehouse give the same contents.

@@ -10,7 +10,7 @@ import pytest
 from creditpipe.core.clock import county_tz
 from creditpipe.devtools.simulators import write_table
 from creditpipe.devtools.simulators.market_admin_penalty import Factory
-from creditpipe.orchestration import steps
+from creditpipe.orchestration import month_steps, steps
 from creditpipe.reporting.conformity import open_refusals, read_conformity
 from creditpipe.warehouse.schema import totals
 
@@ -51,7 +51,7 @@ def test_a_corrected_record_closes_its_refusal(warehouse, home):
     # 9 October 2026 lies after 国庆; 15 September → 12 October counts the 调休 Saturdays.
     assert still_open[0]["age_working_days"] > 10
 
-    steps.compute_figures("2026-09", home)
+    month_steps.compute_figures("2026-09", home)
     september = {r["department_id"]: r for r in read_conformity(warehouse, "2026-09")}["market"]
     assert (september["received"], september["rejected"]) == (6, 2)  # the refusal still counts
     assert (september["refusals_corrected"], september["refusals_open"]) == (1, 1)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from creditpipe.core.clock import county_tz
 from creditpipe.devtools.simulators import delivery_dates, generate_month, write_table
-from creditpipe.orchestration import steps
+from creditpipe.orchestration import month_steps, steps
 from creditpipe.reporting.conformity import read_conformity
 from creditpipe.warehouse.schema import table_count, totals
 
@@ -130,7 +130,7 @@ def test_unreadable_file_is_quarantined_and_the_others_load(warehouse, home, mon
 def test_month_figures(warehouse, home, month, catalog):
     landing, expected = month
     run_dataset(home, END)
-    result = steps.compute_figures(MONTH, home)
+    result = month_steps.compute_figures(MONTH, home)
     rows = {r["department_id"]: r for r in read_conformity(warehouse, MONTH)}
     assert set(rows) == set(catalog.departments)
     market = rows["market"]
@@ -145,7 +145,7 @@ def test_month_figures(warehouse, home, month, catalog):
     assert rows["police"]["received"] == 0 and rows["police"]["conformity_deduction"] == 0
     assert os.path.exists(result["csv"])
     # Recomputing the month replaces its rows, it does not add to them.
-    steps.compute_figures(MONTH, home)
+    month_steps.compute_figures(MONTH, home)
     assert len(read_conformity(warehouse, MONTH)) == len(catalog.departments)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -59,11 +60,27 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Obligation:
+    """An information category a department owes the platform (its part of the 指标目录):
+    a dataset it delivers, or a category not collected yet (``dataset_id`` None, owed all
+    the same: its absence costs coverage), at the exchange cycle agreed for it, from the day
+    it is owed (None: from the county's first delivery on record, the exchange's start)."""
+
+    department_id: str
+    category: str
+    dataset_id: str | None
+    cycle: str
+    owed_from: dt.date | None = None
+
+
+@dataclass(frozen=True)
 class Department:
     id: str
     name: str
     short_name: str
     email: str = ""
+    # Raw ``owes`` entries of the catalog; read through ``Catalog.obligations_of``.
+    owes: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -94,6 +111,9 @@ class Dataset:
     sources: tuple[Source, ...]
     natural_person: dict = field(default_factory=dict)
     standard: str = ""
+    # The date field that places a record in its exchange period (a decision's date, a
+    # listing's): a delivery reports the periods its records fall in (信息时效性).
+    period_field: str | None = None
     # Rules over several fields: (name, fields, spec), the included blocks' first.
     rules: tuple[tuple[str, tuple[str, ...], dict], ...] = ()
     notes: dict = field(default_factory=dict)  # what the suite's meta says of the standard
@@ -169,6 +189,31 @@ class Catalog:
     def datasets_of(self, department_id: str) -> list[Dataset]:
         return [d for d in self.datasets.values() if department_id in d.departments]
 
+    def obligations_of(self, department_id: str) -> list[Obligation]:
+        """The categories the department owes: its ``owes`` in the catalog, or, where it
+        lists none, every dataset it is a source of (owed from the exchange's start)."""
+        owes = self.departments[department_id].owes
+        if not owes:
+            return [Obligation(department_id, d.title, d.id, d.cycle) for d in self.datasets_of(department_id)]
+        out = []
+        for o in owes:
+            ds = self.datasets.get(o.get("dataset")) if o.get("dataset") else None
+            if o.get("dataset") and ds is None:
+                continue  # a dataset since removed from the catalog: no longer collected
+            out.append(
+                Obligation(
+                    department_id,
+                    o.get("category") or ds.title,
+                    ds.id if ds else None,
+                    o.get("cycle") or ds.cycle,
+                    _day(o.get("from")),
+                )
+            )
+        return out
+
+    def obligations(self) -> list[Obligation]:
+        return [o for dep in self.departments for o in self.obligations_of(dep)]
+
 
 def catalog_path() -> Path:
     return project_dir() / "dags" / "catalog.yml"
@@ -192,7 +237,7 @@ def parse_catalog(raw: dict, base: Path | None = None) -> Catalog:
     """The catalog from its YAML. ``datasets`` is a folder of declarations (relative to
     ``base``, the catalog's folder) or a list of them written inline, blocks under
     ``blocks``."""
-    departments = {d["id"]: Department(**d) for d in raw.get("departments", [])}
+    departments = {d["id"]: Department(**{**d, "owes": tuple(d.get("owes") or ())}) for d in raw.get("departments", [])}
     declared, blocks = raw.get("datasets", []), dict(raw.get("blocks") or {})
     if isinstance(declared, str):
         declared, found = load_folder((base or catalog_path().parent) / declared)
@@ -225,9 +270,11 @@ def parse_catalog(raw: dict, base: Path | None = None) -> Catalog:
             standard=d.get("standard", ""),
             rules=tuple(rule_entry(r, where) for r in d.get("rules") or []),
             notes=d.get("notes") or {},
+            period_field=d.get("period_field"),
         )
         _check_dataset(ds, departments)
         datasets[ds.id] = ds
+    _check_obligations(departments, datasets)
     return Catalog(
         county=raw.get("county", {}),
         departments=departments,
@@ -296,6 +343,10 @@ def _check_dataset(ds: Dataset, departments: dict[str, Department]) -> None:
         raise CatalogError(f"{where}：字段名“报送日期”保留给系统使用")
     if len(set(names)) != len(names):
         raise CatalogError(f"{where}：字段名重复")
+    if ds.period_field is not None:
+        dated = {n for f in ds.fields for n, _ in f.checks if f.name == ds.period_field}
+        if "date" not in dated:
+            raise CatalogError(f"{where}：period_field {ds.period_field!r} 须是字段表中有 date 检查的日期字段")
     for key in ds.business_key:
         if key not in names:
             raise CatalogError(f"{where}：业务主键字段 {key!r} 不在字段表中")
@@ -308,6 +359,40 @@ def _check_dataset(ds: Dataset, departments: dict[str, Department]) -> None:
         for name in (f.required_when or {}).get("when", {}):
             if name not in known:
                 raise CatalogError(f"{where}：字段 {f.name!r} 的 required_when 引用的字段 {name!r} 不在字段表中")
+
+
+def _day(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def _check_obligations(departments: dict[str, Department], datasets: dict[str, Dataset]) -> None:
+    """Each ``owes`` entry names a dataset the department delivers, or a category with its
+    cycle; ``from`` is a date."""
+    for dep in departments.values():
+        seen = set()
+        for o in dep.owes:
+            where = f"部门 {dep.id} 的应报信息类别 {o.get('dataset') or o.get('category')!r}"
+            unknown = set(o) - {"dataset", "category", "cycle", "from"}
+            if unknown:
+                raise CatalogError(f"{where}：未知的键 {'、'.join(sorted(unknown))}")
+            if o.get("dataset"):
+                ds = datasets.get(o["dataset"])
+                if ds is None or dep.id not in ds.departments:
+                    raise CatalogError(f"{where}：该部门不是这个数据集的报送来源（sources）")
+            elif not o.get("category") or o.get("cycle") not in CYCLES:
+                raise CatalogError(f"{where}：未接入的类别须写明 category 和交换周期 cycle（{'/'.join(CYCLES)}）")
+            if o.get("cycle") is not None and o["cycle"] not in CYCLES:
+                raise CatalogError(f"{where}：交换周期 {o['cycle']!r} 不是 {'/'.join(CYCLES)}")
+            try:
+                _day(o.get("from"))
+            except ValueError:
+                raise CatalogError(f"{where}：from {o.get('from')!r} 不是 YYYY-MM-DD 日期") from None
+            key = o.get("dataset") or o.get("category")
+            if key in seen:
+                raise CatalogError(f"{where}：重复登记")
+            seen.add(key)
 
 
 WARNING_LEVELS = LEVELS

@@ -4,6 +4,7 @@ They hold paths and counts, never records: a delivery's records stay in files un
 work folder.
 
     collect ─ DeliveryRef ─▶ split ─┬─ SplitDelivery (its ChunkRefs) ─▶ check ─ JudgedChunk ─▶ merge
+                                    ├─ ZeroReport ─▶ record_zero_report
                                     └─ UnreadableFile ─▶ refuse_file ─ FileRefused
     merge ─ CheckedBatch ─▶ load ─ LoadOutcome ─▶ send_rejection_notice ─ NoticeSent
 """
@@ -92,6 +93,21 @@ class UnreadableFile(Handoff):
     file_sha256: str
     delivered_at: str
     reason: str
+
+
+@dataclass(frozen=True)
+class ZeroReport(Handoff):
+    """A delivery with the standard's header and no record: the department's 本期无数据 for
+    the days from ``covers_from`` to ``covers_until`` (ISO dates)."""
+
+    dataset_id: str
+    department_id: str
+    path: str
+    file_name: str
+    file_sha256: str
+    delivered_at: str
+    covers_from: str
+    covers_until: str
 
 
 @dataclass(frozen=True)

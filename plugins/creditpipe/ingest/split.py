@@ -17,7 +17,8 @@ from pathlib import Path
 from creditpipe.core import settings
 from creditpipe.core.catalog import Dataset
 from creditpipe.core.clock import county_time, file_time
-from creditpipe.core.handoffs import ChunkRef, DeliveryRef, SplitDelivery, UnreadableFile
+from creditpipe.core.cycles import named_period, reported_period
+from creditpipe.core.handoffs import ChunkRef, DeliveryRef, SplitDelivery, UnreadableFile, ZeroReport
 from creditpipe.core.names import safe_name, shown_name
 from creditpipe.core.parts import PART_SUFFIX, key_buckets, write_part
 from creditpipe.core.records import PUBLISHED, ROW_ID, with_published_table
@@ -100,9 +101,13 @@ def delivered_at_of(ref: DeliveryRef) -> dt.datetime:
     return county_time(dt.datetime.fromisoformat(ref.delivered_at)) if ref.delivered_at else file_time(ref.path)
 
 
-def split_delivery(dataset: Dataset, ref: DeliveryRef, home=None, progress=None) -> SplitDelivery | UnreadableFile:
+def split_delivery(
+    dataset: Dataset, ref: DeliveryRef, home=None, progress=None
+) -> SplitDelivery | ZeroReport | UnreadableFile:
     """Read the delivery once, in chunks, into parts under the work folder; its manifest
-    says what the file is. A file that cannot be read comes back as ``UnreadableFile``.
+    says what the file is. A file that cannot be read comes back as ``UnreadableFile``; one
+    with the standard's header and no record as a ``ZeroReport`` (本期无数据) for the period
+    its name gives, else the period it reports by its day (``cycles.reported_period``).
     ``progress``, when given, is told the share of the file read (0–1) after each chunk."""
     source = Path(ref.path)
     delivered_at = delivered_at_of(ref)
@@ -122,9 +127,17 @@ def split_delivery(dataset: Dataset, ref: DeliveryRef, home=None, progress=None)
         )
         if received == 0:  # wholly blank rows are not records either
             shutil.rmtree(folder, ignore_errors=True)
-            raise DeliveryError(
-                f"{shown_name(source.name)} 只有表头，没有数据记录；如本期确无数据，无需报送空表；"
-                "如有数据，请检查导出的范围后重新报送"
+            day = delivered_at.date()
+            period = named_period(dataset.cycle, source.name, day) or reported_period(dataset.cycle, day)
+            return ZeroReport(
+                dataset_id=dataset.id,
+                department_id=ref.department_id,
+                path=str(source),
+                file_name=shown_name(source.name, 120),
+                file_sha256=sha256,
+                delivered_at=delivered_at.isoformat(timespec="seconds"),
+                covers_from=period.start.isoformat(),
+                covers_until=period.end.isoformat(),
             )
         fmt, encoding = _format_of(source)
         extra = extra_columns(source, dataset, encoding)

@@ -144,6 +144,19 @@ def build_ingest_dag(dataset: Dataset, catalog: Catalog):
             started = getattr(dag_run, "start_date", None) or dt.datetime.now(dt.UTC)
             return [n.to_xcom() for n in steps.send_owed_notices(dataset.id, department_id, started)]
 
+        @task
+        def zero_reports_of(split_results: list) -> list[dict]:
+            from creditpipe.orchestration import steps
+
+            return [z.to_xcom() for z in steps.zero_reports_of(split_results)]
+
+        # A file with the header and no record: the department's 本期无数据 for its period.
+        @task
+        def record_zero_report(zero: dict) -> dict:
+            from creditpipe.orchestration import steps
+
+            return steps.record_zero_report(zero).to_xcom()
+
         # A file that cannot be read takes its own way: refused whole, with a notice.
         @task
         def refuse_file(unreadable: dict) -> dict:
@@ -160,6 +173,7 @@ def build_ingest_dag(dataset: Dataset, catalog: Catalog):
                 deliver.expand(checked=checked)
                 send_owed_notices(source.department)
                 refuse_file.expand(unreadable=unreadable_of(split_results))
+                record_zero_report.expand(zero=zero_reports_of(split_results))
 
     return ingest()
 
@@ -194,12 +208,12 @@ def build_warning_dag(catalog: Catalog):
     def early_warning():
         @task
         def raise_warnings() -> dict:
-            from creditpipe.orchestration import steps
+            from creditpipe.orchestration import month_steps
 
             context = get_current_context()
             dag_run = context.get("dag_run")
             moment = context.get("logical_date") or getattr(dag_run, "run_after", None) or dt.datetime.now(dt.UTC)
-            return steps.raise_warnings(moment)
+            return month_steps.raise_warnings(moment)
 
         raise_warnings()
 
@@ -234,29 +248,26 @@ def build_monthly_dag(catalog: Catalog):
     def monthly_report():
         @task
         def resolve_month() -> str:
-            from creditpipe.core.clock import county_time
-            from creditpipe.core.months import check_month, month_before
+            from creditpipe.orchestration import month_steps
 
             context = get_current_context()
-            chosen = (context.get("params") or {}).get("month")
-            if chosen:
-                return check_month(chosen)
-            moment = context.get("logical_date") or dt.datetime.now(dt.UTC)
-            return month_before(county_time(moment).date())
+            return month_steps.resolve_month((context.get("params") or {}).get("month"), context.get("logical_date"))
 
         @task
         def compute_figures(month: str) -> dict:
-            from creditpipe.orchestration import steps
+            from creditpipe.orchestration import month_steps
 
-            return steps.compute_figures(month)
+            return month_steps.compute_figures(month)
 
         @task
         def publish_report(month: str, figures: dict) -> dict:
-            from creditpipe.orchestration import steps
+            from creditpipe.orchestration import month_steps
 
             context = get_current_context()
             resend = bool((context.get("params") or {}).get("resend"))
-            return steps.publish_report(month, context.get("logical_date"), figures=figures["json"], resend=resend)
+            return month_steps.publish_report(
+                month, context.get("logical_date"), figures=figures["json"], resend=resend
+            )
 
         month = resolve_month()
         publish_report(month, compute_figures(month))

@@ -33,6 +33,7 @@ from creditpipe.core.handoffs import (
     NoticeSent,
     SplitDelivery,
     UnreadableFile,
+    ZeroReport,
 )
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ def collect(dataset_id: str, department_id: str, until: dt.datetime, home=None) 
     new files in its landing folder, or what changed at its API or front-end database
     since its watermark (staged as one file; none when nothing changed)."""
     from creditpipe.ingest import landing, pulls
+    from creditpipe.warehouse.collection_log import log_pull_answer
     from creditpipe.warehouse.load import file_seen, read_watermark
     from creditpipe.warehouse.refusals import open_refusal_of_key
 
@@ -85,6 +87,7 @@ def collect(dataset_id: str, department_id: str, until: dt.datetime, home=None) 
 
     staged = pulls.staged_path(dataset, source, until, home)
     pulled = pulls.pull(dataset, source, since, until, staged, refused_already)
+    log_pull_answer(engine, dataset, department_id, pulled.watermark or since, until)
     if pulled.path is None:
         log.info("%s/%s: nothing changed since %s", dataset.id, department_id, since)
         return []
@@ -123,6 +126,21 @@ def unreadable_of(split_results: list) -> list[UnreadableFile]:
     return [r for r in map(Handoff.from_xcom, split_results) if isinstance(r, UnreadableFile)]
 
 
+def zero_reports_of(split_results: list) -> list[ZeroReport]:
+    return [r for r in map(Handoff.from_xcom, split_results) if isinstance(r, ZeroReport)]
+
+
+def record_zero_report(zero: ZeroReport, home=None) -> ZeroReport:
+    """A file with the standard's header and no record: the department's 本期无数据 for its
+    period, logged in the collection log (its bytes not collected again) and counted as that
+    period reported (信息时效性) — not quarantined, nothing sent back."""
+    from creditpipe.warehouse.collection_log import log_zero_report_file
+
+    zero = ZeroReport.from_xcom(zero)
+    log_zero_report_file(warehouse_engine(home), load_catalog().dataset(zero.dataset_id), zero)
+    return zero
+
+
 def check(chunk: ChunkRef) -> JudgedChunk:
     """Judge one chunk by the per-record rules."""
     from creditpipe.quality.chunks import check_part
@@ -154,10 +172,11 @@ def check_file(
     watermark: str | None = None,
     progress=None,
     until: str | None = None,
-) -> CheckedBatch | UnreadableFile:
+) -> CheckedBatch | ZeroReport | UnreadableFile:
     """Read and judge one delivered file in this process: split, the chunks checked on
     CHECK_THREADS threads, merged. The verdict is written to the work folder. ``progress``
-    is told the share of the file read as it is split."""
+    is told the share of the file read as it is split. A file that cannot be read, or has
+    no record (a zero report), comes back as split gave it."""
     dataset = load_catalog().dataset(dataset_id)
     ref = DeliveryRef(
         dataset.id,
@@ -168,7 +187,7 @@ def check_file(
         until,
     )
     result = split(ref, home, progress)
-    if isinstance(result, UnreadableFile):
+    if isinstance(result, (UnreadableFile, ZeroReport)):
         return result
     workers = min(len(result.chunks), CHECK_THREADS)
     if workers <= 1:
@@ -335,91 +354,6 @@ def refuse_file(unreadable: UnreadableFile, home=None) -> FileRefused:
     return FileRefused(refused.file_name, str(stored), str(xlsx_path), str(json_path), mailed)
 
 
-# --- the month ----------------------------------------------------------------------------
-
-
-def resolve_month(chosen: str | None, moment: dt.datetime | None = None) -> str:
-    """The month a monthly run is for: the one chosen (the run's ``month`` param), else the
-    month before the run's moment, in county time."""
-    from creditpipe.core.months import check_month, month_before
-
-    if chosen:
-        return check_month(chosen)
-    return month_before(county_time(moment or dt.datetime.now(dt.UTC)).date())
-
-
-def compute_figures(month: str, home=None) -> dict:
-    """Compute, store and write the month's 信息规范性 figures; the path of their JSON is
-    handed on to the report."""
-    from creditpipe.reporting.conformity import compute_conformity, write_figures
-
-    catalog = load_catalog()
-    figures = compute_conformity(warehouse_engine(home), catalog, month)
-    out = write_figures(figures, catalog, settings.paths(home).reports / month)
-    return {"month": month, "departments": len(figures), **out}
-
-
-def raise_warnings(moment: dt.datetime, home=None) -> dict:
-    """After a load (or the working-morning check): evaluate the early-warning rules on the
-    current month as of now (what fell due so far), and alert the credit office at once to
-    what is new. A month that has ended is judged once, by the monthly DAG."""
-    from creditpipe.core.labels import LEVEL_NAMES
-    from creditpipe.reporting.facts import MonthFacts
-    from creditpipe.reporting.warnings import alert, evaluate_and_record
-
-    catalog = load_catalog()
-    engine = warehouse_engine(home)
-    now = county_time(moment)
-    facts = MonthFacts(engine, catalog, now.strftime("%Y-%m"), now.date(), cutoff=now.isoformat(timespec="seconds"))
-    new = evaluate_and_record(facts, now)
-    sent = alert(engine, catalog, new, now)
-    # XCom keys travel in URLs: ASCII names for the levels 红, 橙, 黄.
-    levels = {name: sum(w.level == lv for w in new) for lv, name in LEVEL_NAMES.items()}
-    log.info(
-        "early warnings as of %s: %d new (%s), mailed: %s",
-        now.isoformat(timespec="minutes"),
-        len(new),
-        levels,
-        sent["mailed"],
-    )
-    return {
-        "as_of": now.isoformat(timespec="seconds"),
-        "new": len(new),
-        **{f"new_{k}": v for k, v in levels.items()},
-        **sent,
-    }
-
-
-def publish_report(
-    month: str,
-    moment: dt.datetime | None = None,
-    home=None,
-    send: bool = True,
-    figures: str | None = None,
-    resend: bool = False,
-) -> dict:
-    """The month's report in its three forms, the index, warnings alerted, and the mail to
-    the credit office (once a month unless ``resend``); ``figures``: the month's figures as
-    ``compute_figures`` wrote them."""
-    import json
-
-    from creditpipe.reporting.publish import publish_month
-
-    now = county_time(moment) if moment else county_now()
-    handed = json.loads(Path(figures).read_text(encoding="utf-8")) if figures else None
-    return publish_month(
-        warehouse_engine(home),
-        load_catalog(),
-        month,
-        settings.paths(home).reports,
-        send=send,
-        now=now,
-        figures=handed,
-        alert_warnings=send,
-        resend=resend,
-    )
-
-
 # --- every step in one process -------------------------------------------------------------
 
 
@@ -435,10 +369,13 @@ class Ingested:
     sent: NoticeSent | None = None
     unreadable: UnreadableFile | None = None
     refused: FileRefused | None = None
+    zero_report: ZeroReport | None = None
 
     @property
     def outcome(self) -> str:
-        """``loaded``, ``already_loaded`` or ``unreadable``."""
+        """``loaded``, ``already_loaded``, ``zero_report`` or ``unreadable``."""
+        if self.zero_report is not None:
+            return "zero_report"
         return "unreadable" if self.unreadable is not None else self.loaded.status
 
     @property
@@ -448,20 +385,26 @@ class Ingested:
 
     @property
     def notice(self) -> str | None:
-        """The notice workbook in the department's outbox (None for a duplicate delivery)."""
+        """The notice workbook in the department's outbox (None for a duplicate delivery or
+        a zero report)."""
+        if self.zero_report is not None:
+            return None
         return self.refused.notice if self.refused is not None else self.sent.notice
 
     @property
     def rejections_json(self) -> str | None:
+        if self.zero_report is not None:
+            return None
         return self.refused.rejections_json if self.refused is not None else self.sent.rejections_json
 
     @property
     def mailed(self) -> bool:
-        return (self.refused or self.sent).mailed
+        return self.zero_report is None and (self.refused or self.sent).mailed
 
 
 def ingest_delivery(ref: DeliveryRef, home=None) -> Ingested:
-    """One delivery through split, check, merge, load and its notice (or refuse_file)."""
+    """One delivery through split, check, merge, load and its notice (or refuse_file, or
+    record_zero_report)."""
     ref = DeliveryRef.from_xcom(ref)
     checked = check_file(
         ref.dataset_id,
@@ -474,6 +417,8 @@ def ingest_delivery(ref: DeliveryRef, home=None) -> Ingested:
     )
     if isinstance(checked, UnreadableFile):
         return Ingested(ref, unreadable=checked, refused=refuse_file(checked, home))
+    if isinstance(checked, ZeroReport):
+        return Ingested(ref, zero_report=record_zero_report(checked, home))
     loaded = load(checked, home)
     return Ingested(ref, checked, loaded, send_rejection_notice(loaded, home))
 

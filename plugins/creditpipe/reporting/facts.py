@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from creditpipe.core.catalog import Catalog
 from creditpipe.core.clock import county_now, county_tz, start_of_day
-from creditpipe.core.cycles import due_in, period_of
+from creditpipe.core.cycles import Report, due_in, last_day_on_time, period_of
 from creditpipe.core.identifiers import mask_ids_in, mask_person_name, mask_personal_value
 from creditpipe.core.labels import CYCLE_LABELS
 from creditpipe.core.months import month_end, month_list
@@ -77,7 +77,8 @@ class MonthFacts:
         self.calendar = calendar or WorkingCalendar.from_catalog(catalog)
         self.months = month_list(month, 12)
         self.year_months = [m for m in self.months if m[:4] == month[:4]]
-        self.late_after = int(catalog.assessment["timeliness"]["late_after_working_days"])
+        # 以上 includes the number: a period reported this many working days late is late.
+        self.late_from = int(catalog.assessment["timeliness"]["late_from_working_days"])
 
     @classmethod
     def judged(
@@ -183,65 +184,75 @@ class MonthFacts:
 
     # --- timeliness ---------------------------------------------------------------------
     @cached_property
-    def _delivery_days(self) -> dict[tuple[str, str], list[dt.date]]:
-        start = dt.date.fromisoformat(self.months[0] + "-01") - dt.timedelta(days=7)
+    def exchange_start(self) -> dt.date | None:
+        """The county's first delivery on record (None on an empty warehouse): a category
+        owed without a ``from`` is owed from then."""
+        first = self._rows("report/first_delivery", cutoff=self.cutoff)[0]["first_delivered_at"]
+        return dt.date.fromisoformat(first[:10]) if first else None
+
+    def owed_from(self, obligation) -> dt.date | None:
+        return obligation.owed_from or self.exchange_start
+
+    @cached_property
+    def _reports(self) -> dict[tuple[str, str], list[Report]]:
+        """Each source's records and zero reports (``cycles.Report``) over the 12 months and
+        the month before them."""
+        start = dt.date.fromisoformat(self.months[0] + "-01") - dt.timedelta(days=40)
         rows = self._rows(
-            "report/delivery_days", from_day=start.isoformat(), to_day=self.as_of.isoformat(), cutoff=self.cutoff
+            "report/reports", from_day=start.isoformat(), to_day=self.as_of.isoformat(), cutoff=self.cutoff
         )
-        days: dict[tuple[str, str], list[dt.date]] = {}
+        out: dict[tuple[str, str], list[Report]] = {}
         for r in rows:
-            days.setdefault((r["dataset_id"], r["department_id"]), []).append(dt.date.fromisoformat(r["delivery_day"]))
-        return {k: sorted(v) for k, v in days.items()}
+            out.setdefault((r["dataset_id"], r["department_id"]), []).append(
+                Report(*(dt.date.fromisoformat(r[k]) for k in ("covers_from", "covers_until", "reported_day")))
+            )
+        return out
 
     def timeliness_items(self, month: str | None = None) -> list[dict]:
-        """Every exchange period due in the month, per source, whose deadline has passed.
-
-        A source's exchange is taken to begin with its first delivery on record: periods
-        before it are not owed, and a source that never delivered is a coverage gap
-        (信息覆盖率, and a feed_late warning), not a string of late items."""
+        """Every exchange period of every category a department owes (``Catalog.obligations``)
+        whose last day on time fell in the month, judged by what the source reported
+        (``cycles.due_in``): its records or a zero report. Periods before the category was
+        owed are not judged; a category not collected yet is coverage's, not timeliness'."""
         month = month or self.month
         items = []
-        for ds in self.catalog.datasets.values():
-            for src in ds.sources:
-                days = self._delivery_days.get((ds.id, src.department), [])
-                if not days:
-                    continue
-                # The exchange begins with the source's first delivery, which covers at most
-                # the week before it: earlier periods are not owed.
-                since = days[0] - dt.timedelta(days=7)
-                for item in due_in(ds.cycle, month, days, self.calendar, self.as_of, self.late_after, since):
-                    items.append(
-                        {
-                            "dataset_id": ds.id,
-                            "department_id": src.department,
-                            "dataset": ds.title,
-                            "department": self.catalog.departments[src.department].short_name,
-                            "cycle": CYCLE_LABELS[ds.cycle],
-                            "period": item.period.label,
-                            "due": item.period.end.isoformat(),
-                            "delivered": item.delivered.isoformat() if item.delivered else None,
-                            "working_days_late": item.working_days_late,
-                            "late": item.is_late(self.late_after),
-                        }
-                    )
+        for ob in self.catalog.obligations():
+            owed_from = self.owed_from(ob)
+            if ob.dataset_id is None or owed_from is None:
+                continue
+            reports = self._reports.get((ob.dataset_id, ob.department_id), [])
+            for item in due_in(ob.cycle, month, reports, self.calendar, self.as_of, self.late_from, owed_from):
+                items.append(
+                    {
+                        "dataset_id": ob.dataset_id,
+                        "department_id": ob.department_id,
+                        "dataset": ob.category,
+                        "department": self.catalog.departments[ob.department_id].short_name,
+                        "cycle": CYCLE_LABELS[ob.cycle],
+                        "period": item.period.label,
+                        "due": last_day_on_time(item.period, self.calendar, self.late_from).isoformat(),
+                        "delivered": item.delivered.isoformat() if item.delivered else None,
+                        "working_days_late": item.working_days_late,
+                        "late": item.is_late(self.late_from),
+                    }
+                )
         return items
 
     def silent_sources(self) -> list[tuple[str, str]]:
-        """Registered sources (dataset, department) with no delivery in the 12 months, once
-        they owe one. The watch begins with the county's first delivery on record (any
-        source's): a source owes its first delivery by the deadline of the exchange period
-        that holds that day (its end + the allowed working days). So an empty warehouse —
-        a deployment's first unpause — warns of nothing, and a source that never started is
-        named as soon as its first period is overdue."""
-        first = self._rows("report/first_delivery", cutoff=self.cutoff)[0]["first_delivered_at"]
-        if not first:
-            return []
-        start = dt.date.fromisoformat(first[:10])
+        """Owed categories (dataset, department) a source has reported nothing of — no record,
+        no zero report — in the 12 months, once its first period is overdue (the last day on
+        time of the period holding the day it is owed from has passed). So an empty
+        warehouse — a deployment's first unpause — warns of nothing, and a source that never
+        started is named as soon as its first period is overdue."""
         out = []
-        for ds in self.catalog.datasets.values():
-            if self.calendar.add_working_days(period_of(ds.cycle, start).end, self.late_after) >= self.as_of:
+        for ob in self.catalog.obligations():
+            owed_from = self.owed_from(ob)
+            if ob.dataset_id is None or owed_from is None:
                 continue
-            out += [(ds.id, s.department) for s in ds.sources if not self._delivery_days.get((ds.id, s.department))]
+            first = period_of(ob.cycle, owed_from)
+            if last_day_on_time(first, self.calendar, self.late_from) >= self.as_of:
+                continue
+            if not self._reports.get((ob.dataset_id, ob.department_id)):
+                out.append((ob.dataset_id, ob.department_id))
         return out
 
     @cached_property
@@ -256,15 +267,19 @@ class MonthFacts:
     def items_due(self, department_id: str, month: str | None = None) -> int:
         return sum(1 for i in self._items_by_month[month or self.month] if i["department_id"] == department_id)
 
-    def ytd_late_items(self, department_id: str) -> int:
-        """Late items of the year, but none for a category that produced no records this
-        year (seed 002): that is a coverage gap, not lateness."""
+    def ytd_late_item_list(self, department_id: str) -> list[dict]:
+        """Late items of the year, but none for a category that produced no information this
+        year (seed 002 "如果该信息类别一年内未产生信息的，不扣分": read as no record delivered in
+        the year — zero reports only, or nothing at all)."""
         active = {
             ds
             for (ds, dep), n in self.received_by_source(self.year_months[0]).items()
             if dep == department_id and n > 0
         }
-        return sum(1 for m in self.year_months for i in self.late_items(department_id, m) if i["dataset_id"] in active)
+        return [i for m in self.year_months for i in self.late_items(department_id, m) if i["dataset_id"] in active]
+
+    def ytd_late_items(self, department_id: str) -> int:
+        return len(self.ytd_late_item_list(department_id))
 
     # --- coverage -----------------------------------------------------------------------
     def received_by_source(self, from_month: str) -> dict[tuple[str, str], int]:
@@ -272,18 +287,35 @@ class MonthFacts:
         return {(r["dataset_id"], r["department_id"]): int(r["received"] or 0) for r in rows}
 
     @cached_property
+    def _zero_reported(self) -> set[tuple[str, str, str]]:
+        """(dataset, department, month) with a zero report given in that month."""
+        rows = self._rows(
+            "report/zero_reports_by_month", from_month=self.months[0], to_month=self.month, cutoff=self.cutoff
+        )
+        return {(r["dataset_id"], r["department_id"], r["month"]) for r in rows}
+
+    def _provided(self, ob, months: list[str], received: dict) -> bool:
+        """A category is provided in the months when its source delivered records or said
+        本期无数据 in them (a zero report is provision: the seed deducts for 未提供, not for a
+        category with nothing to report)."""
+        key = (ob.dataset_id, ob.department_id)
+        return bool(received.get(key)) or any((*key, m) in self._zero_reported for m in months)
+
+    @cached_property
     def coverage(self) -> dict[str, dict]:
-        """department → its registered categories, and those with no delivery this month
-        and this year."""
+        """department → the categories it owes (as of the month's end), and those not provided
+        this month and this year. Seed 002: each missing category costs 2 points; none of them
+        provided, 7 (``all_missing_points``)."""
         month = self.received_by_source(self.month)
         year = self.received_by_source(self.year_months[0])
+        end = month_end(self.month)
         out = {}
         for dep in self.catalog.departments:
-            registered = self.catalog.datasets_of(dep)
+            owed = [o for o in self.catalog.obligations_of(dep) if o.owed_from is None or o.owed_from <= end]
             out[dep] = {
-                "required": len(registered),
-                "missing_month": [d.title for d in registered if not month.get((d.id, dep))],
-                "missing_ytd": [d.title for d in registered if not year.get((d.id, dep))],
+                "required": len(owed),
+                "missing_month": [o.category for o in owed if not self._provided(o, [self.month], month)],
+                "missing_ytd": [o.category for o in owed if not self._provided(o, self.year_months, year)],
             }
         return out
 

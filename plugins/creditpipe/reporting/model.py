@@ -13,7 +13,7 @@ from creditpipe.core.clock import county_now
 from creditpipe.core.labels import LEVELS
 from creditpipe.reporting import warnings as early_warning
 from creditpipe.reporting.facts import MonthFacts, rate_pct
-from creditpipe.reporting.scores import conformity_text
+from creditpipe.reporting.scores import conformity_text, coverage_deduction
 
 
 class _Fallback(dict):
@@ -26,7 +26,7 @@ class _Fallback(dict):
 def _deductions(catalog: Catalog, facts: MonthFacts, dep: str, figure: dict) -> dict:
     table = catalog.assessment
     cov, tim = table["coverage"], table["timeliness"]
-    coverage = min(int(cov["max_points"]), len(facts.coverage[dep]["missing_ytd"]) * int(cov["points_per_missing"]))
+    coverage = coverage_deduction(facts.coverage[dep], cov)
     conformity = int(figure["conformity_deduction"])
     timeliness = min(int(tim["max_points"]), facts.ytd_late_items(dep) * int(tim["points_per_late_item"]))
     return {
@@ -112,10 +112,11 @@ def _assessment_text(catalog: Catalog) -> dict:
             {"at_least_pct": float(b["at_least_pct"]), "level": b["level"]}
             for b in _rule(catalog, "nonconformity_rate").get("levels", [])
         ],
-        "timeliness": f"未按约定交换周期报送的，每迟报超过{a['timeliness']['late_after_working_days']}个工作日的一期扣"
-        f"{a['timeliness']['points_per_late_item']}分，最多扣{a['timeliness']['max_points']}分；"
-        "当年未产生数据的信息类别不扣分。",
-        "coverage": f"应报送的信息类别每缺一类扣{a['coverage']['points_per_missing']}分，最多扣{a['coverage']['max_points']}分。",
+        "timeliness": f"按约定交换周期，每一期（日、周、月）在周期结束后第{a['timeliness']['late_from_working_days']}个工作日或更晚才报送"
+        f"（或未报送）的，扣{a['timeliness']['points_per_late_item']}分，最多扣{a['timeliness']['max_points']}分；"
+        "本期无数据的，报送零报告（只有表头的文件，或接口、前置库应答无变更）即视为按时报送；当年未产生数据的信息类别不扣分。",
+        "coverage": f"《指标目录》中应报送的信息类别，当年既无数据也无零报告的，每缺一类扣{a['coverage']['points_per_missing']}分；"
+        f"应报类别均未提供的，扣{a['coverage'].get('all_missing_points', a['coverage']['max_points'])}分（满分{a['coverage']['max_points']}分）。",
         "government_debtor": f"乡镇（街道）机关及其所属事业单位、村（居）民委员会被列为失信被执行人的，扣"
         f"{a['government_debtor']['points']}分。",
     }

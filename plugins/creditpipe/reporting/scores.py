@@ -40,3 +40,14 @@ def conformity_text(table: dict) -> str:
         f"最多扣{table['max_points']}分"
     )
     return "数据不合格率 = 不合格记录数 ÷ 报送记录数 × 100%（按年度累计计算扣分）：" + "；".join(parts) + "。"
+
+
+def coverage_deduction(coverage: dict, table: dict) -> int:
+    """信息覆盖率 deduction (seed 002: "少一项信息类别扣2分，扣完为止。…《指标目录》中要求的信息
+    类别均未提供的，扣7分"): ``points_per_missing`` for each owed category not provided in the
+    year, capped at ``max_points``; every owed category missing costs ``all_missing_points``
+    (so two categories both missing cost 7, not 4)."""
+    missing, owed = len(coverage["missing_ytd"]), int(coverage["required"])
+    if owed and missing >= owed:
+        return int(table.get("all_missing_points", table["max_points"]))
+    return min(int(table["max_points"]), missing * int(table["points_per_missing"]))

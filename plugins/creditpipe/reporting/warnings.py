@@ -109,7 +109,8 @@ def feed_late(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
         if item["late"]:
             by_source.setdefault((item["dataset_id"], item["department_id"]), []).append(item)
     out = []
-    for dataset_id, dep in facts.silent_sources():
+    silent = facts.silent_sources()
+    for dataset_id, dep in silent:
         ds = facts.catalog.datasets[dataset_id]
         out.append(
             _warning(
@@ -121,6 +122,8 @@ def feed_late(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
             )
         )
     for (dataset_id, dep), items in by_source.items():
+        if (dataset_id, dep) in silent:  # said once, above
+            continue
         missing = [i["period"] for i in items if i["delivered"] is None]
         late = [
             f"{i['period']}（{i['delivered']} 报送，晚 {i['working_days_late']} 个工作日）"
@@ -139,7 +142,7 @@ def feed_late(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
                 facts,
                 dep,
                 dataset_id,
-                f"{first['dataset']}（{first['cycle']}报送，周期结束后 {facts.late_after} 个工作日内应报送）"
+                f"{first['dataset']}（{first['cycle']}报送，周期结束后 {facts.late_from - 1} 个工作日内应报送，无数据的报送零报告）"
                 + "；".join(parts),
             )
         )

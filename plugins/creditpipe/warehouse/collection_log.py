@@ -6,7 +6,9 @@ its source, hashes, time, status and counts; and the log as the credit office re
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import logging
 import unicodedata
 
 import sqlalchemy as sa
@@ -16,6 +18,8 @@ from creditpipe.core.catalog import Catalog, Dataset
 from creditpipe.core.labels import CHANNEL_LABELS, OUTCOME_LABELS
 from creditpipe.core.spreadsheet import formula_safe
 from creditpipe.warehouse.schema import statement
+
+log = logging.getLogger(__name__)
 
 HEADERS = (
     "接收时间",
@@ -113,6 +117,108 @@ def log_unreadable(engine: Engine, dataset: Dataset, entry: dict) -> None:
         )
 
 
+def log_zero_report(engine: Engine, dataset: Dataset, entry: dict) -> bool:
+    """A zero report (本期无数据) into the warehouse: the days it answers (zero_report) and,
+    for a file, the file into the collection log — its bytes, so it is not collected again.
+    Returns False when those bytes were logged already (nothing is added)."""
+    with engine.begin() as conn:
+        if entry.get("file_sha256"):
+            channel, source = source_of(dataset, entry["department_id"])
+            delivered_at = str(entry["delivered_at"])
+            found = conn.execute(
+                sa.text(statement("queries/find_delivered_file")),
+                {"dataset_id": dataset.id, "file_sha256": entry["file_sha256"]},
+            ).first()
+            if found is not None:
+                return False
+            conn.execute(
+                sa.text(statement("queries/record_delivered_file")),
+                {
+                    "dataset_id": dataset.id,
+                    "file_sha256": entry["file_sha256"],
+                    "file_name": entry["file_name"],
+                    "department_id": entry["department_id"],
+                    "channel": channel,
+                    "source": source,
+                    "request": None,
+                    "content_sha256": None,
+                    "batch_id": None,
+                    "outcome": "zero_report",
+                    "reason": f"本期无数据：{entry['covers_from']} 至 {entry['covers_until']}",
+                    "delivered_at": delivered_at,
+                    "delivered_month": delivered_at[:7],
+                    "recorded_at": entry["reported_at"],
+                    "received": 0,
+                    "accepted": 0,
+                    "rejected": 0,
+                },
+            )
+        conn.execute(
+            sa.text(statement("queries/record_zero_report")),
+            {
+                "dataset_id": dataset.id,
+                "department_id": entry["department_id"],
+                "covers_from": entry["covers_from"],
+                "covers_until": entry["covers_until"],
+                "reported_day": entry["reported_day"],
+                "reported_at": entry["reported_at"],
+                "how": "file" if entry.get("file_sha256") else "pull",
+                "file_name": entry.get("file_name"),
+            },
+        )
+    return True
+
+
+def log_zero_report_file(engine: Engine, dataset: Dataset, zero) -> bool:
+    """A ``ZeroReport`` (a file with the header and no record) into the warehouse, judged by
+    when it came, as a batch is."""
+    logged = log_zero_report(
+        engine,
+        dataset,
+        {
+            "department_id": zero.department_id,
+            "file_name": zero.file_name,
+            "file_sha256": zero.file_sha256,
+            "delivered_at": zero.delivered_at,
+            "covers_from": zero.covers_from,
+            "covers_until": zero.covers_until,
+            "reported_day": zero.delivered_at[:10],
+            "reported_at": zero.delivered_at,
+        },
+    )
+    log.info(
+        "%s/%s %s: 本期无数据（%s 至 %s）",
+        dataset.id,
+        zero.department_id,
+        zero.file_name,
+        zero.covers_from,
+        zero.covers_until,
+    )
+    return logged
+
+
+def log_pull_answer(engine: Engine, dataset: Dataset, department_id: str, newest: str, until) -> None:
+    """A pull answered up to ``until`` (an aware datetime) with nothing changed after
+    ``newest`` (the newest change it carried, or the watermark when it carried none): a zero
+    report for the whole days between — those after the newest change's day, up to the last
+    day before ``until``. The same pull run again answers the same days: nothing is added."""
+    first = dt.date.fromisoformat(newest[:10]) + dt.timedelta(days=1)
+    last = (until - dt.timedelta(microseconds=1)).date()
+    if first > last:
+        return
+    log_zero_report(
+        engine,
+        dataset,
+        {
+            "department_id": department_id,
+            "covers_from": first.isoformat(),
+            "covers_until": last.isoformat(),
+            "reported_day": until.date().isoformat(),
+            "reported_at": until.isoformat(timespec="seconds"),
+        },
+    )
+
+
 def collection_log(engine: Engine, month: str) -> list[dict]:
     """The month's 归集日志: every delivery received in it, loaded, duplicate or unreadable."""
     with engine.connect() as conn:
@@ -130,7 +236,7 @@ def log_lines(rows: list[dict], catalog: Catalog) -> list[tuple[str, ...]]:
         what = r["file_name"] + (f"；{r['request']}" if r.get("request") else "")
         if r["outcome"] == "duplicate":
             note = f"与批次 {r['batch_id']} 记录相同，未重复入库"
-        elif r["outcome"] == "unreadable":
+        elif r["outcome"] in ("unreadable", "zero_report"):
             note = r.get("reason") or ""
         else:
             note = f"批次 {r['batch_id']}"
@@ -168,7 +274,8 @@ def summary(rows: list[dict], month: str) -> str:
     rejected = sum(r["rejected"] for r in loaded)
     return (
         f"{month} 归集日志：交付 {len(rows)} 次（入库 {n['loaded']} 次、重复报送 {n['duplicate']} 次、"
-        f"无法读取 {n['unreadable']} 个）；入库批次收到 {received} 条 = 入库 {accepted} 条 + 退回 {rejected} 条"
+        + (f"本期无数据 {n['zero_report']} 次、" if n["zero_report"] else "")
+        + f"无法读取 {n['unreadable']} 个）；入库批次收到 {received} 条 = 入库 {accepted} 条 + 退回 {rejected} 条"
     )
 
 

@@ -9,6 +9,7 @@ the file is logged as a duplicate of it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections import Counter
@@ -171,14 +172,14 @@ def load_batch_parts(
             conn.execute(sa.text(statement("queries/insert_delivery_batch")), _batch_columns(batch))
             record_file(conn, dataset, batch, batch["batch_id"], "loaded")
             writer = writer_for(conn)
-            days: Counter[str] = Counter()
+            days: Counter[tuple[str, str]] = Counter()
             accepted_n = refused_n = 0
             copied: int | None = 0  # rows the server reported stored (None: not all were COPYs)
             for accepted, refused in parts():
                 reported = _insert_records(writer, dataset, batch["batch_id"], accepted)
                 copied = None if reported is None or copied is None else copied + reported
                 _insert_refused(writer, dataset, batch["batch_id"], refused)
-                _count_delivery_days(days, batch, accepted, refused)
+                _count_delivery_days(days, dataset, batch, accepted, refused)
                 accepted_n, refused_n = accepted_n + len(accepted), refused_n + len(refused)
             if accepted_n != batch["accepted"] or refused_n != batch["rejected"]:  # rolls it all back
                 raise WarehouseError(
@@ -194,7 +195,7 @@ def load_batch_parts(
                     batch["batch_id"], replaced, arrived,
                 )  # fmt: skip
             _insert_issues(writer, batch["batch_id"], issues)
-            _insert_delivery_days(writer, batch, days)
+            _insert_delivery_days(writer, dataset, batch, days)
             close_corrected_refusals(
                 conn, dataset, batch, accepted_keys() if accepted_keys else (a for a, _ in parts())
             )
@@ -291,35 +292,68 @@ def _insert_refused(writer: RowWriter, dataset: Dataset, batch_id: str, frame: p
     writer.insert("refused_record", _REFUSED_COLUMNS, rows, statement("queries/insert_refused_record"))
 
 
-_DAY_COLUMNS = ("batch_id", "delivery_day", "records")
+_DAY_COLUMNS = ("batch_id", "delivery_day", "period_day", "records")
 
 
-def _count_delivery_days(days: Counter, batch: dict, accepted: pd.DataFrame, refused: pd.DataFrame) -> None:
-    """The days the records were made available (quality.PUBLISHED), for timeliness."""
+def _count_delivery_days(
+    days: Counter, dataset: Dataset, batch: dict, accepted: pd.DataFrame, refused: pd.DataFrame
+) -> None:
+    """(the day the records were made available (quality.PUBLISHED), the text of their
+    period field) → records, for timeliness; each distinct pair is dated once, at the end."""
     fallback = str(batch["delivered_at"])[:10]
+    field = dataset.period_field
     for frame in (accepted, refused):
-        if is_arrow(frame):  # counted by Arrow: a million records are a few dozen days
+        if is_arrow(frame):  # counted by Arrow: a million records are a few dozen pairs
+            import pyarrow as pa
             import pyarrow.compute as pc
 
-            if PUBLISHED not in frame.column_names:
-                days[fallback] += len(frame)
-                continue
-            column = frame.column(PUBLISHED)
-            days[fallback] += column.null_count
-            for entry in pc.value_counts(pc.utf8_slice_codeunits(column.drop_null(), 0, 10)).to_pylist():
-                days[entry["values"]] += entry["counts"]
+            n = len(frame)
+            names = frame.column_names
+            made = (
+                pc.fill_null(pc.utf8_slice_codeunits(frame.column(PUBLISHED), 0, 10), fallback)
+                if PUBLISHED in names
+                else pa.array([fallback] * n, pa.string())
+            )
+            dated = (
+                pc.fill_null(frame.column(field).cast(pa.string()), "")
+                if field in names
+                else pa.array([""] * n, pa.string())
+            )
+            pairs = pc.binary_join_element_wise(made, dated, "\x1f")
+            for entry in pc.value_counts(pairs).to_pylist():
+                days[tuple(entry["values"].split("\x1f", 1))] += entry["counts"]
             continue
-        if PUBLISHED not in frame.columns:
-            days[fallback] += len(frame)
-            continue
-        values = frame[PUBLISHED].to_numpy(dtype=object)
-        missing = pd.isna(values)
-        days[fallback] += int(missing.sum())
-        days.update(str(v)[:10] for v in values[~missing])
+        made = (
+            frame[PUBLISHED].astype(object).where(frame[PUBLISHED].notna(), fallback).map(lambda v: str(v)[:10])
+            if PUBLISHED in frame.columns
+            else pd.Series(fallback, index=frame.index)
+        )
+        dated = frame[field].astype(object).where(frame[field].notna(), "") if field in frame.columns else ""
+        days.update(zip(made, pd.Series(dated, index=frame.index).map(str)))
 
 
-def _insert_delivery_days(writer: RowWriter, batch: dict, days: Counter) -> None:
-    rows = [(batch["batch_id"], d, n) for d, n in sorted(days.items()) if n]
+def _period_days(dataset: Dataset, batch: dict, days: Counter) -> Counter:
+    """Each (day made available, period-field text) dated: the record's own date where it is
+    a real one not after the day it was made available; else, for a pulled record, the day
+    it changed at the source, for a file the period the delivery reports (its latest period
+    ended by that day)."""
+    from creditpipe.core.cycles import reported_period
+    from creditpipe.quality.rules.dates import parse_date
+
+    pulled = bool(batch.get("watermark"))
+    out: Counter = Counter()
+    for (made, text), n in days.items():
+        made_day = dt.date.fromisoformat(made)
+        own = parse_date(text) if text else None
+        if own is None or own > made_day:
+            own = made_day if pulled else reported_period(dataset.cycle, made_day).end
+        out[(made, own.isoformat())] += n
+    return out
+
+
+def _insert_delivery_days(writer: RowWriter, dataset: Dataset, batch: dict, days: Counter) -> None:
+    dated = _period_days(dataset, batch, days)
+    rows = [(batch["batch_id"], made, period, n) for (made, period), n in sorted(dated.items()) if n]
     writer.insert("batch_delivery_day", _DAY_COLUMNS, rows, statement("queries/insert_batch_delivery_day"))
 
 
