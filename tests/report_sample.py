@@ -198,6 +198,37 @@ _WARNINGS = [  # deliberately not in level order: the renderer sorts 红→橙�
 ]
 
 
+def _score(deductions: dict, missing_ytd: list, received: int, rejected: int) -> dict:
+    """The score sheet as reporting.scores.department_score shapes it."""
+    rate = f"{rejected * 100 / received:.2f}%" if received else "—"
+    evidence = {
+        "coverage": "应报信息类别均已提供（含零报告）" if not missing_ytd else "未提供：" + "、".join(missing_ytd),
+        "timeliness": "2026-10-12～2026-10-18（未报送）" if deductions["timeliness"] else "本年到期各期均按时报送",
+        "conformity": f"本年报送 {received} 条，不合格 {rejected} 条，不合格率 {rate}",
+    }
+    items = [
+        {
+            "item": title,
+            "points": points,
+            "scored": True,
+            "month": {"deduction": 0, "evidence": evidence[key]},
+            "ytd": {"deduction": deductions[key], "evidence": evidence[key]},
+            "score": points - deductions[key],
+        }
+        for key, title, points in (
+            ("coverage", "信息覆盖率", 7),
+            ("timeliness", "信息时效性", 5),
+            ("conformity", "信息规范性", 5),
+        )
+    ]
+    items += [
+        {"item": "双公示信息报送", "points": 4, "scored": False, "evidence": "本年双公示记录 120 条；由信用办评定"},
+        {"item": "异议处理", "points": 4, "scored": False, "evidence": "异议台账尚未接入本系统，由信用办评定"},
+    ]
+    ytd = sum(i["ytd"]["deduction"] for i in items if i["scored"])
+    return {"items": items, "scored_points": 17, "month_deduction": 0, "ytd_deduction": ytd, "ytd_score": 17 - ytd}
+
+
 def sample_model() -> dict:
     """The October 2026 report of 江阴市, consistent within itself (the summary adds up)."""
     rng = random.Random(20261031)
@@ -232,10 +263,13 @@ def sample_model() -> dict:
                 "coverage": {"required": required, "missing_month": missing_month, "missing_ytd": missing_ytd},
                 "publication_late": _PUBLICATION_LATE[dept_id],
                 "refusals": {"open": open_, "corrected": corrected, "oldest_working_days": oldest, "over_limit": over},
+                "score": _score(deductions, missing_ytd, ytd_rec + received, ytd_rej + rejected),
             }
         )
-    # Rank 1 = lowest month rate; a department that delivered nothing ranks last.
-    departments.sort(key=lambda d: (d["month"]["rate_pct"] is None, d["month"]["rate_pct"] or 0))
+    # Rank 1 = the highest year-to-date score; then the lowest month rate.
+    departments.sort(
+        key=lambda d: (-d["score"]["ytd_score"], d["month"]["rate_pct"] is None, d["month"]["rate_pct"] or 0)
+    )
     for rank, dept in enumerate(departments, 1):
         dept["rank"] = rank
 

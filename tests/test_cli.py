@@ -164,3 +164,36 @@ def test_airflow_uses_the_configured_metadata_database(tmp_path, pg_database):
     env.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
     default = subprocess.run([*args, *ask], capture_output=True, text=True, env=env)
     assert default.stdout.strip().splitlines()[-1] == f"sqlite:///{tmp_path / 'airflow' / 'airflow.db'}"
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "creditpipe.cli", *args], capture_output=True, text=True)
+
+
+def test_score_names_every_deduction_with_its_evidence(tmp_path, catalog, monkeypatch):
+    """Issue 18, item 6: `creditpipe score --department D --month M`."""
+    from seeding import at, seed_batch
+
+    from creditpipe.orchestration import steps
+
+    monkeypatch.delenv("CREDITPIPE_WAREHOUSE_URL", raising=False)
+    home = tmp_path / "home"
+    seed_batch(steps.warehouse_engine(home), catalog, "market.admin_penalty", "market", at(2026, 10, 9), 200, refused=3)
+    proc = cli("score", "--department", "market", "--month", "2026-10", "--home", str(home))
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "市场监管（江阴市市场监督管理局）2026年10月考核" in out
+    # 1.5 % in the year: 2 points for the band up to 1 %, 1 more for the started point beyond.
+    assert "信息规范性（5分）：本年扣 3 分，得 2 分" in out and "不合格 3 条，不合格率 1.50%" in out
+    # It owes 行政许可 too and gave none of it: 2 points, the category named.
+    assert "信息覆盖率（7分）：本年扣 2 分" in out and "未提供：行政许可信息（双公示）" in out
+    assert "双公示信息报送（4分）：待评" in out and "异议处理（4分）：待评" in out
+    figures = cli("figures", "--month", "2026-10", "--home", str(home))
+    assert figures.returncode == 0, figures.stderr
+    assert json.loads(figures.stdout.strip().splitlines()[-1])
+    unknown = cli("score", "--department", "nobody", "--month", "2026-10", "--home", str(home))
+    assert (
+        unknown.returncode == 2
+        and unknown.stderr.startswith("creditpipe: 未知部门")
+        and "Traceback" not in unknown.stderr
+    )

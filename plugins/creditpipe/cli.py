@@ -1,6 +1,7 @@
 """The creditpipe command line.
 
   creditpipe validate --dataset ID FILE --out DIR   judge one delivered file
+  creditpipe score --department D --month YYYY-MM   a department's assessment, each deduction's evidence
   creditpipe score conformity --rate-pct P          信息规范性 deduction for a rate
   creditpipe figures --month YYYY-MM                the month's figures from the warehouse
   creditpipe report --month YYYY-MM [--send]        rebuild a month's report from the warehouse
@@ -51,8 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--delivery-date", help="报送日期 YYYY-MM-DD（默认今天），决定日期不得晚于它")
     v.add_argument("--department", help="报送部门编号（数据集由多个部门报送时必填，如 water）")
 
-    s = sub.add_parser("score", help="考核扣分计算")
-    s_sub = s.add_subparsers(dest="item", required=True, parser_class=_Parser)
+    s = sub.add_parser("score", help="考核得分：某部门某月各项扣分及依据；或按不合格率计算扣分")
+    s.add_argument("--department", help="部门编号，如 market")
+    s.add_argument("--month", type=_month, help="YYYY-MM（本年截至该月）")
+    s.add_argument("--home", help="数据目录（默认 $CREDITPIPE_HOME 或 var/）")
+    s_sub = s.add_subparsers(dest="item", required=False, parser_class=_Parser)
     c = s_sub.add_parser("conformity", help="信息规范性：按数据不合格率计算扣分")
     c.add_argument("--rate-pct", required=True, help="数据不合格率（百分数，如 1.2 表示 1.2%%）")
 
@@ -208,6 +212,9 @@ def cmd_score(args) -> int:
     from creditpipe.core.catalog import load_catalog
     from creditpipe.reporting.scores import conformity_deduction
 
+    if args.item is None:
+        return _department_score(args)
+
     try:
         rate = Decimal(args.rate_pct)
         if not rate.is_finite() or rate < 0:
@@ -219,8 +226,45 @@ def cmd_score(args) -> int:
     return EXIT_OK
 
 
+def _department_score(args) -> int:
+    """`creditpipe score --department D --month M`: section 三 of 附件2 for the department,
+    the month and the year to date, every deduction with its evidence."""
+    from creditpipe.core.catalog import load_catalog
+    from creditpipe.orchestration.steps import warehouse_engine
+    from creditpipe.reporting.facts import MonthFacts
+    from creditpipe.reporting.scores import department_score
+
+    catalog = load_catalog()
+    if not args.department or not args.month:
+        print("creditpipe: 请写明 --department 和 --month（或使用 score conformity --rate-pct）", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if args.department not in catalog.departments:
+        known = "、".join(catalog.departments)
+        print(f"creditpipe: 未知部门 {args.department!r}；已登记的部门：{known}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    facts = MonthFacts.judged(warehouse_engine(args.home), catalog, args.month)
+    score = department_score(facts, args.department)
+    dep = catalog.departments[args.department]
+    print(
+        f"{dep.short_name}（{dep.name}）{args.month[:4]}年{int(args.month[5:])}月考核（附件2 三、信用信息归集处理），截至 {facts.as_of}"
+    )
+    for i in score["items"]:
+        if i["scored"]:
+            print(
+                f"  {i['item']}（{i['points']}分）：本年扣 {i['ytd']['deduction']} 分，得 {i['score']} 分；本月扣 {i['month']['deduction']} 分"
+            )
+            print(f"      本年依据：{i['ytd']['evidence']}")
+            print(f"      本月依据：{i['month']['evidence']}")
+        else:
+            print(f"  {i['item']}（{i['points']}分）：待评——{i['evidence']}")
+    print(
+        f"本年得分 {score['ytd_score']}／{score['scored_points']}（本年扣 {score['ytd_deduction']} 分；本月扣 {score['month_deduction']} 分）"
+    )
+    return EXIT_OK
+
+
 def cmd_figures(args) -> int:
-    from creditpipe.orchestration.steps import compute_figures
+    from creditpipe.orchestration.month_steps import compute_figures
 
     result = compute_figures(args.month, args.home)
     print(json.dumps(result, ensure_ascii=False))

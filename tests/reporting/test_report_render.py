@@ -35,6 +35,7 @@ SHEETS = [
     "概览",
     "预警",
     "部门指标",
+    "考核得分",
     "规则分布",
     "趋势",
     "时效性明细",
@@ -220,7 +221,7 @@ def test_pdf(report, model, tmp_path):
         pdf.close()
 
     compact = re.sub(r"\s+", "", text)
-    for heading in ("一、概览", "二、预警", "三、部门排名", "四、各部门指标", "五、趋势", "十二、说明"):
+    for heading in ("一、概览", "二、预警", "三、部门排名", "四、考核得分", "五、各部门指标", "六、趋势", "十三、说明"):
         assert heading in compact
     assert model["month_label"] in compact
     for dept in model["departments"]:

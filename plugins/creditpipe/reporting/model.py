@@ -13,7 +13,7 @@ from creditpipe.core.clock import county_now
 from creditpipe.core.labels import LEVELS
 from creditpipe.reporting import warnings as early_warning
 from creditpipe.reporting.facts import MonthFacts, rate_pct
-from creditpipe.reporting.scores import conformity_text, coverage_deduction
+from creditpipe.reporting.scores import conformity_text, coverage_deduction, department_score
 
 
 class _Fallback(dict):
@@ -54,6 +54,7 @@ def _department(catalog: Catalog, facts: MonthFacts, dep_id: str, over_limit: in
             "rate_pct": rate_pct(figure["ytd_rejected"], figure["ytd_received"]),
         },
         "deductions": _deductions(catalog, facts, dep_id, figure),
+        "score": department_score(facts, dep_id),
         "timeliness": {
             "items_due": facts.items_due(dep_id),
             "items_late": len(facts.late_items(dep_id)),
@@ -71,9 +72,16 @@ def _department(catalog: Catalog, facts: MonthFacts, dep_id: str, over_limit: in
 
 
 def _rank(departments: list[dict]) -> list[dict]:
-    """Best first: the lowest month rate; departments that delivered nothing come last."""
+    """Best first: the highest year-to-date score over the items scored (the assessment is
+    the year's); between equal scores the lower month rate, then those that delivered."""
     ordered = sorted(
-        departments, key=lambda d: (d["month"]["rate_pct"] is None, d["month"]["rate_pct"] or 0, d["department_id"])
+        departments,
+        key=lambda d: (
+            -d["score"]["ytd_score"],
+            d["month"]["rate_pct"] is None,
+            d["month"]["rate_pct"] or 0,
+            d["department_id"],
+        ),
     )
     for i, d in enumerate(ordered, 1):
         d["rank"] = i

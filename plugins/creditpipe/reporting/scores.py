@@ -51,3 +51,120 @@ def coverage_deduction(coverage: dict, table: dict) -> int:
     if owed and missing >= owed:
         return int(table.get("all_missing_points", table["max_points"]))
     return min(int(table["max_points"]), missing * int(table["points_per_missing"]))
+
+
+def _percent(rate) -> str:
+    return "—" if rate is None else f"{float(rate):.2f}%"
+
+
+def _late_text(items: list[dict]) -> str:
+    shown = [
+        f"{i['dataset']} {i['period']}（"
+        + ("未报送" if i["delivered"] is None else f"{i['delivered']} 报送，晚 {i['working_days_late']} 个工作日")
+        + "）"
+        for i in items[:5]
+    ]
+    return "；".join(shown) + (f" 等 {len(items)} 期" if len(items) > 5 else "")
+
+
+def department_score(facts, department_id: str) -> dict:
+    """Section 三 of 附件2 for one department, as of the facts' month: each item's 分值, its
+    deduction for the month and the year to date with the evidence, and its 得分 (分值 − the
+    year's deduction, the seed scoring the year). 双公示信息报送 ("视工作实绩扣分") and 异议处理
+    are judged by the credit office and by the objection register, neither of which this
+    pipeline holds yet: they are shown with the evidence it has, not scored, and the total is
+    over the items scored."""
+    from creditpipe.core.records import nonconformity_rate
+
+    table = facts.catalog.assessment
+    cov, tim, con = table["coverage"], table["timeliness"], table["conformity"]
+    coverage = facts.coverage[department_id]
+    month_late = [
+        i
+        for i in facts.late_items(department_id)
+        if facts.received_by_source(facts.year_months[0]).get((i["dataset_id"], department_id))
+    ]
+    year_late = facts.ytd_late_item_list(department_id)
+    m, y = facts.delivered(department_id), facts.year_to_date(department_id)
+    month_rate = nonconformity_rate(m["rejected"], m["received"]) if m["received"] else None
+    year_rate = nonconformity_rate(y["rejected"], y["received"]) if y["received"] else None
+
+    def owed_text(missing: list[str]) -> str:
+        if not coverage["required"]:
+            return "未登记应报信息类别"
+        if not missing:
+            return f"应报 {coverage['required']} 类均已提供（含零报告）"
+        return f"应报 {coverage['required']} 类，未提供：{'、'.join(missing)}"
+
+    items = [
+        {
+            "item": cov.get("title", "信息覆盖率"),
+            "points": int(cov["max_points"]),
+            "month": {
+                "deduction": coverage_deduction({**coverage, "missing_ytd": coverage["missing_month"]}, cov),
+                "evidence": owed_text(coverage["missing_month"]),
+            },
+            "ytd": {"deduction": coverage_deduction(coverage, cov), "evidence": owed_text(coverage["missing_ytd"])},
+        },
+        {
+            "item": tim.get("title", "信息时效性"),
+            "points": int(tim["max_points"]),
+            "month": {
+                "deduction": min(int(tim["max_points"]), len(month_late) * int(tim["points_per_late_item"])),
+                "evidence": _late_text(month_late) or "本月到期各期均按时报送",
+            },
+            "ytd": {
+                "deduction": min(int(tim["max_points"]), len(year_late) * int(tim["points_per_late_item"])),
+                "evidence": _late_text(year_late) or "本年到期各期均按时报送（当年未产生数据的类别不计）",
+            },
+        },
+        {
+            "item": con.get("title", "信息规范性"),
+            "points": int(con["max_points"]),
+            "month": {
+                "deduction": conformity_deduction(month_rate or 0, con),
+                "evidence": f"本月报送 {m['received']} 条，不合格 {m['rejected']} 条，不合格率 {_percent(month_rate)}",
+            },
+            "ytd": {
+                "deduction": conformity_deduction(year_rate or 0, con),
+                "evidence": f"本年报送 {y['received']} 条，不合格 {y['rejected']} 条，不合格率 {_percent(year_rate)}",
+            },
+        },
+    ]
+    for item in items:
+        item["score"] = item["points"] - item["ytd"]["deduction"]
+        item["scored"] = True
+    public = _public_disclosure(facts, department_id)
+    items += [
+        {
+            "item": "双公示信息报送",
+            "points": 4,
+            "scored": False,
+            "evidence": public + "；视工作实绩扣分，由信用办评定",
+        },
+        {"item": "异议处理", "points": 4, "scored": False, "evidence": "异议台账尚未接入本系统，由信用办评定"},
+    ]
+    scored = [i for i in items if i["scored"]]
+    return {
+        "department_id": department_id,
+        "items": items,
+        "scored_points": sum(i["points"] for i in scored),
+        "month_deduction": sum(i["month"]["deduction"] for i in scored),
+        "ytd_deduction": sum(i["ytd"]["deduction"] for i in scored),
+        "ytd_score": sum(i["score"] for i in scored),
+    }
+
+
+def _public_disclosure(facts, department_id: str) -> str:
+    """The 双公示 evidence the pipeline holds: the year's records of datasets with a
+    publication deadline (published_within), and how many of them were published late."""
+    public = {d.id for d in facts.catalog.datasets.values() if any(r[0] == "published_within" for r in d.rules)}
+    received = sum(
+        n
+        for (ds, dep), n in facts.received_by_source(facts.year_months[0]).items()
+        if dep == department_id and ds in public
+    )
+    if not received:
+        return "本年无双公示记录"
+    late = sum(facts.publication_late_count(department_id, m) for m in facts.year_months)
+    return f"本年双公示记录 {received} 条，超过7个工作日才公示 {late} 条，按时公示率 {_percent((received - late) * 100 / received)}"

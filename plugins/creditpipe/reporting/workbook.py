@@ -110,6 +110,29 @@ def write_xlsx(model: dict, path: Path) -> Path:
 
     _sheet(
         wb,
+        "考核得分",
+        ["部门", "项目", "分值", "本月扣分", "本年扣分", "得分", "本月依据", "本年依据"],
+        [
+            [d["short_name"], i["item"], i["points"]]
+            + (
+                [
+                    i["month"]["deduction"],
+                    i["ytd"]["deduction"],
+                    i["score"],
+                    i["month"]["evidence"],
+                    i["ytd"]["evidence"],
+                ]
+                if i["scored"]
+                else [None, None, "待评", "", i["evidence"]]
+            )
+            for d in model["departments"]
+            for i in (d.get("score") or {}).get("items", [])
+        ],
+        widths={7: 50, 8: 60},
+    )
+
+    _sheet(
+        wb,
         "规则分布",
         ["规则", "规则代码", "级别", "部门", "记录数"],
         [
