@@ -221,12 +221,20 @@ def _score(deductions: dict, missing_ytd: list, received: int, rejected: int) ->
             ("conformity", "信息规范性", 5),
         )
     ]
+    said = "信用办未记录扣分；本年双公示记录 120 条，超过7个工作日才公示 2 条，按时公示率 98.33%"
     items += [
-        {"item": "双公示信息报送", "points": 4, "scored": False, "evidence": "本年双公示记录 120 条；由信用办评定"},
+        {
+            "item": "双公示信息报送",
+            "points": 4,
+            "scored": True,
+            "month": {"deduction": 0, "evidence": said},
+            "ytd": {"deduction": 0, "evidence": said},
+            "score": 4,
+        },
         {"item": "异议处理", "points": 4, "scored": False, "evidence": "异议台账尚未接入本系统，由信用办评定"},
     ]
     ytd = sum(i["ytd"]["deduction"] for i in items if i["scored"])
-    return {"items": items, "scored_points": 17, "month_deduction": 0, "ytd_deduction": ytd, "ytd_score": 17 - ytd}
+    return {"items": items, "scored_points": 21, "month_deduction": 0, "ytd_deduction": ytd, "ytd_score": 21 - ytd}
 
 
 def sample_model() -> dict:

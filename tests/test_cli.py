@@ -187,7 +187,8 @@ def test_score_names_every_deduction_with_its_evidence(tmp_path, catalog, monkey
     assert "信息规范性（5分）：本年扣 3 分，得 2 分" in out and "不合格 3 条，不合格率 1.50%" in out
     # It owes 行政许可 too and gave none of it: 2 points, the category named.
     assert "信息覆盖率（7分）：本年扣 2 分" in out and "未提供：行政许可信息（双公示）" in out
-    assert "双公示信息报送（4分）：待评" in out and "异议处理（4分）：待评" in out
+    assert "双公示信息报送（4分）：本年扣 0 分，得 4 分" in out and "信用办未记录扣分" in out
+    assert "异议处理（4分）：待评" in out
     figures = cli("figures", "--month", "2026-10", "--home", str(home))
     assert figures.returncode == 0, figures.stderr
     assert json.loads(figures.stdout.strip().splitlines()[-1])
@@ -197,3 +198,32 @@ def test_score_names_every_deduction_with_its_evidence(tmp_path, catalog, monkey
         and unknown.stderr.startswith("creditpipe: 未知部门")
         and "Traceback" not in unknown.stderr
     )
+
+
+def test_the_credit_offices_deduction_is_recorded_with_its_reason_and_scored(tmp_path, catalog, monkeypatch):
+    """Issue 18, item 4: 双公示信息报送 is judged by the credit office ("视工作实绩扣分")."""
+    from seeding import at, seed_batch
+
+    from creditpipe.orchestration import steps
+
+    monkeypatch.delenv("CREDITPIPE_WAREHOUSE_URL", raising=False)
+    home = tmp_path / "home"
+    seed_batch(steps.warehouse_engine(home), catalog, "market.admin_penalty", "market", at(2026, 10, 9), 100, late=4)
+    where = ("--department", "market", "--home", str(home))
+    said = cli("assess", "adjust", *where, "--item", "双公示信息报送", "--points", "1.5", "--month", "2026-10",
+               "--reason", "联络员队伍未按要求建立", "--by", "信用办 王科长")  # fmt: skip
+    assert said.returncode == 0, said.stderr
+    assert "已记录：市场监管 2026-10 双公示信息报送 扣1.5分（联络员队伍未按要求建立；信用办 王科长" in said.stdout
+    out = cli("score", *where, "--month", "2026-10").stdout
+    assert "双公示信息报送（4分）：本年扣 1.5 分，得 2.5 分" in out
+    assert "2026-10 扣1.5分：联络员队伍未按要求建立（信用办 王科长 记录于" in out
+    assert "本年双公示记录 100 条，超过7个工作日才公示 4 条，按时公示率 96.00%" in out
+    for bad, message in (
+        (("--points", "1", "--reason", " "), "须写明扣分理由"),
+        (("--points", "5", "--reason", "x"), "不超过该项分值 4 分"),
+        (("--points", "一分", "--reason", "x"), "扣分须为数字"),
+    ):
+        refused = cli("assess", "adjust", *where, "--item", "双公示信息报送", *bad)
+        assert refused.returncode == 2 and message in refused.stderr and "Traceback" not in refused.stderr
+    other = cli("assess", "adjust", *where, "--item", "信息规范性", "--points", "1", "--reason", "x")
+    assert other.returncode == 2 and "不是由信用办评定的考核项目" in other.stderr

@@ -3,6 +3,7 @@
   creditpipe validate --dataset ID FILE --out DIR   judge one delivered file
   creditpipe score --department D --month YYYY-MM   a department's assessment, each deduction's evidence
   creditpipe score conformity --rate-pct P          信息规范性 deduction for a rate
+  creditpipe assess adjust --department D --item I --points P --reason R   the credit office's deduction
   creditpipe figures --month YYYY-MM                the month's figures from the warehouse
   creditpipe report --month YYYY-MM [--send]        rebuild a month's report from the warehouse
   creditpipe log --month YYYY-MM [--csv]            the month's collection log (归集日志)
@@ -59,6 +60,17 @@ def _parser() -> argparse.ArgumentParser:
     s_sub = s.add_subparsers(dest="item", required=False, parser_class=_Parser)
     c = s_sub.add_parser("conformity", help="信息规范性：按数据不合格率计算扣分")
     c.add_argument("--rate-pct", required=True, help="数据不合格率（百分数，如 1.2 表示 1.2%%）")
+
+    a = sub.add_parser("assess", help="信用办评定的考核扣分")
+    a_sub = a.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    adj = a_sub.add_parser("adjust", help="记录一项由信用办评定的扣分（如 双公示信息报送），须写明理由")
+    adj.add_argument("--department", required=True, help="部门编号，如 market")
+    adj.add_argument("--item", required=True, help="考核项目，如 双公示信息报送")
+    adj.add_argument("--points", required=True, help="扣分（0.5 的倍数；撤回用负数）")
+    adj.add_argument("--reason", required=True, help="扣分理由（报告列在扣分旁）")
+    adj.add_argument("--month", type=_month, help="计入的月份 YYYY-MM（默认本月）")
+    adj.add_argument("--by", help="记录人（默认当前系统用户）")
+    adj.add_argument("--home", help="数据目录（默认 $CREDITPIPE_HOME 或 var/）")
 
     f = sub.add_parser("figures", help="从数据仓库计算某月各部门数据不合格率与扣分")
     f.add_argument("--month", required=True, type=_month, help="YYYY-MM")
@@ -263,6 +275,49 @@ def _department_score(args) -> int:
     return EXIT_OK
 
 
+def cmd_assess(args) -> int:
+    """`creditpipe assess adjust`: a deduction the credit office judges (附件2 三、双公示信息报送),
+    stored with its reason, who and when; the month's report and `creditpipe score` show it."""
+    import getpass
+
+    from creditpipe.core.catalog import load_catalog
+    from creditpipe.core.clock import county_now
+    from creditpipe.orchestration.steps import warehouse_engine
+    from creditpipe.warehouse.adjustments import AdjustmentError, record_adjustment
+
+    catalog = load_catalog()
+    judged = {t["title"]: t for k, t in catalog.assessment.items() if k == "public_disclosure"}
+    if args.department not in catalog.departments:
+        print(
+            f"creditpipe: 未知部门 {args.department!r}；已登记的部门：{'、'.join(catalog.departments)}", file=sys.stderr
+        )
+        return EXIT_UNREADABLE
+    if args.item not in judged:
+        print(f"creditpipe: {args.item!r} 不是由信用办评定的考核项目；可记录：{'、'.join(judged)}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    now = county_now()
+    try:
+        row = record_adjustment(
+            warehouse_engine(args.home),
+            department_id=args.department,
+            item=args.item,
+            month=args.month or now.strftime("%Y-%m"),
+            points=args.points,
+            reason=args.reason,
+            recorded_by=args.by or getpass.getuser(),
+            recorded_at=now.isoformat(timespec="seconds"),
+            max_points=int(judged[args.item]["max_points"]),
+        )
+    except AdjustmentError as exc:
+        print(f"creditpipe: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    dep = catalog.departments[args.department]
+    print(
+        f"已记录：{dep.short_name} {row['month']} {row['item']} 扣{row['points']}分（{row['reason']}；{row['recorded_by']}，{row['recorded_at']}）"
+    )
+    return EXIT_OK
+
+
 def cmd_figures(args) -> int:
     from creditpipe.orchestration.month_steps import compute_figures
 
@@ -371,6 +426,7 @@ def cmd_airflow(args) -> int:
 _COMMANDS = {
     "validate": cmd_validate,
     "score": cmd_score,
+    "assess": cmd_assess,
     "figures": cmd_figures,
     "report": cmd_report,
     "log": cmd_log,

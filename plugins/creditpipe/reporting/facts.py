@@ -319,6 +319,12 @@ class MonthFacts:
             }
         return out
 
+    # --- the credit office's own deductions ----------------------------------------------
+    @cached_property
+    def adjustments(self) -> list[dict]:
+        """Deductions the credit office recorded against the year's months so far."""
+        return self._rows("report/adjustments", from_month=self.year_months[0], to_month=self.month, cutoff=self.cutoff)
+
     # --- open refusals ------------------------------------------------------------------
     @cached_property
     def open_refusals(self) -> list[dict]:

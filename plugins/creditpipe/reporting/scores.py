@@ -71,9 +71,9 @@ def department_score(facts, department_id: str) -> dict:
     """Section 三 of 附件2 for one department, as of the facts' month: each item's 分值, its
     deduction for the month and the year to date with the evidence, and its 得分 (分值 − the
     year's deduction, the seed scoring the year). 双公示信息报送 ("视工作实绩扣分") and 异议处理
-    are judged by the credit office and by the objection register, neither of which this
-    pipeline holds yet: they are shown with the evidence it has, not scored, and the total is
-    over the items scored."""
+    are judged by the credit office: the first is scored by the deductions it records (``creditpipe
+    assess adjust``), shown beside the evidence the pipeline has; the objection register is not
+    held yet, so 异议处理 is shown, not scored, and the total is over the items scored."""
     from creditpipe.core.records import nonconformity_rate
 
     table = facts.catalog.assessment
@@ -134,24 +134,54 @@ def department_score(facts, department_id: str) -> dict:
     for item in items:
         item["score"] = item["points"] - item["ytd"]["deduction"]
         item["scored"] = True
-    public = _public_disclosure(facts, department_id)
-    items += [
-        {
-            "item": "双公示信息报送",
-            "points": 4,
-            "scored": False,
-            "evidence": public + "；视工作实绩扣分，由信用办评定",
-        },
-        {"item": "异议处理", "points": 4, "scored": False, "evidence": "异议台账尚未接入本系统，由信用办评定"},
-    ]
+    items.append(_public_disclosure_item(facts, department_id, table.get("public_disclosure") or {}))
+    items.append({"item": "异议处理", "points": 4, "scored": False, "evidence": "异议台账尚未接入本系统，由信用办评定"})
     scored = [i for i in items if i["scored"]]
     return {
         "department_id": department_id,
         "items": items,
         "scored_points": sum(i["points"] for i in scored),
-        "month_deduction": sum(i["month"]["deduction"] for i in scored),
-        "ytd_deduction": sum(i["ytd"]["deduction"] for i in scored),
-        "ytd_score": sum(i["score"] for i in scored),
+        "month_deduction": _number(sum(Decimal(str(i["month"]["deduction"])) for i in scored)),
+        "ytd_deduction": _number(sum(Decimal(str(i["ytd"]["deduction"])) for i in scored)),
+        "ytd_score": _number(sum(Decimal(str(i["score"])) for i in scored)),
+    }
+
+
+def _number(value: Decimal) -> int | float:
+    """A score as the report writes it: whole points as integers, a half as 0.5."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _public_disclosure_item(facts, department_id: str, table: dict) -> dict:
+    """双公示信息报送 ("视工作实绩扣分"): the credit office's deductions as recorded (``creditpipe
+    assess adjust``), the year's and the month's, each with its reason, who and when, beside
+    the pipeline's evidence (the 双公示 records published late). Nothing recorded: nothing
+    deducted, and the sheet says so."""
+    points = int(table.get("max_points", 4))
+    title = table.get("title", "双公示信息报送")
+    mine = [a for a in facts.adjustments if a["department_id"] == department_id and a["item"] == title]
+
+    def total(rows) -> Decimal:
+        return min(Decimal(points), max(Decimal(0), sum((Decimal(a["points"]) for a in rows), Decimal(0))))
+
+    def said(rows) -> str:
+        if not rows:
+            return "信用办未记录扣分"
+        return "；".join(
+            f"{a['month']} 扣{a['points']}分：{a['reason']}（{a['recorded_by']} 记录于 {a['recorded_at'][:10]}）"
+            for a in rows
+        )
+
+    month_rows = [a for a in mine if a["month"] == facts.month]
+    evidence = _public_disclosure(facts, department_id)
+    year = total(mine)
+    return {
+        "item": title,
+        "points": points,
+        "scored": True,
+        "month": {"deduction": _number(total(month_rows)), "evidence": f"{said(month_rows)}；{evidence}"},
+        "ytd": {"deduction": _number(year), "evidence": f"{said(mine)}；{evidence}"},
+        "score": _number(points - year),
     }
 
 
