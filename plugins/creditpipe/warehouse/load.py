@@ -319,9 +319,11 @@ def _count_delivery_days(
                 if field in names
                 else pa.array([""] * n, pa.string())
             )
-            pairs = pc.binary_join_element_wise(made, dated, "\x1f")
-            for entry in pc.value_counts(pairs).to_pylist():
-                days[tuple(entry["values"].split("\x1f", 1))] += entry["counts"]
+            grouped = (
+                pa.table({"made": made, "dated": dated}).group_by(["made", "dated"]).aggregate([([], "count_all")])
+            )
+            for made_day, text, n in zip(*(grouped.column(c).to_pylist() for c in ("made", "dated", "count_all"))):
+                days[(made_day, text)] += n
             continue
         made = (
             frame[PUBLISHED].astype(object).where(frame[PUBLISHED].notna(), fallback).map(lambda v: str(v)[:10])
