@@ -337,7 +337,7 @@ def cmd_report(args) -> int:
     out = publish_month(
         engine, load_catalog(), args.month, settings.paths(args.home).reports, send=args.send, formats=formats
     )
-    for key in ("html", "pdf", "xlsx", "index"):
+    for key in ("html", "pdf", "xlsx", "quarter_html", "quarter_pdf", "quarter_xlsx", "index"):
         if key in out:
             print(f"{key}: {out[key]}")
     print(f"预警 {out['warnings']} 条" + ("；已发送信用办" if out["mailed"] else ""))

@@ -43,6 +43,7 @@ def publish_month(
     the index of months, and the report mailed if ``send`` — once per month: a re-run (a
     first unpause's catch-up tick, a manual trigger) publishes again but mails only when
     ``resend`` asks for it."""
+    from creditpipe.reporting.quarterly import quarter_model, quarter_of, render_quarter
     from creditpipe.reporting.render import render_index, render_report
 
     now = now or county_now()
@@ -51,6 +52,10 @@ def publish_month(
     alerted = early_warning.alert(engine, catalog, new, now) if alert_warnings else {"mailed": False}
     model = build_model(facts, figures, now)
     paths = render_report(model, reports_dir / month, formats)
+    quarter = quarter_of(month)
+    if quarter:  # the quarter's last month: its ranking too (seed 000: 季度公布)
+        ranking = render_quarter(quarter_model(facts, model), reports_dir / quarter, formats)
+        paths.update({f"quarter_{k}": v for k, v in ranking.items()})
     index = render_index(reports_dir, catalog.county.get("name", ""))
     out = {
         "month": month,

@@ -39,7 +39,7 @@ from creditpipe.reporting.workbook import write_xlsx
 FORMATS = ("html", "pdf", "xlsx")
 
 
-def _environment():
+def report_environment():
     env = environment(html=True).overlay()
     env.globals.update(figure=figure, format_figure=format_figure, dept_figures=dept_figures)
     env.filters["local_time"] = local_time
@@ -57,7 +57,7 @@ def render_html(model: dict, font: str | None = None) -> str:
         "rules": charts.chart_rules(model, colours, font),
     }
     return (
-        _environment()
+        report_environment()
         .get_template("report.html.j2")
         .render(
             m=model,
@@ -118,11 +118,13 @@ def render_report(model: dict, out_dir: Path, formats=FORMATS) -> dict[str, Path
 
 
 _MONTH_DIR = re.compile(r"^\d{4}-\d{2}$")
+_QUARTER_DIR = re.compile(r"^\d{4}-Q[1-4]$")
 
 
 def render_index(reports_dir: Path, county: str) -> Path:
     """reports_dir/index.html: every published month (a YYYY-MM folder with report.json),
-    newest first, with relative links to its files and its headline figures."""
+    newest first, with relative links to its files and its headline figures; and every
+    quarterly ranking (a YYYY-Qn folder with ranking.json)."""
     reports_dir = Path(reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
     months = []
@@ -144,12 +146,21 @@ def render_index(reports_dir: Path, county: str) -> Path:
                 "files": files,
             }
         )
+    quarters = [
+        {"quarter": f.name, "label": f"{f.name[:4]}年第{f.name[-1]}季度", "files": [
+            (label, f"{f.name}/ranking.{ext}") for ext, label in (("html", "网页版"), ("pdf", "PDF"), ("xlsx", "Excel"))
+            if (f / f"ranking.{ext}").is_file()
+        ]}
+        for f in sorted((p for p in reports_dir.iterdir() if p.is_dir() and _QUARTER_DIR.match(p.name)), reverse=True)
+        if (f / "ranking.json").is_file()
+    ]  # fmt: skip
     html = (
-        _environment()
+        report_environment()
         .get_template("index.html.j2")
         .render(
             county=county,
             months=months,
+            quarters=quarters,
             title=f"{county}公共信用信息归集月度监测与预警报告",
             generated=county_now().strftime("%Y-%m-%d %H:%M"),
             levels=LEVELS,
