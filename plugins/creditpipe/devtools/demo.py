@@ -58,8 +58,15 @@ API_TOKEN = "demo-token"
 # misses the last two weekly drops of the last month (feeds late, 信息时效性 points); a
 # few licences each month are published more than 7 working days after the decision (双公示
 # warnings); the court lists a village committee, then a town government (红 at once).
+# 市场监管 says 本期无数据 for the week before the 28th of the last month (a file with the header
+# and no record: a zero report, on time), and the credit office records a 双公示 deduction
+# against it that month, with its reason (附件2 三: 视工作实绩扣分).
 ERROR_TREND = {("police.admin_penalty", "police"): (3.5, 2.0, 1.0)}
 DROPS_BY_POSITION = {("market.admin_penalty", "market"): {0: (7, 14)}}
+ZERO_REPORTS = {("market.admin_penalty", "market"): {0: 28}}
+ADJUSTMENTS = {
+    0: [("market", "双公示信息报送", "1", "抽查发现3条行政许可超过7个工作日才公示，双公示联络员未按要求督促报送")]
+}
 LATE_PUBLICATIONS = {("market.admin_license", "market"): ("许可决定日期", 3)}
 GOVERNMENT_DEBTOR = {("court.dishonest_debtor", "court"): {1: "village_committee", 0: "town_government"}}
 
@@ -131,6 +138,9 @@ def prepare_month(
                     plan["records"],
                     **{k: plan[k] for k in ("drops", "shapes", "stem", "error_rate") if k in plan},
                 )
+                day = ZERO_REPORTS.get(key, {}).get(position)
+                if day is not None:
+                    _zero_report_file(paths.landing_for(source.department, dataset.id), dataset, first.replace(day=day))
             else:
                 rng = random.Random(f"{seed}:{dataset.id}:{source.department}:{month}")
                 count = rng.randint(*plan["records"])
@@ -155,6 +165,41 @@ def prepare_month(
                     fill_front_db(home, dataset, source, records, first, last)
             expected += [(dataset.id, source.department, e) for e in errors]
     return expected
+
+
+def _zero_report_file(folder: Path, dataset: Dataset, day: dt.date) -> Path:
+    """The standard's header and no record, named for its day: 本期无数据 for that week."""
+    import os
+
+    from creditpipe.core.clock import county_tz
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{day:%Y%m%d}_本期无数据.csv"
+    path.write_text(",".join(dataset.field_names) + "\r\n", encoding="utf-8-sig")
+    stamp = dt.datetime.combine(day, dt.time(17), county_tz()).timestamp()
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def _record_adjustments(catalog: Catalog, home: Path, month: str, position: int) -> None:
+    """The credit office's deductions of the month (ADJUSTMENTS), as `creditpipe assess adjust`
+    records them, before the month's report is published."""
+    from creditpipe.orchestration.steps import warehouse_engine
+    from creditpipe.warehouse.adjustments import record_adjustment
+
+    for department, item, points, reason in ADJUSTMENTS.get(position, []):
+        table = next(t for t in catalog.assessment.values() if isinstance(t, dict) and t.get("title") == item)
+        record_adjustment(
+            warehouse_engine(home),
+            department_id=department,
+            item=item,
+            month=month,
+            points=points,
+            reason=reason,
+            recorded_by="信用办（演示）",
+            recorded_at=dt.datetime.combine(month_bounds(month)[1], dt.time(17)).isoformat(timespec="seconds"),
+            max_points=int(table["max_points"]),
+        )
 
 
 def front_db_url(home: Path, department_id: str) -> str:
@@ -244,6 +289,7 @@ def _run_month(catalog: Catalog, home_dir: Path, month: str, seed: int, api, pos
         f"[2/2] dag.test()：{len(catalog.datasets)} 个归集 DAG（运行时刻 {collected.isoformat()}）、"
         f"early_warning（入库后即时预警）、monthly_report（{published.isoformat()}）"
     )
+    _record_adjustments(catalog, home_dir, month, position)
     for state in dag_test_many(runs, env):
         print(f"      {state['dag_id']}：{state['state']}")
     return report(catalog, home_dir, month, expected, manifest)
@@ -260,6 +306,22 @@ def _print_publication(catalog: Catalog, home: Path, months: list[str]) -> None:
     for m in months:
         forms = "  ".join(str(p) for p in sorted((reports / m).glob("report.*")) if p.suffix != ".json")
         print(f"  {m}：{forms}")
+    for quarter in sorted(p for p in reports.glob("*-Q?") if (p / "ranking.html").is_file()):
+        print(
+            f"  季度排名 {quarter.name}：{quarter / 'ranking.html'}  {quarter / 'ranking.pdf'}  {quarter / 'ranking.xlsx'}"
+        )
+    model = json.loads((reports / months[-1] / "report.json").read_text(encoding="utf-8"))
+    print(f"{months[-1]} 考核得分（附件2 三，本年，已评 {model['departments'][0]['score']['scored_points']} 分）：")
+    for d in model["departments"]:
+        lost = [
+            f"{i['item']}扣{i['ytd']['deduction']}"
+            for i in d["score"]["items"]
+            if i["scored"] and i["ytd"]["deduction"]
+        ]
+        print(
+            f"  {d['rank']}. {d['short_name']} {d['score']['ytd_score']} 分"
+            + (f"（{'，'.join(lost)}）" if lost else "")
+        )
     last = stored_warnings(engine, months[-1])
     print(f"{months[-1]} 预警 {len(last)} 条：")
     for w in last:
