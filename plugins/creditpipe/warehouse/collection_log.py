@@ -87,34 +87,39 @@ def record_file(conn, dataset: Dataset, batch: dict, batch_id: str, outcome: str
     )
 
 
+def _log_file_without_batch(conn, dataset: Dataset, entry: dict, outcome: str, reason: str, count) -> None:
+    """A delivered file that made no batch (unreadable, or a zero report) into the log."""
+    channel, source = source_of(dataset, entry["department_id"])
+    delivered_at = str(entry["delivered_at"])
+    conn.execute(
+        sa.text(statement("queries/record_delivered_file")),
+        {
+            "dataset_id": dataset.id,
+            "file_sha256": entry["file_sha256"],
+            "file_name": entry["file_name"],
+            "department_id": entry["department_id"],
+            "channel": channel,
+            "source": source,
+            "request": None,
+            "content_sha256": None,
+            "batch_id": None,
+            "outcome": outcome,
+            "reason": reason,
+            "delivered_at": delivered_at,
+            "delivered_month": delivered_at[:7],
+            "recorded_at": entry["recorded_at"],
+            "received": count,
+            "accepted": count,
+            "rejected": count,
+        },
+    )
+
+
 def log_unreadable(engine: Engine, dataset: Dataset, entry: dict) -> None:
     """An unreadable (quarantined) file into the collection log: its bytes, when and from
     whom it came, and why it could not be read; no counts (no record could be read)."""
-    channel, source = source_of(dataset, entry["department_id"])
-    delivered_at = str(entry["delivered_at"])
     with engine.begin() as conn:
-        conn.execute(
-            sa.text(statement("queries/record_delivered_file")),
-            {
-                "dataset_id": dataset.id,
-                "file_sha256": entry["file_sha256"],
-                "file_name": entry["file_name"],
-                "department_id": entry["department_id"],
-                "channel": channel,
-                "source": source,
-                "request": None,
-                "content_sha256": None,
-                "batch_id": None,
-                "outcome": "unreadable",
-                "reason": entry["reason"],
-                "delivered_at": delivered_at,
-                "delivered_month": delivered_at[:7],
-                "recorded_at": entry["recorded_at"],
-                "received": None,
-                "accepted": None,
-                "rejected": None,
-            },
-        )
+        _log_file_without_batch(conn, dataset, entry, "unreadable", entry["reason"], None)
 
 
 def log_zero_report(engine: Engine, dataset: Dataset, entry: dict) -> bool:
@@ -123,35 +128,15 @@ def log_zero_report(engine: Engine, dataset: Dataset, entry: dict) -> bool:
     Returns False when those bytes were logged already (nothing is added)."""
     with engine.begin() as conn:
         if entry.get("file_sha256"):
-            channel, source = source_of(dataset, entry["department_id"])
-            delivered_at = str(entry["delivered_at"])
             found = conn.execute(
                 sa.text(statement("queries/find_delivered_file")),
                 {"dataset_id": dataset.id, "file_sha256": entry["file_sha256"]},
             ).first()
             if found is not None:
                 return False
-            conn.execute(
-                sa.text(statement("queries/record_delivered_file")),
-                {
-                    "dataset_id": dataset.id,
-                    "file_sha256": entry["file_sha256"],
-                    "file_name": entry["file_name"],
-                    "department_id": entry["department_id"],
-                    "channel": channel,
-                    "source": source,
-                    "request": None,
-                    "content_sha256": None,
-                    "batch_id": None,
-                    "outcome": "zero_report",
-                    "reason": f"本期无数据：{entry['covers_from']} 至 {entry['covers_until']}",
-                    "delivered_at": delivered_at,
-                    "delivered_month": delivered_at[:7],
-                    "recorded_at": entry["reported_at"],
-                    "received": 0,
-                    "accepted": 0,
-                    "rejected": 0,
-                },
+            reason = f"本期无数据：{entry['covers_from']} 至 {entry['covers_until']}"
+            _log_file_without_batch(
+                conn, dataset, {**entry, "recorded_at": entry["reported_at"]}, "zero_report", reason, 0
             )
         conn.execute(
             sa.text(statement("queries/record_zero_report")),
