@@ -57,14 +57,15 @@ API_TOKEN = "demo-token"
 # 公安's penalties get worse month on month (a rate rising two months running); 市场监管
 # skips the drop of the 14th in the month before the last (that week's weekend records come
 # with the 21st's file, 5 working days after the week: late, 以上 counting the 5th — a
-# 信息时效性 point) and sends only the first two drops of the last month; a
+# 信息时效性 point) and sends only the first drop of the last month (the weeks after it are
+# overdue by the report: a feed_late warning); a
 # few licences each month are published more than 7 working days after the decision (双公示
 # warnings); the court lists a village committee, then a town government (红 at once).
 # 市场监管 says 本期无数据 for the week before the 28th of the last month (a file with the header
 # and no record: a zero report, on time), and the credit office records a 双公示 deduction
 # against it that month, with its reason (附件2 三: 视工作实绩扣分).
 ERROR_TREND = {("police.admin_penalty", "police"): (3.5, 2.0, 1.0)}
-DROPS_BY_POSITION = {("market.admin_penalty", "market"): {0: (7, 14), 1: (7, 21, 28)}}
+DROPS_BY_POSITION = {("market.admin_penalty", "market"): {0: (7,), 1: (7, 21, 28)}}
 ZERO_REPORTS = {("market.admin_penalty", "market"): {0: 28}}
 ADJUSTMENTS = {
     0: [("market", "双公示信息报送", "1", "抽查发现3条行政许可超过7个工作日才公示，双公示联络员未按要求督促报送")]
