@@ -234,6 +234,19 @@ def test_demo_command_end_to_end(tmp_path):
     assert [w["department_id"] for w in model["warnings"] if w["rule_id"] == "rate_rising"] == ["police"]
     assert model["government_debtors"] and model["publication_late"]
     assert "【红】" in first.stdout
+    # Issue 18: the assessment as scored — a late week (信息时效性), the credit office's 双公示
+    # deduction with its reason, a zero report in April's log, and March's quarterly ranking.
+    market = next(d for d in model["departments"] if d["department_id"] == "market")
+    lost = {i["item"]: i["ytd"]["deduction"] for i in market["score"]["items"] if i["scored"]}
+    assert lost["信息时效性"] >= 1 and lost["双公示信息报送"] == 1
+    assert any(t["department"] == "市场监管" and t["late"] for t in model["timeliness_items"])
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "warehouse.db") as db:
+        zero = db.execute("SELECT covers_from, reported_day FROM zero_report WHERE how = 'file'").fetchall()
+    assert zero and all(day[:7] == "2026-04" for _, day in zero)
+    assert (reports / "2026-Q1" / "ranking.pdf").stat().st_size > 0 and 'href="2026-Q1/ranking.html"' in index
+    assert "考核得分" in first.stdout
 
     totals_line = [ln for ln in first.stdout.splitlines() if ln.startswith("累计批次")][-1]
     again = subprocess.run([*cmd, "--months", "1"], capture_output=True, text=True, env=env)

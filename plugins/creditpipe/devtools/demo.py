@@ -55,18 +55,20 @@ API_TOKEN = "demo-token"
 
 # What the demo's months bring to the report, by position from the last month (0 = last):
 # 公安's penalties get worse month on month (a rate rising two months running); 市场监管
-# skips the drop of the 14th in the month before the last (that week's weekend records come
-# with the 21st's file, 5 working days after the week: late, 以上 counting the 5th — a
-# 信息时效性 point) and sends only the first drop of the last month (the weeks after it are
-# overdue by the report: a feed_late warning); a
-# few licences each month are published more than 7 working days after the decision (双公示
-# warnings); the court lists a village committee, then a town government (红 at once).
-# 市场监管 says 本期无数据 for the week before the 28th of the last month (a file with the header
-# and no record: a zero report, on time), and the credit office records a 双公示 deduction
-# against it that month, with its reason (附件2 三: 视工作实绩扣分).
+# had nothing in the week of the 14th of the month before the last and says so with a
+# header-only file named for that day, sent on the 21st (本期无数据: a zero report, on time),
+# and sends only the first two drops of the last month (the week after is overdue by the
+# report: late, 信息时效性 points, a feed_late warning); a few licences each month are
+# published more than 7 working days after the decision (双公示 warnings), and the credit
+# office records a 双公示 deduction against the last month with its reason (附件2 三:
+# 视工作实绩扣分); the court lists a village committee, then a town government (红 at once).
 ERROR_TREND = {("police.admin_penalty", "police"): (3.5, 2.0, 1.0)}
-DROPS_BY_POSITION = {("market.admin_penalty", "market"): {0: (7,), 1: (7, 21, 28)}}
-ZERO_REPORTS = {("market.admin_penalty", "market"): {0: 28}}
+# The month before the last: drops on the 7th and the 28th only (each covers the week before
+# it), carrying the month's records between them (so its rate stays in its band); the week of
+# the 14th has none, and its zero report names that day and comes on the 21st.
+DROPS_BY_POSITION = {("market.admin_penalty", "market"): {0: (7, 14), 1: (7, 28)}}
+RECORDS_BY_POSITION = {("market.admin_penalty", "market"): {1: (700, 900)}}
+ZERO_REPORTS = {("market.admin_penalty", "market"): {1: (14, 21)}}  # (the day named, the day sent)
 ADJUSTMENTS = {
     0: [("market", "双公示信息报送", "1", "抽查发现3条行政许可超过7个工作日才公示，双公示联络员未按要求督促报送")]
 }
@@ -131,6 +133,8 @@ def prepare_month(
                 plan["error_rate"] = _scaled(plan["error_rate"], key, position)
             if position in DROPS_BY_POSITION.get(key, {}):
                 plan["drops"] = DROPS_BY_POSITION[key][position]
+            if position in RECORDS_BY_POSITION.get(key, {}):
+                plan["records"] = RECORDS_BY_POSITION[key][position]
             if source.channel == "landing":
                 errors = generate_landing_month(
                     paths.landing_for(source.department, dataset.id),
@@ -141,9 +145,10 @@ def prepare_month(
                     plan["records"],
                     **{k: plan[k] for k in ("drops", "shapes", "stem", "error_rate") if k in plan},
                 )
-                day = ZERO_REPORTS.get(key, {}).get(position)
-                if day is not None:
-                    _zero_report_file(paths.landing_for(source.department, dataset.id), dataset, first.replace(day=day))
+                zero = ZERO_REPORTS.get(key, {}).get(position)
+                if zero is not None:
+                    named, sent = (first.replace(day=d) for d in zero)
+                    _zero_report_file(paths.landing_for(source.department, dataset.id), dataset, named, sent)
             else:
                 rng = random.Random(f"{seed}:{dataset.id}:{source.department}:{month}")
                 count = rng.randint(*plan["records"])
@@ -170,16 +175,17 @@ def prepare_month(
     return expected
 
 
-def _zero_report_file(folder: Path, dataset: Dataset, day: dt.date) -> Path:
-    """The standard's header and no record, named for its day: 本期无数据 for that week."""
+def _zero_report_file(folder: Path, dataset: Dataset, named: dt.date, sent: dt.date) -> Path:
+    """The standard's header and no record, named for a day of the quiet week and sent once
+    that week is over: 本期无数据 for that week."""
     import os
 
     from creditpipe.core.clock import county_tz
 
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{day:%Y%m%d}_本期无数据.csv"
+    path = folder / f"{named:%Y%m%d}_本期无数据.csv"
     path.write_text(",".join(dataset.field_names) + "\r\n", encoding="utf-8-sig")
-    stamp = dt.datetime.combine(day, dt.time(17), county_tz()).timestamp()
+    stamp = dt.datetime.combine(sent, dt.time(17), county_tz()).timestamp()
     os.utime(path, (stamp, stamp))
     return path
 
