@@ -130,7 +130,8 @@ def connections(home: Path, api, smtp_port: int) -> dict[str, str]:
 
 def fingerprint(url: str, month: str) -> dict[str, list[tuple]]:
     """Each warehouse table's rows, sorted, without the volatile columns; of
-    monthly_conformity the month's figures only."""
+    monthly_conformity the month's figures only; of zero_report the files' (a pull's zero
+    report covers the days up to the moment it ran, and the two runs ran at other moments)."""
     from creditpipe.warehouse.schema import connect
 
     engine = connect(url)
@@ -144,6 +145,8 @@ def fingerprint(url: str, month: str) -> dict[str, list[tuple]]:
                 params = {}
                 if table == "monthly_conformity":
                     sql, params = sql + " WHERE month = :m", {"m": month}
+                if table == "zero_report":  # a pull's answers run up to the moment it ran
+                    sql += " WHERE how = 'file'"
                 rows = conn.execute(sa.text(sql), params)
                 out[table] = sorted(tuple("" if v is None else str(v) for v in r) for r in rows)
     finally:
