@@ -239,16 +239,20 @@ class MonthFacts:
 
     def silent_sources(self) -> list[tuple[str, str]]:
         """Owed categories (dataset, department) a source has reported nothing of — no record,
-        no zero report — in the 12 months, once its first period is overdue (the last day on
-        time of the period holding the day it is owed from has passed). So an empty
-        warehouse — a deployment's first unpause — warns of nothing, and a source that never
-        started is named as soon as its first period is overdue."""
+        no zero report — in the 12 months, once its first period is overdue: the last day on
+        time of the period holding the day the platform first collected anything (or the day
+        the category is owed from, if later) has passed. So an empty warehouse — a
+        deployment's first unpause, every source loading at once — warns of nothing, and a
+        source that never started is named as soon as its first period is overdue."""
+        first_collected = self._rows("report/first_collected", cutoff=self.cutoff)[0]["first_collected_at"]
+        if not first_collected:
+            return []
+        start = dt.date.fromisoformat(first_collected[:10])
         out = []
         for ob in self.catalog.obligations():
-            owed_from = self.owed_from(ob)
-            if ob.dataset_id is None or owed_from is None:
+            if ob.dataset_id is None:
                 continue
-            first = period_of(ob.cycle, owed_from)
+            first = period_of(ob.cycle, max(ob.owed_from or start, start))
             if last_day_on_time(first, self.calendar, self.late_from) >= self.as_of:
                 continue
             if not self._reports.get((ob.dataset_id, ob.department_id)):
