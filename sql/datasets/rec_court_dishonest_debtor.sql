@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS rec_court_dishonest_debtor (
     dishonest_conduct       TEXT NOT NULL,  -- 失信被执行人行为具体情形
     published_date          TEXT NOT NULL,  -- 发布时间
     dishonest_conduct_terms TEXT,  -- 失信被执行人行为具体情形，标准名称，以；分隔
-    superseded_by           TEXT,  -- the later batch whose record with the same business key replaced it
+    superseded_by           TEXT,  -- the later batch whose record with the same business key replaced it, or 异议 <编号> that withdrew it
+    corrected_by            TEXT,  -- the objection (异议编号) whose 更正 changed its values (earlier ones in objection_change)
     PRIMARY KEY (batch_id, source_row)
 )
 -- No FOREIGN KEY to delivery_batch: PostgreSQL checks one row by row, which halves the

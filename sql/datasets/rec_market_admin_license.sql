@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS rec_market_admin_license (
     source_unit_name          TEXT NOT NULL,  -- 数据来源单位
     source_unit_uscc          TEXT NOT NULL,  -- 数据来源单位统一社会信用代码
     remarks                   TEXT,  -- 备注
-    superseded_by             TEXT,  -- the later batch whose record with the same business key replaced it
+    superseded_by             TEXT,  -- the later batch whose record with the same business key replaced it, or 异议 <编号> that withdrew it
+    corrected_by              TEXT,  -- the objection (异议编号) whose 更正 changed its values (earlier ones in objection_change)
     PRIMARY KEY (batch_id, source_row)
 )
 -- No FOREIGN KEY to delivery_batch: PostgreSQL checks one row by row, which halves the

@@ -11,7 +11,8 @@ CREATE TABLE IF NOT EXISTS rec_police_population (
     household_address TEXT NOT NULL,  -- 户籍地址
     police_station    TEXT NOT NULL,  -- 所属派出所
     registered_date   TEXT,  -- 登记日期
-    superseded_by     TEXT,  -- the later batch whose record with the same business key replaced it
+    superseded_by     TEXT,  -- the later batch whose record with the same business key replaced it, or 异议 <编号> that withdrew it
+    corrected_by      TEXT,  -- the objection (异议编号) whose 更正 changed its values (earlier ones in objection_change)
     PRIMARY KEY (batch_id, source_row)
 )
 -- No FOREIGN KEY to delivery_batch: PostgreSQL checks one row by row, which halves the

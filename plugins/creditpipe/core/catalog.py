@@ -81,6 +81,9 @@ class Department:
     email: str = ""
     # Raw ``owes`` entries of the catalog; read through ``Catalog.obligations_of``.
     owes: tuple = ()
+    # False for the credit office itself: it delivers its objection register like any
+    # source, but is not one of the departments the assessment scores and ranks.
+    assessed: bool = True
 
 
 @dataclass(frozen=True)
@@ -186,13 +189,26 @@ class Catalog:
             known = "、".join(sorted(self.datasets))
             raise CatalogError(f"未知数据集 {dataset_id!r}；已登记的数据集：{known}") from None
 
+    @property
+    def assessed(self) -> dict[str, Department]:
+        """The departments the assessment (附件2 三) scores, ranks and warns about."""
+        return {k: d for k, d in self.departments.items() if d.assessed}
+
+    def department_named(self, text: str) -> Department | None:
+        """The department a register names by its id, full name or short name."""
+        text = (text or "").strip()
+        return next((d for d in self.departments.values() if text in (d.id, d.name, d.short_name)), None)
+
     def datasets_of(self, department_id: str) -> list[Dataset]:
         return [d for d in self.datasets.values() if department_id in d.departments]
 
     def obligations_of(self, department_id: str) -> list[Obligation]:
         """The categories the department owes: its ``owes`` in the catalog, or, where it
         lists none, every dataset it is a source of (owed from the exchange's start)."""
-        owes = self.departments[department_id].owes
+        department = self.departments[department_id]
+        if not department.assessed:
+            return []
+        owes = department.owes
         if not owes:
             return [Obligation(department_id, d.title, d.id, d.cycle) for d in self.datasets_of(department_id)]
         out = []
@@ -212,7 +228,7 @@ class Catalog:
         return out
 
     def obligations(self) -> list[Obligation]:
-        return [o for dep in self.departments for o in self.obligations_of(dep)]
+        return [o for dep in self.assessed for o in self.obligations_of(dep)]
 
 
 def catalog_path() -> Path:

@@ -149,10 +149,15 @@ def check(chunk: ChunkRef) -> JudgedChunk:
 
 
 def merge(delivery: SplitDelivery, judged: list[JudgedChunk], home=None) -> CheckedBatch:
-    """A delivery's chunks merged into its verdict (the uniqueness rules over every chunk)."""
-    from creditpipe.quality.chunks import merge_parts
+    """A delivery's chunks merged into its verdict (the uniqueness rules over every chunk;
+    for an objection register, the records it names looked up in the warehouse)."""
+    from creditpipe.quality.chunks import merge_parts, named_in
+    from creditpipe.warehouse.objections import held_records
 
-    return merge_parts(SplitDelivery.from_xcom(delivery), [JudgedChunk.from_xcom(j) for j in judged], home)
+    delivery = SplitDelivery.from_xcom(delivery)
+    named = named_in(delivery)
+    held = None if named is None else held_records(warehouse_engine(home), load_catalog(), named)
+    return merge_parts(delivery, [JudgedChunk.from_xcom(j) for j in judged], home, held)
 
 
 # Chunks judged at once by check_file (the DAG maps them to tasks instead). Threads: the
@@ -212,6 +217,7 @@ def load(checked: CheckedBatch, home=None) -> LoadOutcome:
     from creditpipe.notice.drafts import NOTICE_DRAFT, draft_notice
     from creditpipe.quality.chunks import read_verdict
     from creditpipe.warehouse.load import already_loaded, load_checked_batch, verify_batch
+    from creditpipe.warehouse.objections import apply_objections, register_datasets
 
     checked = CheckedBatch.from_xcom(checked)
     work_dir = Path(checked.work_dir)
@@ -222,6 +228,8 @@ def load(checked: CheckedBatch, home=None) -> LoadOutcome:
         drafting = None if already_loaded(engine, batch) else drafter.submit(draft_notice, work_dir, batch, verdict)
         result = load_checked_batch(engine, dataset, batch, verdict.refused_rows, verdict.issues)
         verify_batch(engine, dataset.table, result.batch_id, batch["received"])
+        if dataset in register_datasets(load_catalog()):  # an objection register: its outcomes applied
+            apply_objections(engine, load_catalog(), dataset, result.batch_id, county_now().isoformat(timespec="seconds"))
         if drafting is not None:
             try:
                 drafting.result()

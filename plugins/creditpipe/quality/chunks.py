@@ -22,6 +22,8 @@ from creditpipe.core.names import safe_name
 from creditpipe.core.parts import PART_SUFFIX, key_buckets, read_part, write_part
 from creditpipe.core.records import ISSUE_COLUMNS, ROW_ID, Verdict, batch_id_for, table_frame, text_frame
 from creditpipe.quality.judge import finish_issues, judge_rows
+from creditpipe.quality.rules.reference import HeldRecords, named_records
+from creditpipe.quality.rules.reference import issue_rows as reference_rows
 from creditpipe.quality.suites import expectation_columns, per_record_rules, rule_columns, whole_delivery_rules
 
 log = logging.getLogger(__name__)
@@ -122,10 +124,29 @@ def _raw_issues(rows: list[dict]) -> pd.DataFrame:
     return frame
 
 
-def merge_parts(delivery: SplitDelivery, judged: list[JudgedChunk], home=None) -> CheckedBatch:
+def held_record_rule(dataset) -> tuple[tuple[str, str, str], dict] | None:
+    """The fields and spec of the dataset's ``held_record`` rule (an objection register), if any."""
+    return next(((tuple(fields), spec) for name, fields, spec in dataset.rules if name == "held_record"), None)
+
+
+def named_in(delivery: SplitDelivery) -> set[tuple[str, str]] | None:
+    """The (dataset, business key) pairs a delivery's records name by its ``held_record``
+    rule, what the orchestration looks up in the warehouse before the merge (None: the
+    dataset has no such rule)."""
+    manifest = read_manifest(delivery.manifest)
+    rule = held_record_rule(load_catalog().dataset(manifest["dataset_id"]))
+    if rule is None:
+        return None
+    return set().union(*(named_records(text_frame(read_part(p)), rule[0]) for p in manifest["parts"]))
+
+
+def merge_parts(
+    delivery: SplitDelivery, judged: list[JudgedChunk], home=None, held: HeldRecords | None = None
+) -> CheckedBatch:
     """One delivery's chunks merged: the whole-delivery rules over every chunk's keys, each
     problem said once; the batch and its issues written to the work folder. ``judged`` may
-    hold other deliveries' chunks (the DAG passes them all)."""
+    hold other deliveries' chunks (the DAG passes them all). ``held``: what the warehouse
+    holds of the records a register names (its ``held_record`` rule needs it)."""
     import pyarrow as pa
 
     manifest = read_manifest(delivery.manifest)
@@ -147,6 +168,13 @@ def merge_parts(delivery: SplitDelivery, judged: list[JudgedChunk], home=None) -
             keys = text_frame(pa.concat_tables([read_part(Path(j.keys) / f"r{n}_b{b}{PART_SUFFIX}") for j in mine]))
             if len(keys):
                 rows += judge_rows(keys, dataset.suite, day, [rule])
+    reference = held_record_rule(dataset)
+    if reference is not None:
+        if held is None:
+            raise RuntimeError(f"{dataset.id} 须对照数据仓库核对所指记录（held_record），合并时未提供仓库中的记录")
+        for path in manifest["parts"]:
+            part = text_frame(read_part(path))
+            rows += reference_rows(part, reference, held, part[ROW_ID].to_numpy())
     issues = finish_issues(rows)
     # The records stay in the chunks' parts: the load streams them, part by part.
     verdict = Verdict(pd.DataFrame(columns=[ROW_ID]), issues, total=manifest["received"])

@@ -30,7 +30,7 @@ def month_figures(facts: MonthFacts, corrected: dict[str, int] | None = None) ->
     table = facts.catalog.assessment["conformity"]
     now = county_now().isoformat(timespec="seconds")
     figures = []
-    for dep in facts.catalog.departments:
+    for dep in facts.catalog.assessed:
         m = facts.delivered(dep)
         y = facts.year_to_date(dep)
         ytd_rate = nonconformity_rate(y["rejected"], y["received"])

@@ -314,7 +314,7 @@ class MonthFacts:
         year = self.received_by_source(self.year_months[0])
         end = month_end(self.month)
         out = {}
-        for dep in self.catalog.departments:
+        for dep in self.catalog.assessed:
             owed = [o for o in self.catalog.obligations_of(dep) if o.owed_from is None or o.owed_from <= end]
             out[dep] = {
                 "required": len(owed),

@@ -94,7 +94,7 @@ def _rule(catalog: Catalog, kind: str) -> dict:
 
 def _trend(catalog: Catalog, facts: MonthFacts) -> dict:
     series = {}
-    for dep in catalog.departments:
+    for dep in catalog.assessed:
         rows = [facts.delivered(dep, m) for m in facts.months]
         series[dep] = {
             "received": [r["received"] for r in rows],
@@ -139,7 +139,7 @@ def build_model(facts: MonthFacts, figures: list[dict] | None = None, generated_
     catalog, month, as_of = facts.catalog, facts.month, facts.as_of
     by_department = {f["department_id"]: f for f in (figures if figures is not None else month_figures(facts))}
     over_limit = int(_rule(catalog, "refusal_overdue").get("older_than_working_days", 10))
-    departments = _rank([_department(catalog, facts, d, over_limit, by_department[d]) for d in catalog.departments])
+    departments = _rank([_department(catalog, facts, d, over_limit, by_department[d]) for d in catalog.assessed])
     warnings = early_warning.stored_warnings(facts.engine, month)
     short = _Fallback({d: catalog.departments[d].short_name for d in catalog.departments})
     titles = _Fallback({d.id: d.title for d in catalog.datasets.values()})

@@ -62,7 +62,7 @@ def nonconformity_rate(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
     """The month's 数据不合格率 at or above a level's threshold (the highest level reached);
     judged on the exact rate (0.09995 % is below 0.1 %, though it shows as 0.10 %)."""
     out = []
-    for dep in facts.catalog.departments:
+    for dep in facts.catalog.assessed:
         m = facts.delivered(dep)
         exact, rate = exact_rate(m["rejected"], m["received"]), rate_pct(m["rejected"], m["received"])
         if exact is None:
@@ -90,7 +90,7 @@ def rate_rising(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
     months = month_list(facts.month, int(rule.get("months", 3)))
     step = Decimal(str(rule.get("min_rise_pct", 0)))
     out = []
-    for dep in facts.catalog.departments:
+    for dep in facts.catalog.assessed:
         exact = [exact_rate(facts.delivered(dep, m)["rejected"], facts.delivered(dep, m)["received"]) for m in months]
         if any(r is None for r in exact) or not all(b > a and b - a >= step for a, b in zip(exact, exact[1:])):
             continue
@@ -195,7 +195,7 @@ def refusal_overdue(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
     """Refusals a department has left uncorrected for more than the allowed working days."""
     limit = int(rule["older_than_working_days"])
     out = []
-    for dep in facts.catalog.departments:
+    for dep in facts.catalog.assessed:
         old = [r for r in facts.open_refusals if r["department_id"] == dep and r["age_working_days"] > limit]
         if old:
             oldest = max(r["age_working_days"] for r in old)

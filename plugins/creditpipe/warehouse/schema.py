@@ -101,7 +101,8 @@ def dataset_ddl(dataset, catalog: Catalog) -> str:
     (lineage), then a TEXT column per field, NOT NULL where the standard requires it, the
     terms of each multi-term field in their canonical form (``Field.terms_column``), and
     superseded_by: NULL while the record is current; a record with the same business key
-    delivered later replaces it, and it stays, named superseded by that batch."""
+    delivered later replaces it, and it stays, named superseded by that batch (or withdrawn
+    by an objection, 撤销); corrected_by: the objection whose 更正 changed it."""
     who = "、".join(catalog.departments[d].short_name for d in dataset.departments if d in catalog.departments)
     rows = [
         ("batch_id", "TEXT NOT NULL", "the batch (no FOREIGN KEY: see below)"),
@@ -109,7 +110,18 @@ def dataset_ddl(dataset, catalog: Catalog) -> str:
     ]
     rows += [(f.column, "TEXT NOT NULL" if f.required else "TEXT", f.name) for f in dataset.fields]
     rows += [(f.terms_column, "TEXT", f"{f.name}，标准名称，以；分隔") for f in dataset.term_fields]
-    rows += [("superseded_by", "TEXT", "the later batch whose record with the same business key replaced it")]
+    rows += [
+        (
+            "superseded_by",
+            "TEXT",
+            "the later batch whose record with the same business key replaced it, or 异议 <编号> that withdrew it",
+        ),
+        (
+            "corrected_by",
+            "TEXT",
+            "the objection (异议编号) whose 更正 changed its values (earlier ones in objection_change)",
+        ),
+    ]
     width = max(len(c) for c, _, _ in rows) + 1
     lines = [f"    {c.ljust(width)}{t},  -- {note}" if note else f"    {c.ljust(width)}{t}," for c, t, note in rows]
     return (

@@ -6,14 +6,25 @@ runner, the suites' generator and the messages all read it, and nothing else lis
     uscc          统一社会信用代码及其与类别的关系   resident_id  公民身份号码（及须遮蔽处不得完整）
     dates         日期、不晚于报送、先后、双公示期限  numbers      金额、整数
     text          首尾空白、格式、名称与类别         uniqueness   批次内不重复
+    reference     异议所指记录须已归集（对照数据仓库）
 """
 
 from __future__ import annotations
 
-from creditpipe.quality.rules import dates, enumeration, numbers, required, resident_id, text, uniqueness, uscc
+from creditpipe.quality.rules import (
+    dates,
+    enumeration,
+    numbers,
+    reference,
+    required,
+    resident_id,
+    text,
+    uniqueness,
+    uscc,
+)
 from creditpipe.quality.rules.base import Check, Expectation, Rule
 
-MODULES = (required, enumeration, uscc, resident_id, dates, numbers, text, uniqueness)
+MODULES = (required, enumeration, uscc, resident_id, dates, numbers, text, uniqueness, reference)
 
 EXPECTATIONS: dict[str, Expectation] = {e.type: e for m in MODULES for e in m.EXPECTATIONS}
 RULES: dict[str, Rule] = {r.id: r for m in MODULES for r in m.RULES}
