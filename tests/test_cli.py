@@ -188,7 +188,9 @@ def test_score_names_every_deduction_with_its_evidence(tmp_path, catalog, monkey
     # It owes 行政许可 too and gave none of it: 2 points, the category named.
     assert "信息覆盖率（7分）：本年扣 2 分" in out and "未提供：行政许可信息（双公示）" in out
     assert "双公示信息报送（4分）：本年扣 0 分，得 4 分" in out and "信用办未记录扣分" in out
-    assert "异议处理（4分）：待评" in out
+    assert "异议处理（4分）：本年扣 0 分，得 4 分" in out and "本年无到期的异议" in out
+    not_assessed = cli("score", "--department", "credit_office", "--month", "2026-10", "--home", str(home))
+    assert not_assessed.returncode == 2 and "未知部门" in not_assessed.stderr
     figures = cli("figures", "--month", "2026-10", "--home", str(home))
     assert figures.returncode == 0, figures.stderr
     assert json.loads(figures.stdout.strip().splitlines()[-1])

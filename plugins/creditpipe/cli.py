@@ -250,9 +250,9 @@ def _department_score(args) -> int:
     if not args.department or not args.month:
         print("creditpipe: 请写明 --department 和 --month（或使用 score conformity --rate-pct）", file=sys.stderr)
         return EXIT_UNREADABLE
-    if args.department not in catalog.departments:
-        known = "、".join(catalog.departments)
-        print(f"creditpipe: 未知部门 {args.department!r}；已登记的部门：{known}", file=sys.stderr)
+    if args.department not in catalog.assessed:
+        known = "、".join(catalog.assessed)
+        print(f"creditpipe: 未知部门 {args.department!r}；受考核的部门：{known}", file=sys.stderr)
         return EXIT_UNREADABLE
     facts = MonthFacts.judged(warehouse_engine(args.home), catalog, args.month)
     score = department_score(facts, args.department)
@@ -287,10 +287,8 @@ def cmd_assess(args) -> int:
 
     catalog = load_catalog()
     judged = {t["title"]: t for k, t in catalog.assessment.items() if k == "public_disclosure"}
-    if args.department not in catalog.departments:
-        print(
-            f"creditpipe: 未知部门 {args.department!r}；已登记的部门：{'、'.join(catalog.departments)}", file=sys.stderr
-        )
+    if args.department not in catalog.assessed:
+        print(f"creditpipe: 未知部门 {args.department!r}；受考核的部门：{'、'.join(catalog.assessed)}", file=sys.stderr)
         return EXIT_UNREADABLE
     if args.item not in judged:
         print(f"creditpipe: {args.item!r} 不是由信用办评定的考核项目；可记录：{'、'.join(judged)}", file=sys.stderr)

@@ -48,3 +48,4 @@ def test_every_declared_format_example_is_in_its_format(catalog):
             for name, spec in f.checks:
                 if name == "format":
                     assert spec["examples"] and all(re.search(spec["regex"], e) for e in spec["examples"]), f.name
+                    assert not any(re.search(spec["regex"], e) for e in spec.get("counterexamples", ())), f.name

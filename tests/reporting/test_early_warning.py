@@ -201,10 +201,9 @@ def _never_delivered(warehouse, catalog, month, as_of):
 
 def test_a_registered_feed_that_never_delivered_is_warned(warehouse, catalog):
     seed_batch(warehouse, catalog, "market.admin_penalty", "market", at(2026, 10, 14), 20)
-    registered = {(src.department, ds.id) for ds in catalog.datasets.values() for src in ds.sources}
-    monthly = {
-        (src.department, ds.id) for ds in catalog.datasets.values() if ds.cycle == "monthly" for src in ds.sources
-    }
+    registered = {(o.department_id, o.dataset_id) for o in catalog.obligations()}
+    monthly = {(o.department_id, o.dataset_id) for o in catalog.obligations() if o.cycle == "monthly"}
+    assert ("credit_office", "credit.objection") not in registered  # the credit office is not assessed
     # The watch began on 14 October: on 1 November October's monthly deliveries are not yet
     # overdue (5 working days after the 31st: 7 November), the daily and weekly ones are.
     early = _never_delivered(warehouse, catalog, "2026-10", dt.date(2026, 11, 1))

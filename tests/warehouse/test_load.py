@@ -132,7 +132,7 @@ def test_month_figures(warehouse, home, month, catalog):
     run_dataset(home, END)
     result = month_steps.compute_figures(MONTH, home)
     rows = {r["department_id"]: r for r in read_conformity(warehouse, MONTH)}
-    assert set(rows) == set(catalog.departments)
+    assert set(rows) == set(catalog.assessed)
     market = rows["market"]
     t = totals(warehouse)
     assert (market["received"], market["accepted"], market["rejected"]) == (t["received"], t["accepted"], t["rejected"])
@@ -146,7 +146,7 @@ def test_month_figures(warehouse, home, month, catalog):
     assert os.path.exists(result["csv"])
     # Recomputing the month replaces its rows, it does not add to them.
     month_steps.compute_figures(MONTH, home)
-    assert len(read_conformity(warehouse, MONTH)) == len(catalog.departments)
+    assert len(read_conformity(warehouse, MONTH)) == len(catalog.assessed)
 
 
 def test_counts_that_do_not_add_up_are_refused(warehouse, penalty):

@@ -71,7 +71,12 @@ def test_register_is_checked_against_the_warehouse_and_outcomes_applied(warehous
         objection("YY-2026-006", keys[4], "更正", "处罚机关名称=江阴市某局"),  # no such field
         objection("YY-2026-007", keys[4], "不予更正"),  # an alias of 维持
     ]
-    drop(warehouse_home / "landing" / "credit_office" / "objection", "异议台账.csv", register_text(rows), dt.date(2026, 10, 23))
+    drop(
+        warehouse_home / "landing" / "credit_office" / "objection",
+        "异议台账.csv",
+        register_text(rows),
+        dt.date(2026, 10, 23),
+    )
     until = dt.datetime(2026, 10, 24, tzinfo=TZ)
     [got] = steps.ingest_source(REGISTER, "credit_office", until, warehouse_home)
     assert (got.loaded.received, got.loaded.accepted, got.loaded.rejected) == (7, 4, 3)
@@ -105,7 +110,9 @@ def test_register_is_checked_against_the_warehouse_and_outcomes_applied(warehous
         for kept in (keys[0], keys[3], keys[4]):
             assert record(kept)["superseded_by"] is None and record(kept)["corrected_by"] is None
         changes = conn.execute(
-            sa.text("SELECT objection_no, outcome, field_name, old_value, new_value FROM objection_change ORDER BY 1, 3")
+            sa.text(
+                "SELECT objection_no, outcome, field_name, old_value, new_value FROM objection_change ORDER BY 1, 3"
+            )
         ).all()
     assert changes == [
         ("YY-2026-002", "更正", "处罚内容", recs[1]["处罚内容"], "警告"),
@@ -115,7 +122,12 @@ def test_register_is_checked_against_the_warehouse_and_outcomes_applied(warehous
 
     # The register sent again (whole, as each month) with one more objection: nothing is applied twice.
     rows.append(objection("YY-2026-008", keys[0], "更正", "处罚内容=罚款"))
-    drop(warehouse_home / "landing" / "credit_office" / "objection", "异议台账2.csv", register_text(rows), dt.date(2026, 10, 25))
+    drop(
+        warehouse_home / "landing" / "credit_office" / "objection",
+        "异议台账2.csv",
+        register_text(rows),
+        dt.date(2026, 10, 25),
+    )
     steps.ingest_source(REGISTER, "credit_office", dt.datetime(2026, 10, 26, tzinfo=TZ), warehouse_home)
     with warehouse.connect() as conn:
         count = conn.execute(sa.text("SELECT COUNT(*) FROM objection_change")).scalar_one()

@@ -414,7 +414,15 @@ def _check_obligations(departments: dict[str, Department], datasets: dict[str, D
 WARNING_LEVELS = LEVELS
 # The kinds of early-warning rule early_warning.py implements (named here so that reading
 # the catalog, which every DAG parse does, stays free of pandas and the warehouse).
-WARNING_KINDS = ("nonconformity_rate", "rate_rising", "feed_late", "government_debtor", "refusal_overdue")
+WARNING_KINDS = (
+    "nonconformity_rate",
+    "rate_rising",
+    "feed_late",
+    "government_debtor",
+    "refusal_overdue",
+    "objection_due",
+    "objection_overdue",
+)
 
 
 def _check_warnings(config: dict, departments: dict[str, Department]) -> dict:

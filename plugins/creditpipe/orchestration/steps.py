@@ -229,7 +229,9 @@ def load(checked: CheckedBatch, home=None) -> LoadOutcome:
         result = load_checked_batch(engine, dataset, batch, verdict.refused_rows, verdict.issues)
         verify_batch(engine, dataset.table, result.batch_id, batch["received"])
         if dataset in register_datasets(load_catalog()):  # an objection register: its outcomes applied
-            apply_objections(engine, load_catalog(), dataset, result.batch_id, county_now().isoformat(timespec="seconds"))
+            apply_objections(
+                engine, load_catalog(), dataset, result.batch_id, county_now().isoformat(timespec="seconds")
+            )
         if drafting is not None:
             try:
                 drafting.result()

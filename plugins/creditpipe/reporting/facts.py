@@ -329,6 +329,24 @@ class MonthFacts:
         """Deductions the credit office recorded against the year's months so far."""
         return self._rows("report/adjustments", from_month=self.year_months[0], to_month=self.month, cutoff=self.cutoff)
 
+    # --- objections (异议处理) -------------------------------------------------------------
+    @cached_property
+    def objections(self) -> list[dict]:
+        """The credit office's objection register as delivered before the cutoff: each
+        objection with the department it was forwarded to (``department_id``), its deadline,
+        the day handled (None while open) and the disputed record's key, masked."""
+        from creditpipe.warehouse.objections import objection_rows
+
+        out = []
+        for r in objection_rows(self.engine, self.catalog, self.cutoff):
+            department = self.catalog.department_named(r["department"])
+            if department is None or r["deadline"] is None:
+                continue  # refused when the register was judged
+            out.append(
+                {**r, "department_id": department.id, "record_key": self.masked_key(r["dataset"], r["key"] or "")}
+            )
+        return out
+
     # --- open refusals ------------------------------------------------------------------
     @cached_property
     def open_refusals(self) -> list[dict]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from decimal import Decimal
+
+from creditpipe.core.months import month_end, previous_month
 
 
 def conformity_deduction(rate_pct: Decimal | float | str, table: dict) -> int:
@@ -70,10 +73,9 @@ def _late_text(items: list[dict]) -> str:
 def department_score(facts, department_id: str) -> dict:
     """Section 三 of 附件2 for one department, as of the facts' month: each item's 分值, its
     deduction for the month and the year to date with the evidence, and its 得分 (分值 − the
-    year's deduction, the seed scoring the year). 双公示信息报送 ("视工作实绩扣分") and 异议处理
-    are judged by the credit office: the first is scored by the deductions it records (``creditpipe
-    assess adjust``), shown beside the evidence the pipeline has; the objection register is not
-    held yet, so 异议处理 is shown, not scored, and the total is over the items scored."""
+    year's deduction, the seed scoring the year). 双公示信息报送 ("视工作实绩扣分") is scored by the
+    deductions the credit office records (``creditpipe assess adjust``), shown beside the
+    evidence the pipeline has; 异议处理 by the credit office's objection register (days late)."""
     from creditpipe.core.records import nonconformity_rate
 
     table = facts.catalog.assessment
@@ -135,19 +137,19 @@ def department_score(facts, department_id: str) -> dict:
         item["score"] = item["points"] - item["ytd"]["deduction"]
         item["scored"] = True
     items.append(_public_disclosure_item(facts, department_id, table.get("public_disclosure") or {}))
-    items.append({"item": "异议处理", "points": 4, "scored": False, "evidence": "异议台账尚未接入本系统，由信用办评定"})
+    items.append(_objections_item(facts, department_id, table["objections"]))
     scored = [i for i in items if i["scored"]]
     return {
         "department_id": department_id,
         "items": items,
         "scored_points": sum(i["points"] for i in scored),
-        "month_deduction": _number(sum(Decimal(str(i["month"]["deduction"])) for i in scored)),
-        "ytd_deduction": _number(sum(Decimal(str(i["ytd"]["deduction"])) for i in scored)),
-        "ytd_score": _number(sum(Decimal(str(i["score"])) for i in scored)),
+        "month_deduction": number(sum(Decimal(str(i["month"]["deduction"])) for i in scored)),
+        "ytd_deduction": number(sum(Decimal(str(i["ytd"]["deduction"])) for i in scored)),
+        "ytd_score": number(sum(Decimal(str(i["score"])) for i in scored)),
     }
 
 
-def _number(value: Decimal) -> int | float:
+def number(value: Decimal) -> int | float:
     """A score as the report writes it: whole points as integers, a half as 0.5."""
     return int(value) if value == value.to_integral_value() else float(value)
 
@@ -179,9 +181,9 @@ def _public_disclosure_item(facts, department_id: str, table: dict) -> dict:
         "item": title,
         "points": points,
         "scored": True,
-        "month": {"deduction": _number(total(month_rows)), "evidence": f"{said(month_rows)}；{evidence}"},
-        "ytd": {"deduction": _number(year), "evidence": f"{said(mine)}；{evidence}"},
-        "score": _number(points - year),
+        "month": {"deduction": number(total(month_rows)), "evidence": f"{said(month_rows)}；{evidence}"},
+        "ytd": {"deduction": number(year), "evidence": f"{said(mine)}；{evidence}"},
+        "score": number(points - year),
     }
 
 
@@ -198,3 +200,68 @@ def _public_disclosure(facts, department_id: str) -> str:
         return "本年无双公示记录"
     late = sum(facts.publication_late_count(department_id, m) for m in facts.year_months)
     return f"本年双公示记录 {received} 条，超过7个工作日才公示 {late} 条，按时公示率 {_percent((received - late) * 100 / received)}"
+
+
+def objection_days_late(objection: dict, end: dt.date) -> int:
+    """异议处理's "每延迟1天": calendar days after the deadline (办理期限) until the day handled
+    (办结日期) — or, still open at ``end``, until ``end``. 天, not 工作日: the seed says 工作日
+    where it means them (信息时效性)."""
+    handled = objection["handled"]
+    stop = handled if handled is not None and handled <= end else end
+    return max(0, (stop - objection["deadline"]).days)
+
+
+def objection_deduction(days: int, table: dict) -> Decimal:
+    """ "每延迟1天减0.5分。一次异议处理的总扣分不超过2分": one objection's deduction."""
+    return min(Decimal(str(table["max_per_objection"])), Decimal(str(table["points_per_day"])) * days)
+
+
+def objections_deduction(objections: list[dict], end: dt.date, table: dict) -> Decimal:
+    """The item's deduction as of ``end``: the objections' deductions summed, "扣完为止" (not
+    beyond the item's 分值)."""
+    total = sum((objection_deduction(objection_days_late(o, end), table) for o in objections), Decimal(0))
+    return min(Decimal(int(table["max_points"])), total)
+
+
+def _objections_item(facts, department_id: str, table: dict) -> dict:
+    """异议处理 from the credit office's register: the year's objections forwarded to the
+    department (by deadline), each day late counted up to the day before the facts are
+    judged (a whole day passed) and at most to the month's end; the month's deduction is
+    what the month added to the year's."""
+    points = int(table["max_points"])
+    year = facts.month[:4]
+    mine = [o for o in facts.objections if o["department_id"] == department_id and str(o["deadline"].year) == year]
+    end = min(month_end(facts.month), facts.as_of - dt.timedelta(days=1))
+    before = previous_month(facts.month)
+    previous = month_end(before) if before[:4] == year else None
+    year_total = objections_deduction(mine, end, table)
+    month_total = year_total - (objections_deduction(mine, previous, table) if previous else Decimal(0))
+
+    def said(o: dict) -> str:
+        days = objection_days_late(o, end)
+        ds = facts.catalog.datasets.get(o["dataset"])
+        what = f"{o['number']}（{ds.title if ds else o['dataset']} {o['record_key']}）期限 {o['deadline']}"
+        if o["handled"] is not None and o["handled"] <= end:
+            state = f"{o['handled']} 办结（{o['outcome'] or '未填处理结果'}）"
+        else:
+            state = f"截至 {end} 未办结"
+        return f"{what}，{state}，晚 {days} 天，扣{number(objection_deduction(days, table))}分"
+
+    late = [o for o in mine if objection_days_late(o, end)]
+    due = [o for o in mine if o["deadline"] <= end]
+    on_time = len(due) - len(late)
+    summary = f"本年到期异议 {len(due)} 件，按期办结 {on_time} 件" if due else "本年无到期的异议"
+    month_late = [
+        o for o in late if previous is None or objection_days_late(o, end) != objection_days_late(o, previous)
+    ]
+    return {
+        "item": table.get("title", "异议处理"),
+        "points": points,
+        "scored": True,
+        "month": {
+            "deduction": number(month_total),
+            "evidence": "；".join(said(o) for o in month_late) or "本月无逾期办理的异议",
+        },
+        "ytd": {"deduction": number(year_total), "evidence": "；".join([summary, *(said(o) for o in late)])},
+        "score": number(points - year_total),
+    }

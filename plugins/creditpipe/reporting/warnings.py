@@ -212,12 +212,59 @@ def refusal_overdue(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
     return out
 
 
+def _objection_warning(rule: dict, facts: MonthFacts, o: dict, evidence: str) -> EarlyWarning:
+    ds = facts.catalog.datasets.get(o["dataset"])
+    what = f"异议 {o['number']}（{ds.title if ds else o['dataset']} {o['record_key']}，{o['forwarded']} 转办）"
+    w = _warning(rule, facts, o["department_id"], o["number"], what + evidence)
+    # One objection is one warning, whichever month it is judged in.
+    return EarlyWarning(**{**w.as_dict(), "key": f"{rule['id']}|{o['number']}"})
+
+
+def objection_due(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
+    """An open objection whose deadline is at most ``within_working_days`` working days away
+    (the deadline day itself included)."""
+    within = int(rule.get("within_working_days", 2))
+    out = []
+    for o in facts.objections:
+        if o["handled"] is None and o["deadline"] >= facts.as_of:
+            left = facts.calendar.working_days_between(facts.as_of, o["deadline"])
+            if left <= within:
+                when = "今天到期" if left == 0 else f"还有 {left} 个工作日"
+                out.append(_objection_warning(rule, facts, o, f"办理期限 {o['deadline']}，{when}，尚未办结"))
+    return out
+
+
+def objection_overdue(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
+    """An objection open past its deadline (each day late costs 0.5 of 异议处理, at most 2)."""
+    from creditpipe.reporting.scores import number, objection_days_late, objection_deduction
+
+    table = facts.catalog.assessment["objections"]
+    out = []
+    for o in facts.objections:
+        if o["handled"] is None and o["deadline"] < facts.as_of:
+            days = objection_days_late(o, facts.as_of - dt.timedelta(days=1))
+            lost = objection_deduction(days, table)
+            out.append(
+                _objection_warning(
+                    rule,
+                    facts,
+                    o,
+                    f"办理期限 {o['deadline']} 已过，截至 {facts.as_of} 仍未办结"
+                    + (f"，已逾期 {days} 天，已扣 {number(lost)} 分" if days else "")
+                    + f"（每延迟1天扣{table['points_per_day']}分，一次异议最多扣{table['max_per_objection']}分）",
+                )
+            )
+    return out
+
+
 RULE_KINDS: dict[str, Callable[[dict, MonthFacts], list[EarlyWarning]]] = {
     "nonconformity_rate": nonconformity_rate,
     "rate_rising": rate_rising,
     "feed_late": feed_late,
     "government_debtor": government_debtor,
     "refusal_overdue": refusal_overdue,
+    "objection_due": objection_due,
+    "objection_overdue": objection_overdue,
 }
 assert tuple(RULE_KINDS) == WARNING_KINDS, "catalog.WARNING_KINDS must name every kind here"
 

@@ -15,6 +15,7 @@ corrected one as any later delivery does."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
 
@@ -184,3 +185,32 @@ def _correct(conn, ds: Dataset, target: dict, corrections: list[tuple[str, str]]
             {**values, "objection": base["objection_no"], "b": target["batch_id"], "r": target["source_row"]},
         )
     return out
+
+
+def objection_rows(engine: Engine, catalog: Catalog, cutoff: str) -> list[dict]:
+    """The register as it stood at ``cutoff``: each objection's row from the latest delivery
+    before it (the register is sent whole, so a later row is the objection's progress), with
+    the register's fields by role (REGISTER_FIELDS) and its days as dates (None when blank)."""
+    from creditpipe.quality.rules.dates import parse_dates
+
+    latest: dict[str, dict] = {}
+    with engine.connect() as conn:
+        for register in register_datasets(catalog):
+            cols = ", ".join(f"r.{register.column_of(name)} AS {role}" for role, name in REGISTER_FIELDS.items())
+            sql = sa.text(
+                f"SELECT {cols}, b.delivered_at FROM {register.table} r JOIN delivery_batch b ON b.batch_id = r.batch_id "
+                "WHERE b.delivered_at < :cutoff ORDER BY b.delivered_at, b.batch_id, r.source_row"
+            )
+            for row in conn.execute(sql, {"cutoff": cutoff}).mappings():
+                row = dict(row)
+                row["outcome"] = _outcome(register, row["outcome"])
+                latest[row["number"]] = row
+    rows = list(latest.values())
+    if rows:
+        import pandas as pd
+
+        for role in ("forwarded", "deadline", "handled"):
+            days = parse_dates(pd.Series([r[role] for r in rows], dtype="string"))
+            for r, day in zip(rows, days):
+                r[role] = None if pd.isna(day) else day.date()
+    return sorted(rows, key=lambda r: (r["deadline"] or dt.date.max, r["number"]))

@@ -326,9 +326,12 @@ CHECKS = (
         "format",
         _format,
         make=_example,
-        violate=lambda value, rng, spec, delivered: f"{value or '值'}#",
-        keys=frozenset({"regex", "examples", "source", "label"}),
-        doc="符合规定格式（regex），并给出真实样例（examples）",
+        # A format that admits any text after some shape (字段=值) says how it is broken.
+        violate=lambda value, rng, spec, delivered: (
+            rng.choice(spec["counterexamples"]) if spec.get("counterexamples") else f"{value or '值'}#"
+        ),
+        keys=frozenset({"regex", "examples", "counterexamples", "source", "label"}),
+        doc="符合规定格式（regex），并给出真实样例（examples；counterexamples：不符合的写法）",
     ),
     Check(
         "name_category", _name_category, over_fields=True, doc="[相对人名称, 相对人类别]：自然人的名称不得是单位名称"
