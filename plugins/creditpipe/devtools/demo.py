@@ -257,14 +257,17 @@ def _objection_register(catalog: Catalog, home: Path, register: Dataset, month: 
 
 
 def _held_key(engine, dataset: Dataset, department: str, month: str) -> str | None:
-    """The business key of the first current record the department delivered in ``month``."""
+    """The business key of the first record the department delivered in ``month`` (current
+    or not: a re-run of the demo names the same record, withdrawn by then)."""
     from creditpipe.quality.rules.reference import KEY_SEPARATOR
     from creditpipe.warehouse.supersede import key_columns
 
+    if not sa.inspect(engine).has_table(dataset.table):
+        return None  # a warehouse not yet created: nothing held
     cols = key_columns(dataset)
     sql = sa.text(
         f"SELECT {', '.join('r.' + c for c in cols)} FROM {dataset.table} r JOIN delivery_batch b ON b.batch_id = r.batch_id "
-        "WHERE b.department_id = :dep AND b.delivered_month = :month AND r.superseded_by IS NULL "
+        "WHERE b.department_id = :dep AND b.delivered_month = :month "
         "ORDER BY b.delivered_at, r.source_row LIMIT 1"
     )
     with engine.connect() as conn:

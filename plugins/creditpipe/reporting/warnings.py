@@ -215,9 +215,7 @@ def refusal_overdue(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
 def _objection_warning(rule: dict, facts: MonthFacts, o: dict, evidence: str) -> EarlyWarning:
     ds = facts.catalog.datasets.get(o["dataset"])
     what = f"异议 {o['number']}（{ds.title if ds else o['dataset']} {o['record_key']}，{o['forwarded']} 转办）"
-    w = _warning(rule, facts, o["department_id"], o["number"], what + evidence)
-    # One objection is one warning, whichever month it is judged in.
-    return EarlyWarning(**{**w.as_dict(), "key": f"{rule['id']}|{o['number']}"})
+    return _warning(rule, facts, o["department_id"], o["number"], what + evidence)
 
 
 def objection_due(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
