@@ -598,17 +598,46 @@ def sample_model() -> dict:
                 "over_limit": False,
             },
         ],
-        "government_debtors": [
-            {
-                "name": "江阴市某某镇人民政府",
-                "credit_code": "11320281MB1234567X",
-                "case_no": "(2026)苏0281执456号",
-                "court": "江阴市人民法院",
-                "published": "2026-10-15",
-                "kind": "机关",
-                "points": 3,
-            },
-        ],
+        "townships": {
+            "register_size": 105,
+            "points": 3,
+            "rows": [
+                {
+                    "township": "华士镇",
+                    "bodies": 7,
+                    "newly_listed": 1,
+                    "still_listed": 0,
+                    "removed": 0,
+                    "longest_days": 16,
+                    "deduction": 3,
+                },
+                {
+                    "township": "澄江街道",
+                    "bodies": 5,
+                    "newly_listed": 0,
+                    "still_listed": 0,
+                    "removed": 0,
+                    "longest_days": 0,
+                    "deduction": 0,
+                },
+            ],
+            "events": [
+                {
+                    "township": "华士镇",
+                    "name": "江阴市华士镇人民政府",
+                    "kind": "机关",
+                    "credit_code": "11320281MB1234567X",
+                    "case_no": "(2026)苏0281执456号",
+                    "court_name": "江阴市人民法院",
+                    "published_date": "2026-10-15",
+                    "status": "新列入",
+                    "listed_since": "2026-10-16",
+                    "days_on_list": 16,
+                    "attributed_by": "统一社会信用代码",
+                },
+            ],
+            "unattributed": [],
+        },
         "warnings": warnings,
         "trend": _trend(rng),
     }
@@ -631,10 +660,12 @@ def quiet_model() -> dict:
         "coverage_gaps",
         "publication_late",
         "open_refusals",
-        "government_debtors",
         "warnings",
     ):
         model[key] = []
+    quiet = {"newly_listed": 0, "still_listed": 0, "removed": 0, "longest_days": 0, "deduction": 0}
+    rows = [{**r, **quiet} for r in model["townships"]["rows"]]
+    model["townships"] = {**model["townships"], "rows": rows, "events": [], "unattributed": []}
     for level in ("红", "橙", "黄"):
         model["summary"][f"warnings_{level}"] = 0
     model["trend"]["months"] = ["2025-10"] + MONTHS[:-1]

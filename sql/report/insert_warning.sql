@@ -1,3 +1,3 @@
-INSERT INTO early_warning (warning_key, rule_id, level, month, department_id, title, evidence, action,
+INSERT INTO early_warning (warning_key, rule_id, level, month, department_id, township, title, evidence, action,
                            first_raised_at, last_seen_at)
-VALUES (:warning_key, :rule_id, :level, :month, :department_id, :title, :evidence, :action, :now, :now)
+VALUES (:warning_key, :rule_id, :level, :month, :department_id, :township, :title, :evidence, :action, :now, :now)

@@ -6,7 +6,8 @@ CREATE TABLE IF NOT EXISTS early_warning (
     rule_id         TEXT NOT NULL,
     level           TEXT NOT NULL CHECK (level IN ('红', '橙', '黄')),
     month           TEXT NOT NULL,
-    department_id   TEXT NOT NULL,
+    department_id   TEXT NOT NULL,  -- the department it concerns ('' for a township's)
+    township        TEXT,           -- the township (镇街道园区) it is filed under, if any
     title           TEXT NOT NULL,
     evidence        TEXT NOT NULL,
     action          TEXT NOT NULL,

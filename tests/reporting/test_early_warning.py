@@ -84,8 +84,8 @@ def test_a_government_body_on_the_debtor_list_raises_red_at_once(warehouse, cata
         list_government_body(records[organisations[1]], rng, "village_committee")
 
     seed_batch(warehouse, catalog, "court.dishonest_debtor", "court", at(2026, 10, 15, 10), 40, edit=with_bodies)
-    # Judged the same day as the load, mid-month: the warning does not wait for the month end.
-    found = raised(warehouse, catalog, "2026-10", dt.date(2026, 10, 15), "government_debtor")
+    # Judged the day after the load, mid-month: the warning does not wait for the month end.
+    found = raised(warehouse, catalog, "2026-10", dt.date(2026, 10, 16), "government_debtor")
     assert len(found) == 2 and {w.level for w in found} == {"红"}
     town = next(w for w in found if "人民政府" in w.evidence)
     assert "机关" in town.evidence and "代码 11320281" in town.evidence
@@ -102,13 +102,13 @@ def test_a_masked_government_code_is_raised_and_a_person_without_sex_is_not(ware
         person.update({"身份证号码/组织机构代码": "1101051985****0013", "性别": "", "年龄": ""})
 
     seed_batch(warehouse, catalog, "court.dishonest_debtor", "court", at(2026, 10, 15, 10), 40, edit=edit)
-    (found,) = raised(warehouse, catalog, "2026-10", dt.date(2026, 10, 15), "government_debtor")
+    (found,) = raised(warehouse, catalog, "2026-10", dt.date(2026, 10, 16), "government_debtor")
     assert "人民政府（机关，代码 11320281" in found.evidence and "****" in found.evidence
 
 
 def test_companies_and_persons_on_the_debtor_list_are_quiet(warehouse, catalog):
     seed_batch(warehouse, catalog, "court.dishonest_debtor", "court", at(2026, 10, 15, 10), 40)
-    assert raised(warehouse, catalog, "2026-10", dt.date(2026, 10, 15), "government_debtor") == []
+    assert raised(warehouse, catalog, "2026-10", dt.date(2026, 10, 16), "government_debtor") == []
 
 
 def test_refusals_left_open_too_long(warehouse, catalog):

@@ -217,7 +217,7 @@ def test_the_report_shows_what_was_seeded(published):
         by_rule.setdefault(w["rule_id"], []).append(w)
     assert [w["department_id"] for w in by_rule["rate_rising"]] == ["police"]
     assert by_rule["government_debtor"][0]["level"] == "红"
-    assert [g["kind"] for g in model["government_debtors"]] == ["机关"]
+    assert [e["kind"] for e in model["townships"]["events"]] == ["机关"]
     # 市场监管 owes a weekly file but delivered monthly, and nothing after 14 October: the
     # report lists the weeks that fell due in October (the 4th working day after the week)
     # and were not reported; the week of 12–18 October was, by its records of the 13th.

@@ -34,6 +34,8 @@ CHROMIUM_ARGS = [
 SHEETS = [
     "概览",
     "预警",
+    "镇街园区总览",
+    "严重失信事件",
     "部门指标",
     "考核得分",
     "规则分布",
@@ -42,7 +44,6 @@ SHEETS = [
     "覆盖率",
     "双公示超期",
     "退回未更正",
-    "政府机构失信",
 ]
 FORMULA_TEXT = "=VLOOKUP(A2,Sheet2!A:B,2,0)"
 
@@ -221,7 +222,20 @@ def test_pdf(report, model, tmp_path):
         pdf.close()
 
     compact = re.sub(r"\s+", "", text)
-    for heading in ("一、概览", "二、预警", "三、部门排名", "四、考核得分", "五、各部门指标", "六、趋势", "十三、说明"):
+    for heading in (
+        "一、概览",
+        "二、预警",
+        "第一部分镇街园区政务诚信监测",
+        "三、镇街园区总览",
+        "四、严重失信事件",
+        "第二部分部门信用信息归集考核",
+        "五、部门排名",
+        "六、考核得分",
+        "七、各部门指标",
+        "八、趋势",
+        "第三部分数据质量明细",
+        "十四、说明",
+    ):
         assert heading in compact
     assert model["month_label"] in compact
     for dept in model["departments"]:

@@ -70,7 +70,7 @@ def test_ingest_and_monthly_dags_against_postgres(airflow_home, pg_database, cat
             r.department_id: r
             for r in conn.execute(sa.text("SELECT * FROM monthly_conformity WHERE month = :m"), {"m": MONTH})
         }
-    assert set(rows) == set(catalog.departments)
+    assert set(rows) == set(catalog.assessed)
     assert rows["market"].received == t["received"] and rows["market"].rejected == t["rejected"]
     assert (home / "reports" / MONTH / "信息规范性_数据不合格率.csv").exists()
     # The month's report, published in its three forms with the index of months …
@@ -232,7 +232,7 @@ def test_demo_command_end_to_end(tmp_path):
     rules = {w["rule_id"] for w in model["warnings"]}
     assert {"rate_level", "rate_rising", "feed_late", "government_debtor", "refusal_overdue"} <= rules
     assert [w["department_id"] for w in model["warnings"] if w["rule_id"] == "rate_rising"] == ["police"]
-    assert model["government_debtors"] and model["publication_late"]
+    assert model["townships"]["events"] and model["publication_late"]
     assert "【红】" in first.stdout
     # Issue 18: the assessment as scored — a late week (信息时效性), the credit office's 双公示
     # deduction with its reason, a zero report in April's log, and March's quarterly ranking.
@@ -262,6 +262,20 @@ def test_demo_command_end_to_end(tmp_path):
     ]
     assert withdrawn == (1,)
     assert [w["department_id"] for w in model["warnings"] if w["rule_id"] == "objection_due"] == ["court"]
+    # Issue 19: the townships — the register's 17 镇街园区; April's village committee still
+    # listed in May (carried over), May's town government newly listed (by its credit code);
+    # the red warnings filed under the townships.
+    townships = model["townships"]
+    assert len(townships["rows"]) == 17 and townships["register_size"] > 17 * 4
+    events = {e["status"]: e for e in townships["events"]}
+    assert set(events) == {"新列入", "仍在列"} and not townships["unattributed"]
+    assert events["新列入"]["attributed_by"] == "统一社会信用代码" and events["新列入"]["kind"] == "机关"
+    assert events["仍在列"]["days_on_list"] > 20
+    charged = [r for r in townships["rows"] if r["deduction"]]
+    assert charged and all(r["deduction"] == 3 for r in charged)
+    red = [w for w in model["warnings"] if w["rule_id"] == "government_debtor"]
+    assert len(red) == 2 and all(w["township"] and w["department_id"] == "" for w in red)
+    assert "镇街园区政务诚信监测" in first.stdout
 
     totals_line = [ln for ln in first.stdout.splitlines() if ln.startswith("累计批次")][-1]
     again = subprocess.run([*cmd, "--months", "1"], capture_output=True, text=True, env=env)

@@ -179,7 +179,7 @@ SMALL_PLAN = {
     for key, plan in demo.PLAN.items()
 }
 # Columns that say when the platform did something, not what it holds.
-WHEN_PROCESSED = {"processed_at", "recorded_at", "updated_at", "computed_at", "published_at"}
+WHEN_PROCESSED = {"processed_at", "recorded_at", "updated_at", "computed_at", "published_at", "applied_at"}
 
 
 def _dump(engine, ignore=frozenset()):

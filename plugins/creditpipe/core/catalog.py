@@ -177,6 +177,9 @@ class Catalog:
     assessment: dict
     calendar: dict = field(default_factory=dict)
     early_warnings: dict = field(default_factory=dict)
+    # Seed 000's monitoring of the townships: which datasets hold the register of their bodies
+    # and the court's list (``monitoring`` in the catalog).
+    monitoring: dict = field(default_factory=dict)
 
     @property
     def timezone(self) -> str:
@@ -298,6 +301,7 @@ def parse_catalog(raw: dict, base: Path | None = None) -> Catalog:
         assessment=raw.get("assessment", {}),
         calendar=raw.get("calendar") or {},
         early_warnings=_check_warnings(raw.get("early_warnings") or {}, departments),
+        monitoring=_check_monitoring(raw.get("monitoring") or {}, datasets),
     )
 
 
@@ -409,6 +413,14 @@ def _check_obligations(departments: dict[str, Department], datasets: dict[str, D
             if key in seen:
                 raise CatalogError(f"{where}：重复登记")
             seen.add(key)
+
+
+def _check_monitoring(config: dict, datasets: dict[str, Dataset]) -> dict:
+    """The datasets the township monitoring reads are in the catalog."""
+    for key in ("township_register", "debtor_list"):
+        if config.get(key) and config[key] not in datasets:
+            raise CatalogError(f"monitoring.{key}：数据集 {config[key]!r} 未登记")
+    return config
 
 
 WARNING_LEVELS = LEVELS

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from creditpipe.core import settings
 from creditpipe.core.catalog import Catalog, Dataset, Source, load_catalog
 from creditpipe.devtools.airflow_env import airflow_env, dag_test_many, migrate
+from creditpipe.devtools.demo_registers import objection_register, township_register
 from creditpipe.devtools.simulators import (
     InjectedError,
     collection_moment,
@@ -74,32 +75,6 @@ ADJUSTMENTS = {
     0: [("market", "双公示信息报送", "1", "抽查发现3条行政许可超过7个工作日才公示，双公示联络员未按要求督促报送")]
 }
 LATE_PUBLICATIONS = {("market.admin_license", "market"): ("许可决定日期", 3)}
-# The credit office's objection register (异议处理, 附件2 三), sent whole on the 25th: by
-# position, (number, the disputed record's dataset and department, the month it was delivered
-# (positions back), forwarded, deadline, handled (days of the register's month; None: open;
-# "next": the second working day of the next month, so the report warns of it), outcome,
-# corrections). 市场监管 corrects a fine on time and answers another 3 days late (−1.5);
-# 公安 withdraws a penalty; the court has one open as the month ends.
-OBJECTIONS = {
-    1: [
-        (
-            "001",
-            "market.admin_penalty",
-            "market",
-            1,
-            2,
-            12,
-            11,
-            "更正",
-            "罚款金额（万元）=0.5；处罚内容=罚款人民币5000元",
-        ),
-        ("002", "market.admin_penalty", "market", 1, 3, 13, 16, "不予更正", ""),
-    ],
-    0: [
-        ("003", "police.admin_penalty", "police", 1, 5, 15, 14, "撤销", ""),
-        ("004", "court.dishonest_debtor", "court", 1, 20, "next", None, "", ""),
-    ],
-}
 GOVERNMENT_DEBTOR = {("court.dishonest_debtor", "court"): {1: "village_committee", 0: "town_government"}}
 
 
@@ -140,7 +115,13 @@ def _government_debtor(
     broken = {e.source_row - 1 for e in errors}
     # Rows next to a broken one stay clean too (a duplicate breaks a pair).
     clean = [i for i, r in enumerate(records) if not {i - 1, i, i + 1} & broken and not is_person(r)]
-    list_government_body(records[rng.choice(clean)], rng, kind)
+    listed = list_government_body(records[rng.choice(clean)], rng, kind)
+    # A town government is in the credit office's register: the court's list carries its code.
+    from creditpipe.devtools.simulators.townships import register_rows
+
+    registered = {r["单位名称"]: r["统一社会信用代码"] for r in register_rows()}
+    if listed["被执行人姓名/名称"] in registered:
+        listed["身份证号码/组织机构代码"] = registered[listed["被执行人姓名/名称"]]
 
 
 def prepare_month(
@@ -154,7 +135,10 @@ def prepare_month(
     expected = []
     for dataset in catalog.datasets.values():
         if dataset in register_datasets(catalog):
-            _objection_register(catalog, home, dataset, month, position)
+            objection_register(catalog, home, dataset, month, position)
+            continue
+        if dataset.id == catalog.monitoring.get("township_register"):
+            township_register(home, dataset, month)
             continue
         for source in dataset.sources:
             key = (dataset.id, source.department)
@@ -203,76 +187,6 @@ def prepare_month(
                     fill_front_db(home, dataset, source, records, first, last)
             expected += [(dataset.id, source.department, e) for e in errors]
     return expected
-
-
-def _objection_register(catalog: Catalog, home: Path, register: Dataset, month: str, position: int) -> None:
-    """The register as the credit office keeps it: every objection so far (OBJECTIONS of this
-    month and the months before it), each naming a record delivered in an earlier month (read
-    from the warehouse: the demo's earlier months are in it), sent whole on the 25th."""
-    from creditpipe.core.months import month_list
-    from creditpipe.core.workdays import WorkingCalendar
-    from creditpipe.devtools.simulators import write_table
-    from creditpipe.warehouse.objections import REGISTER_FIELDS
-    from creditpipe.warehouse.schema import connect
-
-    rows = []
-    engine = connect(settings.warehouse_url(home))
-    for back in sorted((p for p in OBJECTIONS if p >= position), reverse=True):
-        held_in = month_list(month, back - position + 1)[0]  # the register's month for that position
-        first = month_bounds(held_in)[0]
-        for number, dataset_id, department, months_back, forwarded, deadline, handled, outcome, fix in OBJECTIONS[back]:
-            key = _held_key(engine, catalog.dataset(dataset_id), department, month_list(held_in, months_back + 1)[0])
-            if key is None:
-                continue  # the demo's first month: nothing held before it
-            if deadline == "next":
-                next_month = month_bounds(held_in)[1] + dt.timedelta(days=1)
-                due = WorkingCalendar.from_catalog(catalog).add_working_days(next_month - dt.timedelta(days=1), 2)
-            else:
-                due = first.replace(day=deadline)
-            row = {
-                "异议编号": f"YY-{held_in.replace('-', '')}-{number}",
-                "异议事项": "当事人申请更正公示信息",
-                "异议信息所属数据集": dataset_id,
-                "异议信息业务主键": key,
-                "责任部门": catalog.departments[department].name,
-                "转办日期": first.replace(day=forwarded).isoformat(),
-                "办理期限": due.isoformat(),
-                "办结日期": first.replace(day=handled).isoformat() if handled else "",
-                "处理结果": outcome,
-                "更正内容": fix,
-            }
-            rows.append({name: row[name] for name in [*REGISTER_FIELDS.values(), "异议事项"]})
-    engine.dispose()
-    if not rows:
-        return
-    import os
-
-    from creditpipe.core.clock import county_tz
-
-    folder = settings.paths(home).landing_for(register.sources[0].department, register.id)
-    path = folder / f"异议处理登记_{month.replace('-', '')}.xlsx"
-    write_table(rows, path, "xlsx")
-    stamp = dt.datetime.combine(month_bounds(month)[0].replace(day=25), dt.time(17), county_tz()).timestamp()
-    os.utime(path, (stamp, stamp))
-
-
-def _held_key(engine, dataset: Dataset, department: str, month: str) -> str | None:
-    """The business key of the first record the department delivered in ``month`` (current
-    or not: a re-run of the demo names the same record, withdrawn by then)."""
-    from creditpipe.quality.rules.reference import KEY_SEPARATOR
-    from creditpipe.warehouse.supersede import key_columns
-
-    if not sa.inspect(engine).has_table(dataset.table):
-        return None  # a warehouse not yet created: nothing held
-    cols = key_columns(dataset)
-    sql = sa.text(
-        f"SELECT {', '.join('r.' + c for c in cols)} FROM {dataset.table} r JOIN delivery_batch b ON b.batch_id = r.batch_id "
-        "WHERE b.department_id = :dep AND b.delivered_month = :month "
-        "ORDER BY b.delivered_at, r.source_row LIMIT 1"
-    )
-    with engine.connect() as conn:
-        row = conn.execute(sql, {"dep": department, "month": month}).first()
-    return KEY_SEPARATOR.join(str(v) for v in row) if row else None
 
 
 def _zero_report_file(folder: Path, dataset: Dataset, named: dt.date, sent: dt.date) -> Path:
@@ -431,6 +345,18 @@ def _print_publication(catalog: Catalog, home: Path, months: list[str]) -> None:
             f"  {d['rank']}. {d['short_name']} {d['score']['ytd_score']} 分"
             + (f"（{'，'.join(lost)}）" if lost else "")
         )
+    townships = model["townships"]
+    print(
+        f"{months[-1]} 镇街园区政务诚信监测（登记单位 {townships['register_size']} 个）："
+        "严重失信事件 新列入/仍在列/本月移出，最长在列天数，附件2 五 扣分"
+    )
+    for r in townships["rows"]:
+        print(
+            f"  {r['township']}：{r['newly_listed']}/{r['still_listed']}/{r['removed']}，{r['longest_days']} 天，"
+            f"扣 {r['deduction']} 分"
+        )
+    for e in townships["unattributed"]:
+        print(f"  未能归属：{e['name']}（{e['credit_code']}），请在登记中补充")
     last = stored_warnings(engine, months[-1])
     print(f"{months[-1]} 预警 {len(last)} 条：")
     for w in last:

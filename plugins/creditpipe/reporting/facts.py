@@ -374,3 +374,23 @@ class MonthFacts:
         if "court.dishonest_debtor" not in self.catalog.datasets:
             return []
         return self._rows("report/organisation_debtors", month=self.month)
+
+    # --- the townships (seed 000: 镇街道园区政务诚信监测) ------------------------------------
+    @cached_property
+    def townships(self):
+        """The register of the townships and their bodies as it stood at the cutoff."""
+        from creditpipe.reporting.townships import Townships
+        from creditpipe.warehouse.registers import latest_rows
+
+        register = self.catalog.datasets.get(self.catalog.monitoring.get("township_register", ""))
+        return Townships(latest_rows(self.engine, register, self.cutoff) if register else [])
+
+    @cached_property
+    def serious_events(self) -> list[dict]:
+        """严重失信事件: the townships' bodies on the court's list (``townships.serious_events``)."""
+        from creditpipe.reporting.townships import serious_events
+
+        if not self.catalog.monitoring.get("debtor_list"):
+            return []
+        rows = self._rows("report/listed_bodies", cutoff=self.cutoff)
+        return serious_events(rows, self.townships, self.month, self.as_of, self.cutoff)

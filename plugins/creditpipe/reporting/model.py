@@ -130,6 +130,29 @@ def _assessment_text(catalog: Catalog) -> dict:
     }
 
 
+def _townships(facts: MonthFacts) -> dict:
+    """Part one (seed 000 三（二）): the townships' 政务诚信 — per township its bodies and its
+    严重失信事件 (附件2 五: −3 once), each event, and the bodies no township could be found for."""
+    from creditpipe.reporting.townships import township_rows
+
+    points = int(facts.catalog.assessment["government_debtor"]["points"])
+    events = facts.serious_events
+    shown = ("township", "name", "kind", "credit_code", "case_no", "court_name", "published_date")
+    return {
+        "register_size": len(facts.townships.bodies),
+        "rows": township_rows(facts.townships, events, points),
+        "events": [
+            {
+                **{k: e[k] for k in shown},
+                **{k: e[k] for k in ("status", "listed_since", "days_on_list", "attributed_by")},
+            }
+            for e in events
+        ],
+        "unattributed": [{k: e[k] for k in shown} for e in events if e["township"] is None],
+        "points": points,
+    }
+
+
 def build_model(facts: MonthFacts, figures: list[dict] | None = None, generated_at: dt.datetime | None = None) -> dict:
     """The month's report as data, from its facts (the warehouse alone), its figures
     (``conformity.month_figures``, computed from the facts when not handed on) and its
@@ -147,7 +170,6 @@ def build_model(facts: MonthFacts, figures: list[dict] | None = None, generated_
 
     received = sum(d["month"]["received"] for d in departments)
     rejected = sum(d["month"]["rejected"] for d in departments)
-    gov_rule = _rule(catalog, "government_debtor")
     return {
         "county": catalog.county.get("name", ""),
         "credit_office": catalog.county.get("credit_office", ""),
@@ -222,18 +244,7 @@ def build_model(facts: MonthFacts, figures: list[dict] | None = None, generated_
             }
             for r in facts.open_refusals
         ],
-        "government_debtors": [
-            {
-                "name": d["name"],
-                "credit_code": d["credit_code"],
-                "case_no": d["case_no"],
-                "court": d["court_name"],
-                "published": d["published_date"],
-                "kind": d["kind"],
-                "points": int(catalog.assessment["government_debtor"]["points"]),
-            }
-            for d in (early_warning.government_bodies(gov_rule, facts) if gov_rule else [])
-        ],
+        "townships": _townships(facts),
         "warnings": [
             {
                 "level": w["level"],
@@ -242,7 +253,8 @@ def build_model(facts: MonthFacts, figures: list[dict] | None = None, generated_
                     (r["title"] for r in catalog.early_warnings["rules"] if r["id"] == w["rule_id"]), w["rule_id"]
                 ),
                 "department_id": w["department_id"],
-                "department": short.get(w["department_id"], w["department_id"]),
+                "department": w.get("township") or short.get(w["department_id"], w["department_id"]),
+                "township": w.get("township"),
                 "title": w["title"],
                 "evidence": w["evidence"],
                 "action": w["action"],

@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from creditpipe.core.catalog import WARNING_KINDS, Catalog
-from creditpipe.core.identifiers import is_masked_resident_id
 from creditpipe.core.labels import CYCLE_LABELS, LEVEL_ORDER
 from creditpipe.core.months import month_list
 from creditpipe.reporting.facts import MonthFacts, exact_rate, rate_pct
@@ -37,6 +36,7 @@ class EarlyWarning:
     title: str
     evidence: str
     action: str
+    township: str | None = None  # filed under a township (镇街道园区), not a department
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -153,40 +153,37 @@ def _listed(values: list[str], shown: int = 5) -> str:
     return "、".join(values[:shown]) + (f" 等 {len(values)} 期" if len(values) > shown else "")
 
 
-def government_bodies(rule: dict, facts: MonthFacts) -> list[dict]:
-    """Government bodies (credit code 11 机关 / 12 事业单位, whole or masked in the middle as
-    the court publishes it) and village or residents' committees among the month's debtors
-    on the court's list."""
-    prefixes = tuple(rule.get("credit_code_prefixes", ()))
-    names = tuple(rule.get("name_contains", ()))
-    out, seen = [], set()
-    for d in facts.organisation_debtors:
-        code, name = (d["debtor_id_no"] or "").strip(), (d["debtor_name"] or "").strip()
-        if is_masked_resident_id(code) and not (d["legal_rep_name"] or "").strip():
-            continue  # a person whose 性别 was left blank (110105… is Beijing, not 11 机关)
-        by_code = len(code) == 18 and code.startswith(prefixes)
-        if (by_code or any(n in name for n in names)) and (d["case_no"], code) not in seen:
-            seen.add((d["case_no"], code))  # re-delivered (an updated 履行情况): one body, once
-            kind = {"11": "机关", "12": "事业单位"}.get(code[:2]) if by_code else "基层群众性自治组织"
-            out.append({**d, "name": name, "credit_code": code, "kind": kind})
-    return out
-
-
 def government_debtor(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
-    """A government body on the list of dishonest judgment debtors (附件2 五: −3 points)."""
+    """A township body on the court's list of dishonest judgment debtors (附件2 五: −3 to the
+    township): each body listed and not withdrawn (``facts.serious_events``: newly listed, or
+    carried over from an earlier month), filed under its township — or, when none could be
+    found for it, under the department that delivered the list, saying so."""
+    dataset = facts.catalog.datasets.get(rule.get("dataset", ""))
+    delivered_by = dataset.department if dataset else ""
     out = []
-    for d in government_bodies(rule, facts):
-        w = _warning(
-            rule,
-            facts,
-            d["department_id"],
-            "",
-            f"{d['name']}（{d['kind']}，代码 {d['credit_code']}）被列为失信被执行人，案号 {d['case_no']}，"
-            f"{d['court_name']} {d['published_date']} 发布；于 {d['delivered_at'][:16].replace('T', ' ')} 归集入库",
+    for e in facts.serious_events:
+        if e["status"] == "已移出":
+            continue
+        township = e["township"]
+        where = (
+            township
+            or f"{facts.catalog.departments[delivered_by].short_name if delivered_by else ''}（未能归属镇街园区）"
         )
-        # One debtor is one warning a month: still listed when delivered again next month.
+        state = "本月新列入" if e["status"] == "新列入" else f"仍在列（{e['listed_since']} 起）"
         out.append(
-            EarlyWarning(**{**w.as_dict(), "key": f"{rule['id']}|{facts.month}|{d['case_no']}|{d['credit_code']}"})
+            EarlyWarning(
+                key=f"{rule['id']}|{facts.month}|{e['case_no']}|{e['credit_code']}",
+                rule_id=rule["id"],
+                level=rule["level"],
+                month=facts.month,
+                department_id="" if township else delivered_by,
+                township=township,
+                title=f"{where}：{rule['title']}",
+                evidence=f"{e['name']}（{e['kind']}，代码 {e['credit_code']}）被列为失信被执行人，{state}，"
+                f"已在列 {e['days_on_list']} 天，案号 {e['case_no']}，{e['court_name']} {e['published_date']} 发布"
+                + ("" if township else "；未能归属到镇街园区，请在镇街园区及所属单位登记中补充该单位"),
+                action=rule["action"],
+            )
         )
     return out
 
@@ -295,6 +292,7 @@ def record(
                 "level": w.level,
                 "month": w.month,
                 "department_id": w.department_id,
+                "township": w.township,
                 "title": w.title,
                 "evidence": w.evidence,
                 "action": w.action,

@@ -79,7 +79,7 @@ def write_xlsx(model: dict, path: Path) -> Path:
     _sheet(
         wb,
         "预警",
-        ["级别", "部门", "预警规则", "预警事项", "依据", "建议措施", "预警时间"],
+        ["级别", "部门／镇街园区", "预警规则", "预警事项", "依据", "建议措施", "预警时间"],
         [
             [
                 w["level"],
@@ -231,14 +231,57 @@ def write_xlsx(model: dict, path: Path) -> Path:
             for r in model["open_refusals"]
         ],
     )
+    townships = model["townships"]
     _sheet(
         wb,
-        "政府机构失信",
-        ["名称", "统一社会信用代码", "案号", "执行法院", "公布日期", "类型", "考核扣分"],
+        "镇街园区总览",
+        ["镇街园区", "登记单位", "新列入失信", "仍在列", "本月移出", "最长在列（天）", "考核扣分"],
         [
-            [g["name"], g["credit_code"], g["case_no"], g["court"], g["published"], g["kind"], g.get("points")]
-            for g in model["government_debtors"]
+            [
+                r["township"],
+                r["bodies"],
+                r["newly_listed"],
+                r["still_listed"],
+                r["removed"],
+                r["longest_days"],
+                r["deduction"],
+            ]
+            for r in townships["rows"]
         ],
     )
+    _sheet(
+        wb,
+        "严重失信事件",
+        [
+            "镇街园区",
+            "单位名称",
+            "类型",
+            "统一社会信用代码",
+            "案号",
+            "执行法院",
+            "发布日期",
+            "状态",
+            "在列天数",
+            "归属依据",
+        ],
+        [
+            [
+                e["township"] or "未能归属",
+                e["name"],
+                e["kind"],
+                e["credit_code"],
+                e["case_no"],
+                e["court_name"],
+                e["published_date"],
+                e["status"],
+                e["days_on_list"],
+                e["attributed_by"],
+            ]
+            for e in townships["events"]
+        ],
+    )
+    # Part one of the report comes first in the workbook too: after 概览 and 预警.
+    for place, name in enumerate(("镇街园区总览", "严重失信事件"), start=2):
+        wb.move_sheet(name, offset=place - wb.sheetnames.index(name))
     wb.save(path)
     return path

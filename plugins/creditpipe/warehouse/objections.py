@@ -188,29 +188,21 @@ def _correct(conn, ds: Dataset, target: dict, corrections: list[tuple[str, str]]
 
 
 def objection_rows(engine: Engine, catalog: Catalog, cutoff: str) -> list[dict]:
-    """The register as it stood at ``cutoff``: each objection's row from the latest delivery
-    before it (the register is sent whole, so a later row is the objection's progress), with
-    the register's fields by role (REGISTER_FIELDS) and its days as dates (None when blank)."""
+    """The register as it stood at ``cutoff`` (``registers.latest_rows``: an objection's row in
+    the latest delivery is its progress), by role (REGISTER_FIELDS), its days as dates (None
+    when blank)."""
+    import pandas as pd
+
     from creditpipe.quality.rules.dates import parse_dates
+    from creditpipe.warehouse.registers import latest_rows
 
-    latest: dict[str, dict] = {}
-    with engine.connect() as conn:
-        for register in register_datasets(catalog):
-            cols = ", ".join(f"r.{register.column_of(name)} AS {role}" for role, name in REGISTER_FIELDS.items())
-            sql = sa.text(
-                f"SELECT {cols}, b.delivered_at FROM {register.table} r JOIN delivery_batch b ON b.batch_id = r.batch_id "
-                "WHERE b.delivered_at < :cutoff ORDER BY b.delivered_at, b.batch_id, r.source_row"
-            )
-            for row in conn.execute(sql, {"cutoff": cutoff}).mappings():
-                row = dict(row)
-                row["outcome"] = _outcome(register, row["outcome"])
-                latest[row["number"]] = row
-    rows = list(latest.values())
-    if rows:
-        import pandas as pd
-
-        for role in ("forwarded", "deadline", "handled"):
-            days = parse_dates(pd.Series([r[role] for r in rows], dtype="string"))
-            for r, day in zip(rows, days):
-                r[role] = None if pd.isna(day) else day.date()
+    rows = []
+    for register in register_datasets(catalog):
+        for row in latest_rows(engine, register, cutoff):
+            out = {role: row[name] for role, name in REGISTER_FIELDS.items()}
+            rows.append({**out, "outcome": _outcome(register, out["outcome"]), "delivered_at": row["delivered_at"]})
+    for role in ("forwarded", "deadline", "handled"):
+        days = parse_dates(pd.Series([r[role] for r in rows], dtype="string"))
+        for r, day in zip(rows, days):
+            r[role] = None if pd.isna(day) else day.date()
     return sorted(rows, key=lambda r: (r["deadline"] or dt.date.max, r["number"]))

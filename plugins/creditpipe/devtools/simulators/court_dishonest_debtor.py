@@ -7,8 +7,8 @@ import datetime as dt
 import random
 
 from creditpipe.core.identifiers import org_code_check_char
+from creditpipe.devtools.simulators import townships
 from creditpipe.devtools.simulators.identity import (
-    TOWNS,
     birth_date,
     company_name,
     make_resident_id,
@@ -261,7 +261,7 @@ def list_government_body(record: dict, rng: random.Random, kind: str, masked: bo
     机关; ``masked``: its middle masked, as some lists show it) or a village committee (an
     old organisation code). Seed 002 costs the township 3 points for it; the warning rule
     government_debtor must raise it at once."""
-    town = rng.choice(TOWNS)
+    town = rng.choice(townships.TOWNS)  # the county's 镇 (its 街道 have no 镇人民政府)
     if kind == "town_government":
         name, code = f"江阴市{town}镇人民政府", make_uscc(rng, "1", "1")
         code = code[:10] + "****" + code[14:] if masked else code

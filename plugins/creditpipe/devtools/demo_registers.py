@@ -1,0 +1,129 @@
+"""The credit office's registers in the demo: its objection register (异议处理, 附件2 三),
+naming records the demo's earlier months delivered, and the register of the county's
+townships and their bodies (seed 000's monitoring)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from creditpipe.core import settings
+from creditpipe.core.catalog import Catalog, Dataset
+from creditpipe.devtools.simulators import month_bounds
+
+# The credit office's objection register (异议处理, 附件2 三), sent whole on the 25th: by
+# position, (number, the disputed record's dataset and department, the month it was delivered
+# (positions back), forwarded, deadline, handled (days of the register's month; None: open;
+# "next": the second working day of the next month, so the report warns of it), outcome,
+# corrections). 市场监管 corrects a fine on time and answers another 3 days late (−1.5);
+# 公安 withdraws a penalty; the court has one open as the month ends.
+OBJECTIONS = {
+    1: [
+        (
+            "001",
+            "market.admin_penalty",
+            "market",
+            1,
+            2,
+            12,
+            11,
+            "更正",
+            "罚款金额（万元）=0.5；处罚内容=罚款人民币5000元",
+        ),
+        ("002", "market.admin_penalty", "market", 1, 3, 13, 16, "不予更正", ""),
+    ],
+    0: [
+        ("003", "police.admin_penalty", "police", 1, 5, 15, 14, "撤销", ""),
+        ("004", "court.dishonest_debtor", "court", 1, 20, "next", None, "", ""),
+    ],
+}
+
+
+def objection_register(catalog: Catalog, home: Path, register: Dataset, month: str, position: int) -> None:
+    """The register as the credit office keeps it: every objection so far (OBJECTIONS of this
+    month and the months before it), each naming a record delivered in an earlier month (read
+    from the warehouse: the demo's earlier months are in it), sent whole on the 25th."""
+    from creditpipe.core.months import month_list
+    from creditpipe.core.workdays import WorkingCalendar
+    from creditpipe.devtools.simulators import write_table
+    from creditpipe.warehouse.objections import REGISTER_FIELDS
+    from creditpipe.warehouse.schema import connect
+
+    rows = []
+    engine = connect(settings.warehouse_url(home))
+    for back in sorted((p for p in OBJECTIONS if p >= position), reverse=True):
+        held_in = month_list(month, back - position + 1)[0]  # the register's month for that position
+        first = month_bounds(held_in)[0]
+        for number, dataset_id, department, months_back, forwarded, deadline, handled, outcome, fix in OBJECTIONS[back]:
+            key = _held_key(engine, catalog.dataset(dataset_id), department, month_list(held_in, months_back + 1)[0])
+            if key is None:
+                continue  # the demo's first month: nothing held before it
+            if deadline == "next":
+                next_month = month_bounds(held_in)[1] + dt.timedelta(days=1)
+                due = WorkingCalendar.from_catalog(catalog).add_working_days(next_month - dt.timedelta(days=1), 2)
+            else:
+                due = first.replace(day=deadline)
+            row = {
+                "异议编号": f"YY-{held_in.replace('-', '')}-{number}",
+                "异议事项": "当事人申请更正公示信息",
+                "异议信息所属数据集": dataset_id,
+                "异议信息业务主键": key,
+                "责任部门": catalog.departments[department].name,
+                "转办日期": first.replace(day=forwarded).isoformat(),
+                "办理期限": due.isoformat(),
+                "办结日期": first.replace(day=handled).isoformat() if handled else "",
+                "处理结果": outcome,
+                "更正内容": fix,
+            }
+            rows.append({name: row[name] for name in [*REGISTER_FIELDS.values(), "异议事项"]})
+    engine.dispose()
+    if not rows:
+        return
+    import os
+
+    from creditpipe.core.clock import county_tz
+
+    folder = settings.paths(home).landing_for(register.sources[0].department, register.id)
+    path = folder / f"异议处理登记_{month.replace('-', '')}.xlsx"
+    write_table(rows, path, "xlsx")
+    stamp = dt.datetime.combine(month_bounds(month)[0].replace(day=25), dt.time(17), county_tz()).timestamp()
+    os.utime(path, (stamp, stamp))
+
+
+def township_register(home: Path, register: Dataset, month: str) -> None:
+    """The register of the county's townships and their bodies, as the credit office keeps it:
+    sent once, on the first day of the demo's first month (a re-run sends nothing new)."""
+    import os
+
+    from creditpipe.core.clock import county_tz
+    from creditpipe.devtools.simulators import write_table
+    from creditpipe.devtools.simulators.townships import register_rows
+
+    folder = settings.paths(home).landing_for(register.sources[0].department, register.id)
+    if folder.exists() and any(folder.iterdir()):
+        return
+    path = folder / "镇街园区及所属单位登记.xlsx"
+    write_table(register_rows(), path, "xlsx")
+    stamp = dt.datetime.combine(month_bounds(month)[0], dt.time(9), county_tz()).timestamp()
+    os.utime(path, (stamp, stamp))
+
+
+def _held_key(engine, dataset: Dataset, department: str, month: str) -> str | None:
+    """The business key of the first record the department delivered in ``month`` (current
+    or not: a re-run of the demo names the same record, withdrawn by then)."""
+    from creditpipe.quality.rules.reference import KEY_SEPARATOR
+    from creditpipe.warehouse.supersede import key_columns
+
+    if not sa.inspect(engine).has_table(dataset.table):
+        return None  # a warehouse not yet created: nothing held
+    cols = key_columns(dataset)
+    sql = sa.text(
+        f"SELECT {', '.join('r.' + c for c in cols)} FROM {dataset.table} r JOIN delivery_batch b ON b.batch_id = r.batch_id "
+        "WHERE b.department_id = :dep AND b.delivered_month = :month "
+        "ORDER BY b.delivered_at, r.source_row LIMIT 1"
+    )
+    with engine.connect() as conn:
+        row = conn.execute(sql, {"dep": department, "month": month}).first()
+    return KEY_SEPARATOR.join(str(v) for v in row) if row else None

@@ -1,0 +1,173 @@
+"""The townships, streets and parks (镇街道园区) and their bodies (seed 000 三（二）: 政务诚信
+监测), from the credit office's register (credit.township_body), and any party attributed
+to one of them:
+
+1. by credit code: the register's code of a body (the reliable way);
+2. by name: the register's name of a body;
+3. by the shape of a government body's name naming a township: "江阴市华士镇人民政府",
+   "江阴市人民政府澄江街道办事处", "江阴市华士镇华西村村民委员会" — a township of the register
+   named in it, and a name a township body bears (人民政府, 办事处, 管理委员会, 村民委员会,
+   居民委员会, 经济合作社).
+
+A body recognised as governmental (credit code 11/12/54/55/N…, or such a name) that none of
+the three attributes is listed for the credit office to settle (added to the register),
+never dropped."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from creditpipe.core.identifiers import is_masked_resident_id
+
+# Names only township bodies bear (a company may be called …服务中心, not …村民委员会).
+BODY_SUFFIXES = ("人民政府", "办事处", "管理委员会", "村民委员会", "居民委员会", "经济合作社")
+# GB 32100's first two characters of the credit code of the kinds of body the seeds watch:
+# 11 机关, 12 事业单位, 54 村民委员会, 55 居民委员会, N1–N3 集体经济组织.
+BODY_CODE_PREFIXES = ("11", "12", "54", "55", "N1", "N2", "N3")
+
+
+@dataclass(frozen=True)
+class Body:
+    township: str
+    name: str
+    kind: str
+    credit_code: str = ""
+
+
+@dataclass(frozen=True)
+class Attribution:
+    township: str | None  # None: a government body no township could be found for
+    how: str  # 统一社会信用代码 / 单位名称 / 名称所含镇街园区 / 未能归属
+    body: Body | None = None
+
+
+def looks_governmental(name: str, code: str) -> bool:
+    """Whether a party is a body the monitoring watches, by its code or its name."""
+    code = (code or "").strip().upper()
+    return (len(code) == 18 and code.startswith(BODY_CODE_PREFIXES)) or (name or "").strip().endswith(BODY_SUFFIXES)
+
+
+class Townships:
+    """The register: each township and its bodies."""
+
+    def __init__(self, rows: list[dict]):
+        self.bodies = [
+            Body(r["镇街园区"].strip(), r["单位名称"].strip(), r["单位类别"], (r.get("统一社会信用代码") or "").strip())
+            for r in rows
+        ]
+        self.names = sorted({b.township for b in self.bodies})
+        self.contacts = {r["镇街园区"].strip(): r.get("预警联系邮箱") or "" for r in rows if r.get("预警联系邮箱")}
+        self._by_code = {b.credit_code.upper(): b for b in self.bodies if b.credit_code}
+        self._by_name = {b.name: b for b in self.bodies}
+        # Longest first: 江阴临港经济开发区 before a shorter name it contains.
+        self._by_length = sorted(self.names, key=len, reverse=True)
+
+    def attribute(self, name: str, code: str = "") -> Attribution | None:
+        """The township a party belongs to; None for a party that is not a township body
+        (a company, a person) and names none."""
+        name, code = (name or "").strip(), (code or "").strip().upper()
+        if code and code in self._by_code:
+            body = self._by_code[code]
+            return Attribution(body.township, "统一社会信用代码", body)
+        if name in self._by_name:
+            body = self._by_name[name]
+            return Attribution(body.township, "单位名称", body)
+        if name.endswith(BODY_SUFFIXES):
+            township = next((t for t in self._by_length if t in name), None)
+            if township is not None:
+                return Attribution(township, "名称所含镇街园区")
+        if looks_governmental(name, code):
+            return Attribution(None, "未能归属")
+        return None
+
+
+def serious_events(rows: list[dict], townships: Townships, month: str, as_of: dt.date, cutoff: str) -> list[dict]:
+    """严重失信事件: township bodies on the court's list (``listed_bodies.sql`` rows), one per
+    case and debtor — 新列入 (first delivered in the month), 仍在列 (listed before, still
+    listed: carried from month to month), 已移出 (withdrawn in the month) — with the days on
+    the list (from its 发布时间 to the day judged, or to its withdrawal). Bodies no township
+    could be found for are kept, their township None."""
+    by_key: dict[tuple[str, str], list[dict]] = {}
+    for r in rows:
+        by_key.setdefault((r["case_no"], (r["debtor_id_no"] or "").strip()), []).append(r)
+    out = []
+    for (case_no, code), versions in by_key.items():
+        latest = versions[-1]
+        if is_masked_resident_id(code) and not (latest["legal_rep_name"] or "").strip():
+            continue  # a person whose 性别 was left blank (110105… is Beijing, not 11 机关)
+        found = townships.attribute(latest["debtor_name"], code)
+        if found is None:
+            continue
+        first = min(v["delivered_at"] for v in versions)
+        withdrawn = latest["withdrawn_at"] if (latest["superseded_by"] or "").startswith("异议 ") else None
+        if withdrawn is not None and withdrawn >= cutoff:
+            withdrawn = None  # withdrawn after the moment judged
+        if withdrawn is not None and withdrawn[:7] < month:
+            continue  # withdrawn in an earlier month: no longer an event
+        status = "已移出" if withdrawn else ("新列入" if first[:7] == month else "仍在列")
+        since = _day(latest["published_date"]) or dt.date.fromisoformat(first[:10])
+        until = dt.date.fromisoformat(withdrawn[:10]) if withdrawn else as_of
+        out.append(
+            {
+                "township": found.township,
+                "attributed_by": found.how,
+                "name": (latest["debtor_name"] or "").strip(),
+                "credit_code": code,
+                "kind": body_kind(latest["debtor_name"], code, found),
+                "case_no": case_no,
+                "court_name": latest["court_name"],
+                "published_date": latest["published_date"],
+                "listed_since": first[:10],
+                "status": status,
+                "withdrawn_on": withdrawn[:10] if withdrawn else None,
+                "days_on_list": max(0, (until - since).days),
+            }
+        )
+    return sorted(out, key=lambda e: (e["township"] is None, e["township"] or "", e["listed_since"], e["case_no"]))
+
+
+def body_kind(name: str, code: str, found: Attribution) -> str:
+    """How the report names the kind of body: by its credit code (11 机关, 12 事业单位), else
+    the register's kind, else by its name."""
+    by_code = (
+        {"11": "机关", "12": "事业单位", "54": "村民委员会", "55": "居民委员会"}.get(code[:2])
+        if len(code) == 18
+        else None
+    )
+    if by_code:
+        return by_code
+    if found.body is not None:
+        return found.body.kind
+    if (name or "").strip().endswith(("村民委员会", "居民委员会")):
+        return "基层群众性自治组织"
+    return "政府机构"
+
+
+def _day(text) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(text or "").strip()[:10])
+    except ValueError:
+        return None
+
+
+def township_rows(townships: Townships, events: list[dict], points: int) -> list[dict]:
+    """Each township's 严重失信事件 for the month: bodies listed (新列入, 仍在列, 已移出), the
+    longest on the list, and seed 002 五's deduction — once per township, however many of its
+    bodies are listed ("considered met if not listed")."""
+    out = []
+    for name in townships.names:
+        mine = [e for e in events if e["township"] == name]
+        listed = [e for e in mine if e["status"] != "已移出"]
+        out.append(
+            {
+                "township": name,
+                "bodies": sum(b.township == name for b in townships.bodies),
+                "newly_listed": sum(e["status"] == "新列入" for e in mine),
+                "still_listed": sum(e["status"] == "仍在列" for e in mine),
+                "removed": sum(e["status"] == "已移出" for e in mine),
+                "longest_days": max((e["days_on_list"] for e in listed), default=0),
+                "deduction": points if listed else 0,
+            }
+        )
+    return out
