@@ -610,6 +610,14 @@ def sample_model() -> dict:
                     "removed": 0,
                     "longest_days": 16,
                     "deduction": 3,
+                    "arrears_amount": 18650.4,
+                    "arrears_previous": 21030.0,
+                    "arrears_cleared": 1,
+                    "arrears_grown": 0,
+                    "penalties": 1,
+                    "issued": 4,
+                    "published_late": 1,
+                    "on_time_pct": 75.0,
                 },
                 {
                     "township": "澄江街道",
@@ -619,6 +627,48 @@ def sample_model() -> dict:
                     "removed": 0,
                     "longest_days": 0,
                     "deduction": 0,
+                    "arrears_amount": 0,
+                    "arrears_previous": 0,
+                    "arrears_cleared": 0,
+                    "arrears_grown": 0,
+                    "penalties": 0,
+                    "issued": 0,
+                    "published_late": 0,
+                    "on_time_pct": None,
+                },
+            ],
+            "arrears": [
+                {
+                    "township": "华士镇",
+                    "name": "江阴市华士镇便民服务中心",
+                    "provider": "江阴市水务集团有限公司",
+                    "account": "SW0012345",
+                    "amount": 18650.4,
+                    "previous": 21030.0,
+                    "months_overdue": "4",
+                    "status": "减少",
+                },
+            ],
+            "penalties": [
+                {
+                    "township": "华士镇",
+                    "name": "江阴市华士镇社区卫生服务中心",
+                    "dataset": "行政处罚信息（双公示）",
+                    "doc": "澄市监处罚〔2026〕1021号",
+                    "date": "2026-10-09",
+                    "authority": "江阴市市场监督管理局",
+                    "late": False,
+                },
+            ],
+            "publications": [
+                {
+                    "township": "华士镇",
+                    "name": "江阴市华士镇人民政府",
+                    "dataset": "行政许可信息（双公示）",
+                    "doc": "华政许〔2026〕88号",
+                    "date": "2026-09-18",
+                    "authority": None,
+                    "late": True,
                 },
             ],
             "events": [
@@ -664,8 +714,18 @@ def quiet_model() -> dict:
     ):
         model[key] = []
     quiet = {"newly_listed": 0, "still_listed": 0, "removed": 0, "longest_days": 0, "deduction": 0}
+    quiet |= {"arrears_amount": 0, "arrears_previous": 0, "arrears_cleared": 0, "arrears_grown": 0}
+    quiet |= {"penalties": 0, "issued": 0, "published_late": 0, "on_time_pct": None}
     rows = [{**r, **quiet} for r in model["townships"]["rows"]]
-    model["townships"] = {**model["townships"], "rows": rows, "events": [], "unattributed": []}
+    model["townships"] = {
+        **model["townships"],
+        "rows": rows,
+        "events": [],
+        "unattributed": [],
+        "arrears": [],
+        "penalties": [],
+        "publications": [],
+    }
     for level in ("红", "橙", "黄"):
         model["summary"][f"warnings_{level}"] = 0
     model["trend"]["months"] = ["2025-10"] + MONTHS[:-1]

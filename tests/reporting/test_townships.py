@@ -37,6 +37,9 @@ def test_a_party_is_attributed_by_code_else_by_name_else_listed():
     # Companies and people are not township bodies; a company named after a town is not either.
     assert towns.attribute("江阴市华士镇恒鑫纺织有限公司", "91320281MA1XXXXX0X") is None
     assert towns.attribute("王建国", "320281********114X") is None
+    # A county bureau (11 机关) decides penalties: not a township's, and not listed as one.
+    assert towns.attribute("江阴市市场监督管理局", "11320281668606619Q", by_code_alone=False) is None
+    assert towns.attribute("江阴市市场监督管理局", "11320281668606619Q").township is None  # on the debtor list: listed
 
 
 def deliver_register(warehouse, catalog, when):
@@ -117,3 +120,83 @@ def test_a_listed_body_is_carried_over_months_until_withdrawn(warehouse, catalog
     # Judged as of a day before the withdrawal, November still shows the village listed.
     _, early = events(warehouse, catalog, "2026-11", dt.date(2026, 11, 4))
     assert early[village[0]]["status"] == "仍在列"
+
+
+INSTITUTION = next(r for r in REGISTER if r["镇街园区"] == "澄江街道" and r["单位类别"] == "事业单位")
+VILLAGE_2 = next(r for r in REGISTER if r["镇街园区"] == "周庄镇" and r["单位类别"] == "村民委员会")
+
+
+def arrears_of(warehouse, catalog, when, department, accounts):
+    """A utility's monthly arrears list with the bodies' accounts (name, code, 户号, 元) in it."""
+
+    def edit(records, rng):
+        for r, (name, code, account, amount) in zip(records, accounts):
+            r.update(
+                {
+                    "户名": name,
+                    "统一社会信用代码": code,
+                    "户号": account,
+                    "欠费金额（元）": amount,
+                    "用户类型": "非居民",
+                }
+            )
+            r.update({"证件类型": "", "证件号码": ""})
+
+    seed_batch(warehouse, catalog, "utility.arrears", department, when, max(6, len(accounts)), edit=edit)
+
+
+def test_arrears_month_on_month_penalties_and_publications_per_township(warehouse, catalog):
+    deliver_register(warehouse, catalog, at(2026, 9, 1))
+    shrinking = (INSTITUTION["单位名称"], INSTITUTION["统一社会信用代码"], "W-0001")
+    growing = (VILLAGE_2["单位名称"], VILLAGE_2["统一社会信用代码"], "W-0002")
+    cleared = (HUASHI_VILLAGE["单位名称"], HUASHI_VILLAGE["统一社会信用代码"], "W-0003")
+    arrears_of(
+        warehouse, catalog, at(2026, 9, 5), "water", [(*shrinking, "12000.00"), (*growing, "800"), (*cleared, "300")]
+    )
+    arrears_of(warehouse, catalog, at(2026, 10, 5), "water", [(*shrinking, "9000.50"), (*growing, "1500")])
+
+    def fined(
+        records, rng
+    ):  # 华士镇 decides two penalties itself (the first published late); 市场监管 fines 澄江街道's institution
+        records[0].update(
+            {"处罚机关": HUASHI_GOV["单位名称"], "处罚机关统一社会信用代码": HUASHI_GOV["统一社会信用代码"]}
+        )
+        records[1].update(
+            {"处罚机关": HUASHI_GOV["单位名称"], "处罚机关统一社会信用代码": HUASHI_GOV["统一社会信用代码"]}
+        )
+        records[2].update(
+            {"行政相对人名称": INSTITUTION["单位名称"], "统一社会信用代码": INSTITUTION["统一社会信用代码"]}
+        )
+
+    seed_batch(warehouse, catalog, "market.admin_penalty", "market", at(2026, 10, 12), 10, late=1, edit=fined)
+
+    facts = MonthFacts(warehouse, catalog, "2026-10", dt.date(2026, 11, 1))
+    by_name = {a["name"]: a for a in facts.township_arrears}
+    assert (by_name[shrinking[0]]["status"], by_name[shrinking[0]]["amount"], by_name[shrinking[0]]["previous"]) == (
+        "减少",
+        9000.5,
+        12000.0,
+    )
+    assert by_name[growing[0]]["status"] == "增加" and by_name[cleared[0]]["status"] == "已结清"
+    rows = {
+        r["township"]: r
+        for r in township_rows(
+            facts.townships, [], 3, facts.township_arrears, facts.township_penalties, facts.township_publications
+        )
+    }
+    assert (rows["澄江街道"]["arrears_amount"], rows["澄江街道"]["arrears_previous"]) == (9000.5, 12000.0)
+    assert (rows["华士镇"]["arrears_cleared"], rows["周庄镇"]["arrears_grown"]) == (1, 1)
+    assert rows["澄江街道"]["penalties"] == 1 and rows["华士镇"]["penalties"] == 0
+    assert (rows["华士镇"]["issued"], rows["华士镇"]["published_late"], rows["华士镇"]["on_time_pct"]) == (2, 1, 50.0)
+    assert rows["澄江街道"]["on_time_pct"] is None  # issued nothing itself
+    # Every figure against a query written here: 澄江街道's arrears this month.
+    with warehouse.connect() as conn:
+        want = conn.execute(
+            sa.text(
+                "SELECT SUM(CAST(r.arrears_yuan AS NUMERIC)) FROM rec_utility_arrears r "
+                "JOIN delivery_batch b ON b.batch_id = r.batch_id "
+                "WHERE b.delivered_month = '2026-10' AND r.holder_uscc = :code"
+            ),
+            {"code": INSTITUTION["统一社会信用代码"]},
+        ).scalar_one()
+    assert float(want) == rows["澄江街道"]["arrears_amount"]

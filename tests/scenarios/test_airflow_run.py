@@ -276,6 +276,12 @@ def test_demo_command_end_to_end(tmp_path):
     red = [w for w in model["warnings"] if w["rule_id"] == "government_debtor"]
     assert len(red) == 2 and all(w["township"] and w["department_id"] == "" for w in red)
     assert "镇街园区政务诚信监测" in first.stdout
+    # 清欠 month on month, a penalty on a township body, 华士镇's own licences (one late).
+    status = {a["township"]: a["status"] for a in townships["arrears"]}
+    assert status == {"澄江街道": "减少", "周庄镇": "增加", "华士镇": "已结清"}
+    assert [p["township"] for p in townships["penalties"]] == ["澄江街道"]
+    huashi = next(r for r in townships["rows"] if r["township"] == "华士镇")
+    assert huashi["issued"] == 2 and huashi["published_late"] == 1
 
     totals_line = [ln for ln in first.stdout.splitlines() if ln.startswith("累计批次")][-1]
     again = subprocess.run([*cmd, "--months", "1"], capture_output=True, text=True, env=env)

@@ -420,6 +420,14 @@ def _check_monitoring(config: dict, datasets: dict[str, Dataset]) -> dict:
     for key in ("township_register", "debtor_list"):
         if config.get(key) and config[key] not in datasets:
             raise CatalogError(f"monitoring.{key}：数据集 {config[key]!r} 未登记")
+    for key in ("arrears", "penalties", "publications"):
+        for source in config.get(key) or []:
+            ds = datasets.get(source.get("dataset"))
+            if ds is None:
+                raise CatalogError(f"monitoring.{key}：数据集 {source.get('dataset')!r} 未登记")
+            unknown = [v for k, v in source.items() if k != "dataset" and v not in ds.field_names]
+            if unknown:
+                raise CatalogError(f"monitoring.{key}：数据集 {ds.id} 没有字段 {'、'.join(unknown)}")
     return config
 
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from creditpipe.core import settings
 from creditpipe.core.catalog import Catalog, Dataset, Source, load_catalog
+from creditpipe.devtools import demo_townships
 from creditpipe.devtools.airflow_env import airflow_env, dag_test_many, migrate
 from creditpipe.devtools.demo_registers import objection_register, township_register
 from creditpipe.devtools.simulators import (
@@ -180,6 +181,7 @@ def prepare_month(
                 )
                 _late_publications(records, errors, key, rng)
                 _government_debtor(records, errors, key, position, rng)
+                demo_townships.shape(records, errors, dataset.id, source.department, position, rng)
                 stamp_changes(records, dt.datetime.combine(first, dt.time(), until.tzinfo), until)
                 if source.channel == "api":
                     api.add(source.option("path"), records)
@@ -346,14 +348,12 @@ def _print_publication(catalog: Catalog, home: Path, months: list[str]) -> None:
             + (f"（{'，'.join(lost)}）" if lost else "")
         )
     townships = model["townships"]
-    print(
-        f"{months[-1]} 镇街园区政务诚信监测（登记单位 {townships['register_size']} 个）："
-        "严重失信事件 新列入/仍在列/本月移出，最长在列天数，附件2 五 扣分"
-    )
+    print(f"{months[-1]} 镇街园区政务诚信监测（登记单位 {townships['register_size']} 个）：")
     for r in townships["rows"]:
         print(
-            f"  {r['township']}：{r['newly_listed']}/{r['still_listed']}/{r['removed']}，{r['longest_days']} 天，"
-            f"扣 {r['deduction']} 分"
+            f"  {r['township']}：失信被执行人 新列入 {r['newly_listed']}、仍在列 {r['still_listed']}、移出 {r['removed']}"
+            f"（最长 {r['longest_days']} 天）；欠费 {r['arrears_amount']:.2f} 元（上月 {r['arrears_previous']:.2f}）；"
+            f"受处罚 {r['penalties']}；双公示 {r['issued']}（超期 {r['published_late']}）；扣 {r['deduction']} 分"
         )
     for e in townships["unattributed"]:
         print(f"  未能归属：{e['name']}（{e['credit_code']}），请在登记中补充")

@@ -86,6 +86,7 @@ def objection_register(catalog: Catalog, home: Path, register: Dataset, month: s
     from creditpipe.core.clock import county_tz
 
     folder = settings.paths(home).landing_for(register.sources[0].department, register.id)
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"异议处理登记_{month.replace('-', '')}.xlsx"
     write_table(rows, path, "xlsx")
     stamp = dt.datetime.combine(month_bounds(month)[0].replace(day=25), dt.time(17), county_tz()).timestamp()
@@ -104,6 +105,7 @@ def township_register(home: Path, register: Dataset, month: str) -> None:
     folder = settings.paths(home).landing_for(register.sources[0].department, register.id)
     if folder.exists() and any(folder.iterdir()):
         return
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / "镇街园区及所属单位登记.xlsx"
     write_table(register_rows(), path, "xlsx")
     stamp = dt.datetime.combine(month_bounds(month)[0], dt.time(9), county_tz()).timestamp()

@@ -394,3 +394,51 @@ class MonthFacts:
             return []
         rows = self._rows("report/listed_bodies", cutoff=self.cutoff)
         return serious_events(rows, self.townships, self.month, self.as_of, self.cutoff)
+
+    @cached_property
+    def township_arrears(self) -> list[dict]:
+        """清欠: the township bodies' accounts in arrears, this month against the last."""
+        from creditpipe.reporting.townships import arrears
+
+        previous = self.months[-2]
+        rows = self.monitored_rows("arrears", [previous, self.month])
+        return arrears(rows, self.townships, self.month, previous)
+
+    @cached_property
+    def township_penalties(self) -> list[dict]:
+        """The month's penalties imposed on township bodies."""
+        from creditpipe.reporting.townships import parties
+
+        return parties(self.monitored_rows("penalties", [self.month]), self.townships)
+
+    @cached_property
+    def township_publications(self) -> list[dict]:
+        """政务公开: the month's 双公示 records township bodies issued, each late or not."""
+        from creditpipe.reporting.townships import parties
+
+        return parties(self.monitored_rows("publications", [self.month]), self.townships)
+
+    def monitored_rows(self, kind: str, months: list[str]) -> list[dict]:
+        """The records of ``monitoring.<kind>``'s datasets delivered in ``months`` before the
+        cutoff, their fields by role, each month's version (a record replaced by a later
+        delivery still counts in its own month; one withdrawn by an objection does not), with
+        its month, department and whether it was warned published late."""
+        out = []
+        for source in self.catalog.monitoring.get(kind) or []:
+            ds = self.catalog.datasets[source["dataset"]]
+            roles = {role: ds.column_of(name) for role, name in source.items() if role != "dataset"}
+            cols = ", ".join(f'r.{c} AS "{role}"' for role, c in roles.items())
+            # Table and column names come from the validated catalog; values are parameters.
+            sql = sa.text(
+                f"SELECT {cols}, b.department_id, b.delivered_month, b.delivered_at, "
+                "EXISTS (SELECT 1 FROM record_issue i WHERE i.batch_id = r.batch_id AND i.source_row = r.source_row "
+                "AND i.rule = 'late_publication') AS late "
+                f"FROM {ds.table} r JOIN delivery_batch b ON b.batch_id = r.batch_id "
+                "WHERE b.delivered_month IN :months AND b.delivered_at < :cutoff "
+                "AND (r.superseded_by IS NULL OR r.superseded_by NOT LIKE '异议 %') "
+                "ORDER BY b.delivered_at, r.source_row"
+            ).bindparams(sa.bindparam("months", expanding=True))
+            with self.engine.connect() as conn:
+                for row in conn.execute(sql, {"months": months, "cutoff": self.cutoff}).mappings():
+                    out.append({**row, "dataset_id": ds.id, "late": bool(row["late"])})
+        return out

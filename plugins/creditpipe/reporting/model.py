@@ -130,6 +130,25 @@ def _assessment_text(catalog: Catalog) -> dict:
     }
 
 
+def _unattributed(facts: MonthFacts) -> list[dict]:
+    """Government bodies found in the month's records that no township could be found for,
+    each once, with where they were found: for the credit office to add to the register."""
+    found: dict[str, dict] = {}
+    sources = [
+        ("失信被执行人名单", [(e["name"], e["credit_code"]) for e in facts.serious_events if e["township"] is None]),
+        ("公用事业欠费", [(a["name"], "") for a in facts.township_arrears if a["township"] is None]),
+        ("行政处罚（被处罚）", [(r["name"], r["code"]) for r in facts.township_penalties if r["township"] is None]),
+        ("双公示（作出机关）", [(r["name"], r["code"]) for r in facts.township_publications if r["township"] is None]),
+    ]
+    for where, names in sources:
+        for name, code in names:
+            entry = found.setdefault(name, {"name": name, "credit_code": code or "", "found_in": []})
+            entry["credit_code"] = entry["credit_code"] or code or ""
+            if where not in entry["found_in"]:
+                entry["found_in"].append(where)
+    return [{**e, "found_in": "、".join(e["found_in"])} for e in found.values()]
+
+
 def _townships(facts: MonthFacts) -> dict:
     """Part one (seed 000 三（二）): the townships' 政务诚信 — per township its bodies and its
     严重失信事件 (附件2 五: −3 once), each event, and the bodies no township could be found for."""
@@ -138,9 +157,33 @@ def _townships(facts: MonthFacts) -> dict:
     points = int(facts.catalog.assessment["government_debtor"]["points"])
     events = facts.serious_events
     shown = ("township", "name", "kind", "credit_code", "case_no", "court_name", "published_date")
+    titles = {d.id: d.title for d in facts.catalog.datasets.values()}
+
+    def record(r: dict) -> dict:
+        return {
+            "township": r["township"],
+            "name": r["name"],
+            "dataset": titles.get(r["dataset_id"], r["dataset_id"]),
+            "doc": r["doc"],
+            "date": r["date"],
+            "authority": r.get("authority"),
+            "late": r["late"],
+        }
+
+    rows = township_rows(
+        facts.townships,
+        events,
+        points,
+        facts.township_arrears,
+        facts.township_penalties,
+        facts.township_publications,
+    )
     return {
         "register_size": len(facts.townships.bodies),
-        "rows": township_rows(facts.townships, events, points),
+        "rows": rows,
+        "arrears": facts.township_arrears,
+        "penalties": [record(r) for r in facts.township_penalties],
+        "publications": [record(r) for r in facts.township_publications],
         "events": [
             {
                 **{k: e[k] for k in shown},
@@ -148,7 +191,7 @@ def _townships(facts: MonthFacts) -> dict:
             }
             for e in events
         ],
-        "unattributed": [{k: e[k] for k in shown} for e in events if e["township"] is None],
+        "unattributed": _unattributed(facts),
         "points": points,
     }
 

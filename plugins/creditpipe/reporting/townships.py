@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from creditpipe.core.identifiers import is_masked_resident_id
 
@@ -63,9 +64,12 @@ class Townships:
         # Longest first: 江阴临港经济开发区 before a shorter name it contains.
         self._by_length = sorted(self.names, key=len, reverse=True)
 
-    def attribute(self, name: str, code: str = "") -> Attribution | None:
+    def attribute(self, name: str, code: str = "", by_code_alone: bool = True) -> Attribution | None:
         """The township a party belongs to; None for a party that is not a township body
-        (a company, a person) and names none."""
+        (a company, a person) and names none. ``by_code_alone``: a body unattributed is one
+        by its code too (11 机关, 12 事业单位…) — so on the court's list, where any government
+        body matters; off for the parties of penalties and licences, whose issuers are the
+        county's own bureaus (11 too), so that only a township-shaped name is listed there."""
         name, code = (name or "").strip(), (code or "").strip().upper()
         if code and code in self._by_code:
             body = self._by_code[code]
@@ -77,7 +81,7 @@ class Townships:
             township = next((t for t in self._by_length if t in name), None)
             if township is not None:
                 return Attribution(township, "名称所含镇街园区")
-        if looks_governmental(name, code):
+        if name.endswith(BODY_SUFFIXES) or (by_code_alone and looks_governmental(name, code)):
             return Attribution(None, "未能归属")
         return None
 
@@ -151,14 +155,26 @@ def _day(text) -> dt.date | None:
         return None
 
 
-def township_rows(townships: Townships, events: list[dict], points: int) -> list[dict]:
-    """Each township's 严重失信事件 for the month: bodies listed (新列入, 仍在列, 已移出), the
-    longest on the list, and seed 002 五's deduction — once per township, however many of its
-    bodies are listed ("considered met if not listed")."""
+def township_rows(
+    townships: Townships,
+    events: list[dict],
+    points: int,
+    owed: list[dict] = (),
+    penalised: list[dict] = (),
+    issued: list[dict] = (),
+) -> list[dict]:
+    """Each township's indicators for the month: 严重失信事件 (bodies listed — 新列入, 仍在列,
+    已移出 — the longest on the list, and seed 002 五's deduction, once per township however
+    many of its bodies are listed: "considered met if not listed"); 清欠 (its bodies' arrears
+    this month and last, accounts cleared and grown: ``arrears``); penalties imposed on its
+    bodies; 政务公开 (双公示 records its bodies issued, and how many were published late)."""
     out = []
     for name in townships.names:
         mine = [e for e in events if e["township"] == name]
         listed = [e for e in mine if e["status"] != "已移出"]
+        debts = [a for a in owed if a["township"] == name]
+        records = [r for r in issued if r["township"] == name]
+        late = sum(r["late"] for r in records)
         out.append(
             {
                 "township": name,
@@ -168,6 +184,84 @@ def township_rows(townships: Townships, events: list[dict], points: int) -> list
                 "removed": sum(e["status"] == "已移出" for e in mine),
                 "longest_days": max((e["days_on_list"] for e in listed), default=0),
                 "deduction": points if listed else 0,
+                "arrears_amount": round(sum(a["amount"] for a in debts), 2),
+                "arrears_previous": round(sum(a["previous"] or 0 for a in debts), 2),
+                "arrears_cleared": sum(a["status"] == "已结清" for a in debts),
+                "arrears_grown": sum(a["status"] in ("新增", "增加") for a in debts),
+                "penalties": sum(r["township"] == name for r in penalised),
+                "issued": len(records),
+                "published_late": late,
+                "on_time_pct": round((len(records) - late) * 100 / len(records), 2) if records else None,
             }
         )
+    return out
+
+
+def _amount(text) -> Decimal:
+    try:
+        return Decimal(str(text or "0").strip())
+    except InvalidOperation:
+        return Decimal(0)
+
+
+def arrears(rows: list[dict], townships: Townships, month: str, previous: str) -> list[dict]:
+    """清欠 (政府失信问题专项治理; seed 003: 欠款…月月有进度): each township body's account in
+    arrears with a utility, this month against the last — the amount each month (an account's
+    latest row of the month), and what became of it: 新增, 增加, 减少, 持平, or 已结清 (in arrears
+    last month, absent this month while its utility delivered this month). ``rows``:
+    ``facts.monitored_rows("arrears", [previous, month])``."""
+    latest: dict[tuple, dict] = {}
+    for r in rows:
+        latest[(r["delivered_month"], r["dataset_id"], r["department_id"], (r["account"] or "").strip())] = r
+    delivered = {(m, dep) for m, _, dep, _ in latest}
+    accounts: dict[tuple, dict] = {}
+    for (m, ds, dep, account), r in latest.items():
+        found = townships.attribute(r["name"], r["code"] or "", by_code_alone=False)
+        if found is None:
+            continue
+        entry = accounts.setdefault(
+            (ds, dep, account),
+            {
+                "township": found.township,
+                "name": (r["name"] or "").strip(),
+                "provider": r["provider"],
+                "account": account,
+            },
+        )
+        entry[m] = _amount(r["amount"])
+        entry[f"months_{m}"] = r["months"]
+    out = []
+    for (_, dep, _), a in accounts.items():
+        now, before = a.get(month), a.get(previous)
+        if now is None and (before is None or (month, dep) not in delivered):
+            continue  # its utility has not delivered this month: nothing to say yet
+        if now is None:
+            status = "已结清"
+        elif before is None:
+            status = "新增"
+        else:
+            status = "增加" if now > before else "减少" if now < before else "持平"
+        out.append(
+            {
+                "township": a["township"],
+                "name": a["name"],
+                "provider": a["provider"],
+                "account": a["account"],
+                "amount": float(now or 0),
+                "previous": None if before is None else float(before),
+                "months_overdue": a.get(f"months_{month}"),
+                "status": status,
+            }
+        )
+    return sorted(out, key=lambda a: (a["township"] is None, a["township"] or "", -a["amount"], a["name"]))
+
+
+def parties(rows: list[dict], townships: Townships) -> list[dict]:
+    """The records (penalties on them, or 双公示 records they issued) whose party in the
+    source's ``name``/``code`` roles is a township body, attributed."""
+    out = []
+    for r in rows:
+        found = townships.attribute(r["name"], r["code"] or "", by_code_alone=False)
+        if found is not None:
+            out.append({**r, "township": found.township, "attributed_by": found.how})
     return out

@@ -232,23 +232,24 @@ def write_xlsx(model: dict, path: Path) -> Path:
         ],
     )
     townships = model["townships"]
-    _sheet(
-        wb,
-        "镇街园区总览",
-        ["镇街园区", "登记单位", "新列入失信", "仍在列", "本月移出", "最长在列（天）", "考核扣分"],
-        [
-            [
-                r["township"],
-                r["bodies"],
-                r["newly_listed"],
-                r["still_listed"],
-                r["removed"],
-                r["longest_days"],
-                r["deduction"],
-            ]
-            for r in townships["rows"]
-        ],
-    )
+    overview = {
+        "镇街园区": "township",
+        "登记单位": "bodies",
+        "新列入失信": "newly_listed",
+        "仍在列": "still_listed",
+        "本月移出": "removed",
+        "最长在列（天）": "longest_days",
+        "本月欠费（元）": "arrears_amount",
+        "上月欠费（元）": "arrears_previous",
+        "结清户数": "arrears_cleared",
+        "新增或增加户数": "arrears_grown",
+        "受处罚": "penalties",
+        "双公示": "issued",
+        "超期公示": "published_late",
+        "按时公示率（%）": "on_time_pct",
+        "考核扣分": "deduction",
+    }
+    _sheet(wb, "镇街园区总览", list(overview), [[r[k] for k in overview.values()] for r in townships["rows"]])
     _sheet(
         wb,
         "严重失信事件",
@@ -280,8 +281,45 @@ def write_xlsx(model: dict, path: Path) -> Path:
             for e in townships["events"]
         ],
     )
+    _sheet(
+        wb,
+        "清欠进度",
+        ["镇街园区", "单位", "供应单位", "户号", "本月欠费（元）", "上月欠费（元）", "欠费月数", "进度"],
+        [
+            [
+                a["township"] or "未能归属",
+                a["name"],
+                a["provider"],
+                a["account"],
+                a["amount"],
+                a["previous"],
+                a["months_overdue"],
+                a["status"],
+            ]
+            for a in townships["arrears"]
+        ],
+    )
+    _sheet(
+        wb,
+        "所属单位受处罚",
+        ["镇街园区", "被处罚单位", "信息类别", "决定书文号", "处罚决定日期", "处罚机关"],
+        [
+            [r["township"] or "未能归属", r["name"], r["dataset"], r["doc"], r["date"], r["authority"]]
+            for r in townships["penalties"]
+        ],
+    )
+    _sheet(
+        wb,
+        "政务公开",
+        ["镇街园区", "作出机关", "信息类别", "决定文书号", "决定日期", "按时公示"],
+        [
+            [r["township"] or "未能归属", r["name"], r["dataset"], r["doc"], r["date"], "否" if r["late"] else "是"]
+            for r in townships["publications"]
+        ],
+    )
     # Part one of the report comes first in the workbook too: after 概览 and 预警.
-    for place, name in enumerate(("镇街园区总览", "严重失信事件"), start=2):
+    part_one = ("镇街园区总览", "严重失信事件", "清欠进度", "所属单位受处罚", "政务公开")
+    for place, name in enumerate(part_one, start=2):
         wb.move_sheet(name, offset=place - wb.sheetnames.index(name))
     wb.save(path)
     return path
