@@ -618,6 +618,11 @@ def sample_model() -> dict:
                     "issued": 4,
                     "published_late": 1,
                     "on_time_pct": 75.0,
+                    "responses_overdue": 0,
+                    "commitments": 2,
+                    "commitments_failed": 1,
+                    "composite": 45,
+                    "rank": 2,
                 },
                 {
                     "township": "澄江街道",
@@ -635,6 +640,11 @@ def sample_model() -> dict:
                     "issued": 0,
                     "published_late": 0,
                     "on_time_pct": None,
+                    "responses_overdue": 0,
+                    "commitments": 1,
+                    "commitments_failed": 0,
+                    "composite": 100,
+                    "rank": 1,
                 },
             ],
             "arrears": [
@@ -684,8 +694,28 @@ def sample_model() -> dict:
                     "listed_since": "2026-10-16",
                     "days_on_list": 16,
                     "attributed_by": "统一社会信用代码",
+                    "responded_on": "2026-10-23",
+                    "measures": "已筹措资金，与申请执行人达成分期履行协议",
+                    "expected_on": "2026-12-31",
+                    "waited_working_days": None,
+                    "response_overdue": False,
                 },
             ],
+            "commitments": [
+                {
+                    "number": "HS-2026-03",
+                    "township": "华士镇",
+                    "matter": "企业开办1个工作日内办结",
+                    "kind": "服务承诺",
+                    "made_on": "2026-01-15",
+                    "due_on": "2026-09-30",
+                    "kept_on": None,
+                    "status": "逾期未兑现",
+                    "failed": True,
+                },
+            ],
+            "composite_text": "政务诚信建设指数 = 100 − …，最低为0。",
+            "response_within": 10,
             "unattributed": [],
         },
         "warnings": warnings,
@@ -716,6 +746,7 @@ def quiet_model() -> dict:
     quiet = {"newly_listed": 0, "still_listed": 0, "removed": 0, "longest_days": 0, "deduction": 0}
     quiet |= {"arrears_amount": 0, "arrears_previous": 0, "arrears_cleared": 0, "arrears_grown": 0}
     quiet |= {"penalties": 0, "issued": 0, "published_late": 0, "on_time_pct": None}
+    quiet |= {"responses_overdue": 0, "commitments_failed": 0, "composite": 100, "rank": 1}
     rows = [{**r, **quiet} for r in model["townships"]["rows"]]
     model["townships"] = {
         **model["townships"],
@@ -725,6 +756,7 @@ def quiet_model() -> dict:
         "arrears": [],
         "penalties": [],
         "publications": [],
+        "commitments": [],
     }
     for level in ("红", "橙", "黄"):
         model["summary"][f"warnings_{level}"] = 0

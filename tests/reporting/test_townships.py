@@ -200,3 +200,85 @@ def test_arrears_month_on_month_penalties_and_publications_per_township(warehous
             {"code": INSTITUTION["统一社会信用代码"]},
         ).scalar_one()
     assert float(want) == rows["澄江街道"]["arrears_amount"]
+
+    from creditpipe.reporting.warnings import evaluate
+
+    _, found = evaluate(facts, ["arrears_grown", "township_penalised"])
+    assert sorted((w.rule_id, w.township) for w in found) == [
+        ("arrears_grown", "周庄镇"),
+        ("township_penalised", "澄江街道"),
+    ]
+    grown = next(w for w in found if w.rule_id == "arrears_grown")
+    assert "欠费 1500.00 元，上月 800.00 元" in grown.evidence
+
+
+def test_responses_commitments_warnings_and_the_composite(warehouse, catalog):
+    from creditpipe.reporting.warnings import evaluate
+
+    deliver_register(warehouse, catalog, at(2026, 9, 1))
+    government = (HUASHI_GOV["单位名称"], HUASHI_GOV["统一社会信用代码"])
+    village = (VILLAGE_2["单位名称"], VILLAGE_2["统一社会信用代码"])  # 周庄镇
+    batch = list_bodies(warehouse, catalog, at(2026, 10, 9), [government, village])
+    with warehouse.connect() as conn:
+        cases = dict(
+            conn.execute(
+                sa.text("SELECT debtor_name, case_no FROM rec_court_dishonest_debtor WHERE batch_id = :b"),
+                {"b": batch["batch_id"]},
+            ).all()
+        )
+
+    def responded(records, rng):  # 周庄镇 answered for its village; 华士镇 did not
+        records[0].update(
+            {
+                "镇街园区": "周庄镇",
+                "单位名称": village[0],
+                "案号": cases[village[0]],
+                "反馈日期": "2026-10-16",
+                "整改措施": "已筹措资金并与申请执行人达成分期履行协议",
+                "预计履行日期": "2026-12-31",
+            }
+        )
+
+    seed_batch(warehouse, catalog, "credit.event_response", "credit_office", at(2026, 10, 16), 1, edit=responded)
+
+    def promised(records, rng):
+        rows = [
+            ("HS-01", "华士镇", "履约中", "2026-10-15", ""),  # past due, not kept
+            ("HS-02", "华士镇", "已兑现", "2026-10-20", "2026-10-18"),
+            ("ZZ-01", "周庄镇", "未兑现", "2026-12-31", ""),  # broken as registered
+            ("ZZ-02", "周庄镇", "履约中", "2026-12-31", ""),  # not yet due
+        ]
+        for r, (no, town, status, due, kept) in zip(records, rows):
+            r.update({"承诺编号": no, "镇街园区": town, "履约状态": status, "作出日期": "2026-03-01"})
+            r.update({"兑现期限": due, "兑现日期": kept})
+
+    seed_batch(warehouse, catalog, "credit.commitment", "credit_office", at(2026, 10, 25), 4, edit=promised)
+
+    facts = MonthFacts(warehouse, catalog, "2026-10", dt.date(2026, 11, 1))
+    events = {e["name"]: e for e in facts.serious_events}
+    assert events[village[0]]["responded_on"] == "2026-10-16" and not events[village[0]]["response_overdue"]
+    # 9 October to 1 November: 16 working days (10 October, a Saturday, is a make-up working day) > 10.
+    assert events[government[0]]["response_overdue"] and events[government[0]]["waited_working_days"] == 16
+    states = {c["number"]: c["status"] for c in facts.township_commitments}
+    assert states == {"HS-01": "逾期未兑现", "HS-02": "已兑现", "ZZ-01": "未兑现", "ZZ-02": "履约中"}
+
+    weights = catalog.monitoring["composite"]
+    rows = {
+        r["township"]: r
+        for r in township_rows(
+            facts.townships, facts.serious_events, 3, commitments=facts.township_commitments, weights=weights
+        )
+    }
+    assert rows["华士镇"]["composite"] == 100 - 30 - 10 - 10  # listed, no response, one commitment failed
+    assert rows["周庄镇"]["composite"] == 100 - 30 - 10  # listed (answered), one commitment broken
+    assert rows["澄江街道"]["composite"] == 100 and rows["澄江街道"]["rank"] == 1
+    assert rows["华士镇"]["rank"] == 17 and rows["周庄镇"]["rank"] == 16
+
+    _, found = evaluate(facts, ["event_no_response", "commitment_failed", "government_debtor"])
+    by_rule = {}
+    for w in found:
+        by_rule.setdefault(w.rule_id, []).append(w)
+    assert [w.township for w in by_rule["event_no_response"]] == ["华士镇"]
+    assert sorted(w.township for w in by_rule["commitment_failed"]) == ["华士镇", "周庄镇"]
+    assert {w.township for w in by_rule["government_debtor"]} == {"华士镇", "周庄镇"}
+    assert all(w.department_id == "" and w.title.startswith(w.township) for w in found)

@@ -282,6 +282,15 @@ def test_demo_command_end_to_end(tmp_path):
     assert [p["township"] for p in townships["penalties"]] == ["澄江街道"]
     huashi = next(r for r in townships["rows"] if r["township"] == "华士镇")
     assert huashi["issued"] == 2 and huashi["published_late"] == 1
+    # 政府反馈: April's village committee answered on 20 May, late; 守信践诺: 青阳镇's is past due,
+    # 月城镇 broke one; the townships ranked by the composite.
+    assert events["仍在列"]["responded_on"] == "2026-05-20" and events["仍在列"]["response_late"]
+    failed = {c["number"]: c["status"] for c in townships["commitments"] if c["failed"]}
+    assert failed == {"QY-01": "逾期未兑现", "YC-01": "未兑现"}
+    ranks = [r["composite"] for r in townships["rows"]]
+    assert ranks == sorted(ranks, reverse=True) and townships["rows"][0]["rank"] == 1
+    township_rules = {w["rule_id"] for w in model["warnings"] if w["township"]}
+    assert {"government_debtor", "commitment_failed", "arrears_grown", "township_penalised"} <= township_rules
 
     totals_line = [ln for ln in first.stdout.splitlines() if ln.startswith("累计批次")][-1]
     again = subprocess.run([*cmd, "--months", "1"], capture_output=True, text=True, env=env)

@@ -19,7 +19,12 @@ from creditpipe.core import settings
 from creditpipe.core.catalog import Catalog, Dataset, Source, load_catalog
 from creditpipe.devtools import demo_townships
 from creditpipe.devtools.airflow_env import airflow_env, dag_test_many, migrate
-from creditpipe.devtools.demo_registers import objection_register, township_register
+from creditpipe.devtools.demo_registers import (
+    commitment_register,
+    objection_register,
+    response_register,
+    township_register,
+)
 from creditpipe.devtools.simulators import (
     InjectedError,
     collection_moment,
@@ -140,6 +145,12 @@ def prepare_month(
             continue
         if dataset.id == catalog.monitoring.get("township_register"):
             township_register(home, dataset, month)
+            continue
+        if dataset.id == catalog.monitoring.get("commitments"):
+            commitment_register(home, dataset, month)
+            continue
+        if dataset.id == catalog.monitoring.get("responses"):
+            response_register(catalog, home, dataset, month, position)
             continue
         for source in dataset.sources:
             key = (dataset.id, source.department)

@@ -129,3 +129,100 @@ def _held_key(engine, dataset: Dataset, department: str, month: str) -> str | No
     with engine.connect() as conn:
         row = conn.execute(sql, {"dep": department, "month": month}).first()
     return KEY_SEPARATOR.join(str(v) for v in row) if row else None
+
+
+# The townships' public commitments (seed 003 二（四）), registered once with the demo's first
+# month: (number, township, matter, kind, months after the first month it is due, kept).
+# 青阳镇's is past its date unkept by the last month (逾期未兑现); 月城镇 broke one (未兑现).
+COMMITMENTS = (
+    ("QY-01", "青阳镇", "企业开办全流程1个工作日内办结", "服务承诺", 1, None),
+    ("QY-02", "青阳镇", "涉企政策兑现资金30日内拨付到位", "惠民利企承诺", 6, None),
+    ("HS-01", "华士镇", "老旧小区雨污分流改造年内完工", "惠民利企承诺", 8, None),
+    ("CJ-01", "澄江街道", "不动产登记一般业务3个工作日内办结", "服务承诺", 0, 20),
+    ("YC-01", "月城镇", "农贸市场提升改造6月底前完成", "惠民利企承诺", 2, "broken"),
+)
+
+
+def commitment_register(home: Path, register: Dataset, month: str) -> None:
+    """The townships' commitments as the credit office collects them: sent once, on the
+    first day of the demo's first month (a re-run sends nothing new)."""
+    import os
+
+    from creditpipe.core.clock import county_tz
+    from creditpipe.devtools.simulators import write_table
+
+    folder = settings.paths(home).landing_for(register.sources[0].department, register.id)
+    if folder.exists() and any(folder.iterdir()):
+        return
+    first = month_bounds(month)[0]
+    rows = []
+    for number, township, matter, kind, months_on, kept in COMMITMENTS:
+        index = first.year * 12 + first.month - 1 + months_on
+        due = month_bounds(f"{index // 12}-{index % 12 + 1:02d}")[1]
+        status = "未兑现" if kept == "broken" else "已兑现" if kept else "履约中"
+        rows.append(
+            {
+                "承诺编号": number,
+                "镇街园区": township,
+                "承诺事项": matter,
+                "承诺类型": kind,
+                "作出日期": (first - dt.timedelta(days=60)).isoformat(),
+                "兑现期限": due.isoformat(),
+                "履约状态": status,
+                "兑现日期": first.replace(day=kept).isoformat() if isinstance(kept, int) else "",
+                "佐证材料": "政务服务网办件记录" if isinstance(kept, int) else "",
+            }
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "镇街园区公开承诺登记.xlsx"
+    write_table(rows, path, "xlsx")
+    stamp = dt.datetime.combine(first, dt.time(9, 30), county_tz()).timestamp()
+    os.utime(path, (stamp, stamp))
+
+
+def response_register(catalog: Catalog, home: Path, register: Dataset, month: str, position: int) -> None:
+    """The townships' responses to their bodies' listings, as the credit office records them,
+    sent whole on the 20th: a village committee listed the month before answers on the 20th —
+    later than the 10 working days allowed (it shows as answered late); the town government
+    listed this month has not answered yet."""
+    import os
+
+    from creditpipe.core.clock import county_tz
+    from creditpipe.core.months import month_list
+    from creditpipe.devtools.simulators import write_table
+    from creditpipe.warehouse.schema import connect
+
+    if position != 0:
+        return
+    engine = connect(settings.warehouse_url(home))
+    court = catalog.dataset(catalog.monitoring["debtor_list"])
+    before = month_list(month, 2)[0]
+    if not sa.inspect(engine).has_table(court.table):
+        return
+    sql = sa.text(
+        f"SELECT r.debtor_name, r.case_no FROM {court.table} r JOIN delivery_batch b ON b.batch_id = r.batch_id "
+        "WHERE b.delivered_month = :month AND r.debtor_name LIKE '%村民委员会' ORDER BY r.case_no"
+    )
+    with engine.connect() as conn:
+        listed = conn.execute(sql, {"month": before}).all()
+    engine.dispose()
+    if not listed:
+        return
+    first = month_bounds(month)[0]
+    rows = [
+        {
+            "镇街园区": name[3 : name.index("镇") + 1],  # 江阴市X镇…村村民委员会
+            "单位名称": name,
+            "案号": case_no,
+            "反馈日期": first.replace(day=20).isoformat(),
+            "整改措施": "已召开村民代表会议筹措资金，与申请执行人达成分期履行协议",
+            "预计履行日期": (first + dt.timedelta(days=90)).isoformat(),
+        }
+        for name, case_no in listed
+    ]
+    folder = settings.paths(home).landing_for(register.sources[0].department, register.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"严重失信事件反馈登记_{month.replace('-', '')}.xlsx"
+    write_table(rows, path, "xlsx")
+    stamp = dt.datetime.combine(first.replace(day=20), dt.time(17), county_tz()).timestamp()
+    os.utime(path, (stamp, stamp))

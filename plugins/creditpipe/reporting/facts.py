@@ -380,20 +380,35 @@ class MonthFacts:
     def townships(self):
         """The register of the townships and their bodies as it stood at the cutoff."""
         from creditpipe.reporting.townships import Townships
-        from creditpipe.warehouse.registers import latest_rows
 
-        register = self.catalog.datasets.get(self.catalog.monitoring.get("township_register", ""))
-        return Townships(latest_rows(self.engine, register, self.cutoff) if register else [])
+        return Townships(self._register("township_register"))
 
     @cached_property
     def serious_events(self) -> list[dict]:
         """严重失信事件: the townships' bodies on the court's list (``townships.serious_events``)."""
-        from creditpipe.reporting.townships import serious_events
+        from creditpipe.reporting.townships import serious_events, with_responses
 
-        if not self.catalog.monitoring.get("debtor_list"):
+        monitoring = self.catalog.monitoring
+        if not monitoring.get("debtor_list"):
             return []
         rows = self._rows("report/listed_bodies", cutoff=self.cutoff)
-        return serious_events(rows, self.townships, self.month, self.as_of, self.cutoff)
+        events = serious_events(rows, self.townships, self.month, self.as_of, self.cutoff)
+        within = int(monitoring.get("response_within_working_days", 10))
+        return with_responses(events, self._register("responses"), within, self.calendar, self.as_of)
+
+    def _register(self, key: str) -> list[dict]:
+        """The rows of the credit office's register ``monitoring.<key>`` as it stood at the cutoff."""
+        from creditpipe.warehouse.registers import latest_rows
+
+        register = self.catalog.datasets.get(self.catalog.monitoring.get(key, ""))
+        return latest_rows(self.engine, register, self.cutoff) if register else []
+
+    @cached_property
+    def township_commitments(self) -> list[dict]:
+        """守信践诺: the townships' commitments and their state as of the day judged."""
+        from creditpipe.reporting.townships import commitment_states
+
+        return commitment_states(self._register("commitments"), self.as_of)
 
     @cached_property
     def township_arrears(self) -> list[dict]:

@@ -152,7 +152,7 @@ def _unattributed(facts: MonthFacts) -> list[dict]:
 def _townships(facts: MonthFacts) -> dict:
     """Part one (seed 000 三（二）): the townships' 政务诚信 — per township its bodies and its
     严重失信事件 (附件2 五: −3 once), each event, and the bodies no township could be found for."""
-    from creditpipe.reporting.townships import township_rows
+    from creditpipe.reporting.townships import composite_text, township_rows
 
     points = int(facts.catalog.assessment["government_debtor"]["points"])
     events = facts.serious_events
@@ -170,6 +170,7 @@ def _townships(facts: MonthFacts) -> dict:
             "late": r["late"],
         }
 
+    weights = facts.catalog.monitoring.get("composite")
     rows = township_rows(
         facts.townships,
         events,
@@ -177,6 +178,8 @@ def _townships(facts: MonthFacts) -> dict:
         facts.township_arrears,
         facts.township_penalties,
         facts.township_publications,
+        facts.township_commitments,
+        weights,
     )
     return {
         "register_size": len(facts.townships.bodies),
@@ -188,9 +191,15 @@ def _townships(facts: MonthFacts) -> dict:
             {
                 **{k: e[k] for k in shown},
                 **{k: e[k] for k in ("status", "listed_since", "days_on_list", "attributed_by")},
+                **{k: e.get(k) for k in ("responded_on", "measures", "expected_on", "waited_working_days")},
+                "response_overdue": bool(e.get("response_overdue")),
+                "response_late": bool(e.get("response_late")),
             }
             for e in events
         ],
+        "commitments": facts.township_commitments,
+        "composite_text": composite_text(weights) if weights else None,
+        "response_within": int(facts.catalog.monitoring.get("response_within_working_days", 10)),
         "unattributed": _unattributed(facts),
         "points": points,
     }

@@ -162,12 +162,16 @@ def township_rows(
     owed: list[dict] = (),
     penalised: list[dict] = (),
     issued: list[dict] = (),
+    commitments: list[dict] = (),
+    weights: dict | None = None,
 ) -> list[dict]:
     """Each township's indicators for the month: 严重失信事件 (bodies listed — 新列入, 仍在列,
     已移出 — the longest on the list, and seed 002 五's deduction, once per township however
     many of its bodies are listed: "considered met if not listed"); 清欠 (its bodies' arrears
     this month and last, accounts cleared and grown: ``arrears``); penalties imposed on its
-    bodies; 政务公开 (双公示 records its bodies issued, and how many were published late)."""
+    bodies; 政务公开 (双公示 records its bodies issued, and how many were published late);
+    政府反馈 (events without a response in time); 守信践诺 (commitments failed); and, with
+    ``weights``, the composite — by which the rows are ranked, best first."""
     out = []
     for name in townships.names:
         mine = [e for e in events if e["township"] == name]
@@ -192,8 +196,17 @@ def township_rows(
                 "issued": len(records),
                 "published_late": late,
                 "on_time_pct": round((len(records) - late) * 100 / len(records), 2) if records else None,
+                "responses_overdue": sum(bool(e.get("response_overdue")) for e in mine),
+                "commitments": sum(c["township"] == name for c in commitments),
+                "commitments_failed": sum(c["township"] == name and c["failed"] for c in commitments),
             }
         )
+    if weights:
+        for row in out:
+            row["composite"] = composite(row, weights)
+        out.sort(key=lambda r: (-r["composite"], r["township"]))
+        for row in out:  # equal indices share a rank
+            row["rank"] = 1 + sum(other["composite"] > row["composite"] for other in out)
     return out
 
 
@@ -265,3 +278,81 @@ def parties(rows: list[dict], townships: Townships) -> list[dict]:
         if found is not None:
             out.append({**r, "township": found.township, "attributed_by": found.how})
     return out
+
+
+def with_responses(events: list[dict], responses: list[dict], within: int, calendar, as_of: dt.date) -> list[dict]:
+    """政府反馈: each serious event with the township's response (the credit office's register
+    ``credit.event_response``, by case and body) and whether it came later than ``within``
+    working days after the listing was first delivered; or — none yet — the working days it
+    has waited, and whether that is beyond ``within`` (the last day allowed is the
+    ``within``-th working day, so more than it is overdue)."""
+    by_key = {((r["案号"] or "").strip(), (r["单位名称"] or "").strip()): r for r in responses}
+    out = []
+    for e in events:
+        r = by_key.get((e["case_no"], e["name"]))
+        since = dt.date.fromisoformat(e["listed_since"])
+        waited = calendar.working_days_between(since, as_of)
+        answered = _day(r["反馈日期"]) if r else None
+        out.append(
+            {
+                **e,
+                "responded_on": r["反馈日期"] if r else None,
+                "measures": r["整改措施"] if r else None,
+                "expected_on": (r.get("预计履行日期") or None) if r else None,
+                "waited_working_days": None if r else waited,
+                "response_overdue": r is None and e["status"] != "已移出" and waited > within,
+                "response_late": answered is not None and calendar.working_days_between(since, answered) > within,
+            }
+        )
+    return out
+
+
+def commitment_states(rows: list[dict], as_of: dt.date) -> list[dict]:
+    """守信践诺: each township's commitment (the register ``credit.commitment``) and its state
+    as of the day judged: 已兑现; 未兑现 (broken, as registered); 逾期未兑现 (past its 兑现期限,
+    not kept); 履约中."""
+    out = []
+    for r in rows:
+        status = (r["履约状态"] or "").strip()
+        status = {"已履约": "已兑现", "违诺": "未兑现", "进行中": "履约中"}.get(status, status)
+        due = _day(r["兑现期限"])
+        if status == "履约中" and due is not None and due < as_of:
+            status = "逾期未兑现"
+        out.append(
+            {
+                "number": r["承诺编号"],
+                "township": (r["镇街园区"] or "").strip(),
+                "matter": r["承诺事项"],
+                "kind": r["承诺类型"],
+                "made_on": r["作出日期"],
+                "due_on": r["兑现期限"],
+                "kept_on": r.get("兑现日期") or None,
+                "status": status,
+                "failed": status in ("未兑现", "逾期未兑现"),
+            }
+        )
+    return sorted(out, key=lambda c: (c["township"], c["due_on"] or "", c["number"]))
+
+
+def composite(row: dict, weights: dict) -> int:
+    """街道乡镇政务诚信建设: ``start`` less each occurrence's points (catalog
+    ``monitoring.composite``), not below 0."""
+    lost = (
+        (weights["listed_body"] if row["deduction"] else 0)
+        + weights["response_overdue"] * row["responses_overdue"]
+        + weights["arrears_grown"] * row["arrears_grown"]
+        + weights["penalty"] * row["penalties"]
+        + weights["late_publication"] * row["published_late"]
+        + weights["commitment_failed"] * row["commitments_failed"]
+    )
+    return max(0, int(weights["start"]) - lost)
+
+
+def composite_text(weights: dict) -> str:
+    """The composite's formula in words, as the report states it."""
+    return (
+        f"政务诚信建设指数 = {weights['start']} − 所属单位被列为失信被执行人 {weights['listed_body']} − "
+        f"每件超期未反馈的严重失信事件 {weights['response_overdue']} − 每户新增或增加的欠费 {weights['arrears_grown']} − "
+        f"所属单位每件受行政处罚 {weights['penalty']} − 每条超期公示的双公示信息 {weights['late_publication']} − "
+        f"每项未兑现或逾期未兑现的承诺 {weights['commitment_failed']}，最低为0。"
+    )

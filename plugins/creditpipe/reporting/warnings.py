@@ -252,6 +252,89 @@ def objection_overdue(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
     return out
 
 
+def _township_warning(rule: dict, facts: MonthFacts, township: str, subject: str, evidence: str) -> EarlyWarning:
+    return EarlyWarning(
+        key=f"{rule['id']}|{facts.month}|{township}|{subject}",
+        rule_id=rule["id"],
+        level=rule["level"],
+        month=facts.month,
+        department_id="",
+        township=township,
+        title=f"{township}：{rule['title']}",
+        evidence=evidence,
+        action=rule["action"],
+    )
+
+
+def event_no_response(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
+    """A serious event the township has not responded to in time (政府反馈)."""
+    within = int(facts.catalog.monitoring.get("response_within_working_days", 10))
+    return [
+        _township_warning(
+            rule,
+            facts,
+            e["township"],
+            f"{e['case_no']}|{e['credit_code']}",
+            f"{e['name']}被列为失信被执行人（案号 {e['case_no']}，{e['listed_since']} 归集），"
+            f"已过 {e['waited_working_days']} 个工作日，镇街园区尚未反馈（应在 {within} 个工作日内）",
+        )
+        for e in facts.serious_events
+        if e["township"] and e.get("response_overdue")
+    ]
+
+
+def commitment_failed(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
+    """A public commitment broken, or past its due date and not kept (守信践诺)."""
+    return [
+        _township_warning(
+            rule,
+            facts,
+            c["township"],
+            c["number"],
+            f"承诺 {c['number']}“{c['matter']}”（{c['kind']}，{c['made_on']} 作出，兑现期限 {c['due_on']}）{c['status']}",
+        )
+        for c in facts.township_commitments
+        if c["failed"] and c["township"]
+    ]
+
+
+def arrears_grown(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
+    """A township whose bodies' arrears grew this month, or who fell into arrears (清欠)."""
+    by_township: dict[str, list[dict]] = {}
+    for a in facts.township_arrears:
+        if a["township"] and a["status"] in ("新增", "增加"):
+            by_township.setdefault(a["township"], []).append(a)
+    return [
+        _township_warning(
+            rule,
+            facts,
+            township,
+            "arrears",
+            "；".join(
+                f"{a['name']}（{a['provider']}）欠费 {a['amount']:.2f} 元"
+                + ("，上月无欠费" if a["previous"] is None else f"，上月 {a['previous']:.2f} 元")
+                for a in accounts
+            ),
+        )
+        for township, accounts in sorted(by_township.items())
+    ]
+
+
+def township_penalised(rule: dict, facts: MonthFacts) -> list[EarlyWarning]:
+    """A penalty imposed on a township body in the month."""
+    return [
+        _township_warning(
+            rule,
+            facts,
+            r["township"],
+            f"{r['dataset_id']}|{r['doc']}",
+            f"{r['name']}被{r.get('authority') or '行政机关'}处罚（{r['doc']}，{r['date']}）",
+        )
+        for r in facts.township_penalties
+        if r["township"]
+    ]
+
+
 RULE_KINDS: dict[str, Callable[[dict, MonthFacts], list[EarlyWarning]]] = {
     "nonconformity_rate": nonconformity_rate,
     "rate_rising": rate_rising,
@@ -260,6 +343,10 @@ RULE_KINDS: dict[str, Callable[[dict, MonthFacts], list[EarlyWarning]]] = {
     "refusal_overdue": refusal_overdue,
     "objection_due": objection_due,
     "objection_overdue": objection_overdue,
+    "event_no_response": event_no_response,
+    "commitment_failed": commitment_failed,
+    "arrears_grown": arrears_grown,
+    "township_penalised": township_penalised,
 }
 assert tuple(RULE_KINDS) == WARNING_KINDS, "catalog.WARNING_KINDS must name every kind here"
 

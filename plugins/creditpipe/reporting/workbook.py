@@ -233,7 +233,9 @@ def write_xlsx(model: dict, path: Path) -> Path:
     )
     townships = model["townships"]
     overview = {
+        "排名": "rank",
         "镇街园区": "township",
+        "政务诚信建设指数": "composite",
         "登记单位": "bodies",
         "新列入失信": "newly_listed",
         "仍在列": "still_listed",
@@ -247,6 +249,9 @@ def write_xlsx(model: dict, path: Path) -> Path:
         "双公示": "issued",
         "超期公示": "published_late",
         "按时公示率（%）": "on_time_pct",
+        "超期未反馈": "responses_overdue",
+        "承诺": "commitments",
+        "承诺未兑现": "commitments_failed",
         "考核扣分": "deduction",
     }
     _sheet(wb, "镇街园区总览", list(overview), [[r[k] for k in overview.values()] for r in townships["rows"]])
@@ -263,6 +268,8 @@ def write_xlsx(model: dict, path: Path) -> Path:
             "发布日期",
             "状态",
             "在列天数",
+            "反馈日期",
+            "整改措施",
             "归属依据",
         ],
         [
@@ -276,6 +283,8 @@ def write_xlsx(model: dict, path: Path) -> Path:
                 e["published_date"],
                 e["status"],
                 e["days_on_list"],
+                e.get("responded_on") or ("超期未反馈" if e.get("response_overdue") else "未反馈"),
+                e.get("measures") or "",
                 e["attributed_by"],
             ]
             for e in townships["events"]
@@ -317,8 +326,17 @@ def write_xlsx(model: dict, path: Path) -> Path:
             for r in townships["publications"]
         ],
     )
+    _sheet(
+        wb,
+        "守信践诺",
+        ["镇街园区", "承诺编号", "承诺事项", "类型", "作出日期", "兑现期限", "兑现日期", "状态"],
+        [
+            [c["township"], c["number"], c["matter"], c["kind"], c["made_on"], c["due_on"], c["kept_on"], c["status"]]
+            for c in townships["commitments"]
+        ],
+    )
     # Part one of the report comes first in the workbook too: after 概览 and 预警.
-    part_one = ("镇街园区总览", "严重失信事件", "清欠进度", "所属单位受处罚", "政务公开")
+    part_one = ("镇街园区总览", "严重失信事件", "清欠进度", "所属单位受处罚", "政务公开", "守信践诺")
     for place, name in enumerate(part_one, start=2):
         wb.move_sheet(name, offset=place - wb.sheetnames.index(name))
     wb.save(path)
