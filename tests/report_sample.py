@@ -600,6 +600,26 @@ def sample_model() -> dict:
         ],
         "townships": {
             "register_size": 105,
+            "bodies": [
+                {
+                    "township": "华士镇",
+                    "name": "江阴市华士镇人民政府",
+                    "kind": "镇人民政府",
+                    "credit_code": "11320281MB1234567X",
+                },
+                {
+                    "township": "华士镇",
+                    "name": "江阴市华士镇便民服务中心",
+                    "kind": "事业单位",
+                    "credit_code": "12320281MB0000001X",
+                },
+                {
+                    "township": "澄江街道",
+                    "name": "江阴市人民政府澄江街道办事处",
+                    "kind": "街道办事处",
+                    "credit_code": "11320281MB0000002X",
+                },
+            ],
             "points": 3,
             "rows": [
                 {
@@ -699,6 +719,7 @@ def sample_model() -> dict:
                     "expected_on": "2026-12-31",
                     "waited_working_days": None,
                     "response_overdue": False,
+                    "response_late": False,
                 },
             ],
             "commitments": [

@@ -131,7 +131,7 @@ def test_stored_once_alerted_once_resolved_when_cleared(warehouse, catalog, smtp
 
     new = run(dt.date(2026, 10, 9))
     assert [w.level for w in new] == ["黄"]
-    assert alert(warehouse, catalog, new, now) == {"alerted": 1, "mailed": True}
+    assert alert(warehouse, catalog, new, now) == {"alerted": 1, "mailed": True, "townships_mailed": 0}
     ((rcpts, msg),) = smtp.messages
     assert rcpts == [catalog.county["credit_office_email"]]
     assert "【黄色预警】" in msg["Subject"] and "市场监管：数据不合格率偏高" in msg["Subject"]

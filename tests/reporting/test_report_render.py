@@ -202,6 +202,44 @@ def test_html_in_browser(report, model, tmp_path):
     assert len(levels) == len(model["warnings"])
 
 
+def test_a_township_page_opens_in_the_browser_from_the_report(report, model, tmp_path):
+    """Issue 19: each township has a page (its indicators, events, arrears, commitments,
+    warnings), linked from the report's overview; it requests nothing either."""
+    if not Path(CHROMIUM).exists():
+        _missing(NO_BROWSER)
+    from playwright.sync_api import sync_playwright
+
+    pages = report["html"].parent / "townships"
+    assert sorted(p.stem for p in pages.glob("*.html")) == sorted(r["township"] for r in model["townships"]["rows"])
+    html = report["html"].read_text(encoding="utf-8")
+    assert 'href="townships/华士镇.html"' in html
+    url = report["html"].as_uri()
+    seen: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("request", lambda request: seen.append(request.url))
+            page.goto(url, wait_until="load")
+            page.click('a[href="townships/华士镇.html"]')
+            page.wait_for_load_state("load")
+            h1 = page.inner_text("h1")
+            composite = page.inner_text("[data-figure=composite]")
+            body = page.inner_text("body")
+            shot = tmp_path / "township.png"
+            page.screenshot(path=str(shot), full_page=True)
+        finally:
+            browser.close()
+    huashi = next(r for r in model["townships"]["rows"] if r["township"] == "华士镇")
+    assert "华士镇" in h1 and model["month_label"] in h1
+    assert composite == str(huashi["composite"])
+    for text in ("江阴市华士镇人民政府", "(2026)苏0281执456号", "江阴市华士镇便民服务中心", "HS-2026-03", "逾期未兑现"):
+        assert text in body, text
+    assert "澄江街道" not in body.split("八、登记的所属单位")[0]  # another township's records are not on it
+    assert all(u.startswith("file://") for u in seen), seen
+    assert _distinct_colours(shot) > 20
+
+
 # --- PDF -----------------------------------------------------------------------------------
 
 

@@ -282,3 +282,24 @@ def test_responses_commitments_warnings_and_the_composite(warehouse, catalog):
     assert sorted(w.township for w in by_rule["commitment_failed"]) == ["华士镇", "周庄镇"]
     assert {w.township for w in by_rule["government_debtor"]} == {"华士镇", "周庄镇"}
     assert all(w.department_id == "" and w.title.startswith(w.township) for w in found)
+
+
+def test_a_township_is_mailed_its_own_warnings_and_no_other(warehouse, catalog, smtp):
+    from creditpipe.reporting.warnings import alert, evaluate, record
+
+    deliver_register(warehouse, catalog, at(2026, 9, 1))
+    government = (HUASHI_GOV["单位名称"], HUASHI_GOV["统一社会信用代码"])
+    village = (VILLAGE_2["单位名称"], VILLAGE_2["统一社会信用代码"])
+    list_bodies(warehouse, catalog, at(2026, 10, 9), [government, village])
+    now = at(2026, 10, 10, 9)
+    facts = MonthFacts(warehouse, catalog, "2026-10", dt.date(2026, 10, 10))
+    evaluated, found = evaluate(facts, ["government_debtor"])
+    new = record(warehouse, "2026-10", evaluated, found, now)
+    contacts = facts.townships.contacts
+    assert contacts["华士镇"] == HUASHI_GOV["预警联系邮箱"]
+    assert alert(warehouse, catalog, new, now, contacts=contacts)["townships_mailed"] == 2
+    by_rcpt = {tuple(rcpts): msg for rcpts, msg in smtp.messages}
+    everything = by_rcpt[(catalog.county["credit_office_email"],)].get_body(("plain",)).get_content()
+    assert government[0] in everything and village[0] in everything
+    own = by_rcpt[(HUASHI_GOV["预警联系邮箱"],)].get_body(("plain",)).get_content()
+    assert government[0] in own and village[0] not in own and "周庄镇" not in own

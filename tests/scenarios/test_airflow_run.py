@@ -289,6 +289,8 @@ def test_demo_command_end_to_end(tmp_path):
     assert failed == {"QY-01": "逾期未兑现", "YC-01": "未兑现"}
     ranks = [r["composite"] for r in townships["rows"]]
     assert ranks == sorted(ranks, reverse=True) and townships["rows"][0]["rank"] == 1
+    pages = sorted(p.stem for p in (reports / "2026-05" / "townships").glob("*.html"))
+    assert pages == sorted(r["township"] for r in townships["rows"])
     township_rules = {w["rule_id"] for w in model["warnings"] if w["township"]}
     assert {"government_debtor", "commitment_failed", "arrears_grown", "township_penalised"} <= township_rules
 

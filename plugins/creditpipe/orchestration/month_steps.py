@@ -50,7 +50,7 @@ def raise_warnings(moment: dt.datetime, home=None) -> dict:
     now = county_time(moment)
     facts = MonthFacts(engine, catalog, now.strftime("%Y-%m"), now.date(), cutoff=now.isoformat(timespec="seconds"))
     new = evaluate_and_record(facts, now)
-    sent = alert(engine, catalog, new, now)
+    sent = alert(engine, catalog, new, now, contacts=facts.townships.contacts)
     # XCom keys travel in URLs: ASCII names for the levels 红, 橙, 黄.
     levels = {name: sum(w.level == lv for w in new) for lv, name in LEVEL_NAMES.items()}
     log.info(

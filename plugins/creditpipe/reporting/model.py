@@ -183,6 +183,10 @@ def _townships(facts: MonthFacts) -> dict:
     )
     return {
         "register_size": len(facts.townships.bodies),
+        "bodies": [
+            {"township": b.township, "name": b.name, "kind": b.kind, "credit_code": b.credit_code}
+            for b in facts.townships.bodies
+        ],
         "rows": rows,
         "arrears": facts.township_arrears,
         "penalties": [record(r) for r in facts.township_penalties],

@@ -49,7 +49,11 @@ def publish_month(
     now = now or county_now()
     facts = MonthFacts.judged(engine, catalog, month, now, as_of)
     new = early_warning.evaluate_and_record(facts, now)
-    alerted = early_warning.alert(engine, catalog, new, now) if alert_warnings else {"mailed": False}
+    alerted = (
+        early_warning.alert(engine, catalog, new, now, contacts=facts.townships.contacts)
+        if alert_warnings
+        else {"mailed": False}
+    )
     model = build_model(facts, figures, now)
     paths = render_report(model, reports_dir / month, formats)
     quarter = quarter_of(month)

@@ -110,11 +110,68 @@ def render_report(model: dict, out_dir: Path, formats=FORMATS) -> dict[str, Path
     if "html" in formats:
         paths["html"] = out_dir / "report.html"
         paths["html"].write_text(html, encoding="utf-8")
+        render_townships(model, out_dir)  # linked from the page: townships/<name>.html
     if "pdf" in formats:
         paths["pdf"] = write_pdf(html, out_dir / "report.pdf")
     if "xlsx" in formats:
         paths["xlsx"] = write_xlsx(model, out_dir / "report.xlsx")
     return paths
+
+
+def township_page(name: str) -> str:
+    """A township's page, relative to its month's folder."""
+    return f"townships/{name}.html"
+
+
+def render_townships(model: dict, out_dir: Path) -> dict[str, Path]:
+    """A page per township (seed 000: each 镇街园区's events, bodies, trend and warnings) in
+    out_dir/townships/, linked from the report's overview. Its trend reads the months
+    published before (their report.json beside this month's folder)."""
+    tw = model.get("townships") or {}
+    rows = tw.get("rows") or []
+    if not rows:
+        return {}
+    earlier = []
+    for folder in sorted(Path(out_dir).parent.glob("????-??")):
+        if folder.name < model["month"] and (folder / "report.json").is_file():
+            earlier.append(json.loads((folder / "report.json").read_text(encoding="utf-8")))
+    env = report_environment()
+    template = env.get_template("township.html.j2")
+    out = {}
+    (Path(out_dir) / "townships").mkdir(parents=True, exist_ok=True)
+    for t in rows:
+        name = t["township"]
+
+        def mine(items: list, name: str = name) -> list:
+            return [i for i in items if i.get("township") == name]
+
+        trend = []
+        for m in [*earlier[-11:], model]:
+            row = next((r for r in (m.get("townships") or {}).get("rows", []) if r["township"] == name), None)
+            if row and "composite" in row:
+                trend.append(
+                    {"month": m["month"], **row, "listed": row.get("newly_listed", 0) + row.get("still_listed", 0)}
+                )
+        html = template.render(
+            m=model,
+            t=t,
+            tw=tw,
+            count=len(rows),
+            title=f"{name}政务诚信监测（{model['month_label']}）",
+            events=mine(tw.get("events", [])),
+            arrears=mine(tw.get("arrears", [])),
+            penalties=mine(tw.get("penalties", [])),
+            publications=mine(tw.get("publications", [])),
+            commitments=mine(tw.get("commitments", [])),
+            bodies=mine(tw.get("bodies", [])),
+            warnings=[w for w in sorted_warnings(model) if w.get("township") == name],
+            trend=trend,
+            level_class=LEVEL_CLASS,
+        )
+        path = Path(out_dir) / township_page(name)
+        path.write_text(html, encoding="utf-8")
+        out[name] = path
+    return out
 
 
 _MONTH_DIR = re.compile(r"^\d{4}-\d{2}$")

@@ -411,9 +411,18 @@ def evaluate_and_record(facts: MonthFacts, now: dt.datetime, rule_ids: list[str]
     return record(facts.engine, facts.month, evaluated, found, now)
 
 
-def alert(engine: Engine, catalog: Catalog, warnings: list[EarlyWarning], now: dt.datetime, conn=None) -> dict:
+def alert(
+    engine: Engine,
+    catalog: Catalog,
+    warnings: list[EarlyWarning],
+    now: dt.datetime,
+    conn=None,
+    contacts: dict[str, str] | None = None,
+) -> dict:
     """Mail the credit office the new warnings, most severe first (counts and evidence;
-    no personal data is in a warning). Marked alerted only once the mail went out."""
+    no personal data is in a warning), and each township with a contact (``contacts``:
+    township → address, from the register) its own — never another's. Marked alerted
+    only once the credit office's mail went out."""
     from creditpipe.core.mail import send_mail, smtp_connection
     from creditpipe.core.templates import render_mail
 
@@ -438,12 +447,30 @@ def alert(engine: Engine, catalog: Catalog, warnings: list[EarlyWarning], now: d
         now=f"{now:%Y-%m-%d %H:%M}",
     )
     send_mail([to], subject, body, conn=conn)
+    townships_mailed = 0
+    for township, address in sorted((contacts or {}).items()):
+        own = [w for w in ordered if w.township == township]
+        if not own or not address:
+            continue
+        subject, body = render_mail(
+            "early_warnings",
+            warnings=own,
+            first=own[0],
+            head="、".join(
+                f"{lv}色 {sum(w.level == lv for w in own)} 条" for lv in LEVEL_ORDER if any(w.level == lv for w in own)
+            ),
+            county=catalog.county.get("name", ""),
+            credit_office=township,
+            now=f"{now:%Y-%m-%d %H:%M}",
+        )
+        send_mail([address], subject, body, conn=conn)
+        townships_mailed += 1
     with engine.begin() as db:
         db.execute(
             sa.text(statement("report/mark_warning_alerted")),
             [{"warning_key": w.key, "level": w.level, "now": now.isoformat(timespec="seconds")} for w in ordered],
         )
-    return {"alerted": len(ordered), "mailed": True}
+    return {"alerted": len(ordered), "mailed": True, "townships_mailed": townships_mailed}
 
 
 def stored_warnings(engine: Engine, month: str) -> list[dict]:
