@@ -720,6 +720,8 @@ def sample_model() -> dict:
                     "waited_working_days": None,
                     "response_overdue": False,
                     "response_late": False,
+                    "withdrawn_on": None,
+                    "removed_how": None,
                 },
             ],
             "commitments": [

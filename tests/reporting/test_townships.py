@@ -117,6 +117,33 @@ def test_a_listed_body_is_carried_over_months_until_withdrawn(warehouse, catalog
     assert nov[government[0]]["status"] == "仍在列"
     _, dec = events(warehouse, catalog, "2026-12", dt.date(2027, 1, 1))
     assert village[0] not in dec and dec[government[0]]["status"] == "仍在列"
+    # The court removes the town government's listing after it performed (法释〔2017〕7号 第十条).
+    with warehouse.connect() as conn:
+        gov_case = conn.execute(
+            sa.text(f"SELECT case_no FROM {table} WHERE debtor_name = :n"), {"n": government[0]}
+        ).scalar_one()
+
+    def removal(records, rng):
+        records[0].update(
+            {
+                "案号": gov_case,
+                "被执行人姓名/名称": government[0],
+                "身份证号码/组织机构代码": government[1],
+                "执行法院": "江阴市人民法院",
+                "删除日期": "2027-01-12",
+                "删除原因": "全部履行",
+            }
+        )
+
+    seed_batch(warehouse, catalog, "court.debtor_removal", "court", at(2027, 1, 13), 1, edit=removal)
+    _, jan = events(warehouse, catalog, "2027-01", dt.date(2027, 2, 1))
+    assert jan[government[0]]["status"] == "已移出" and jan[government[0]]["removed_how"] == "法院删除：全部履行"
+    assert (
+        jan[government[0]]["days_on_list"]
+        == (dt.date(2027, 1, 12) - dt.date.fromisoformat(jan[government[0]]["published_date"])).days
+    )
+    _, feb = events(warehouse, catalog, "2027-02", dt.date(2027, 3, 1))
+    assert government[0] not in feb
     # Judged as of a day before the withdrawal, November still shows the village listed.
     _, early = events(warehouse, catalog, "2026-11", dt.date(2026, 11, 4))
     assert early[village[0]]["status"] == "仍在列"

@@ -262,19 +262,22 @@ def test_demo_command_end_to_end(tmp_path):
     ]
     assert withdrawn == (1,)
     assert [w["department_id"] for w in model["warnings"] if w["rule_id"] == "objection_due"] == ["court"]
-    # Issue 19: the townships — the register's 17 镇街园区; April's village committee still
-    # listed in May (carried over), May's town government newly listed (by its credit code);
-    # the red warnings filed under the townships.
+    # Issue 19: the townships — the register's 17 镇街园区; April's village committee carried
+    # into May and removed by the court on 28 May after performing; May's town government newly
+    # listed (by its credit code); the red warnings filed under the townships.
     townships = model["townships"]
     assert len(townships["rows"]) == 17 and townships["register_size"] > 17 * 4
     events = {e["status"]: e for e in townships["events"]}
-    assert set(events) == {"新列入", "仍在列"} and not townships["unattributed"]
+    assert set(events) == {"新列入", "已移出"} and not townships["unattributed"]
+    assert (
+        events["已移出"]["removed_how"] == "法院删除：已履行完毕" and events["已移出"]["withdrawn_on"] == "2026-05-28"
+    )
     assert events["新列入"]["attributed_by"] == "统一社会信用代码" and events["新列入"]["kind"] == "机关"
-    assert events["仍在列"]["days_on_list"] > 20
+    assert events["已移出"]["days_on_list"] > 20
     charged = [r for r in townships["rows"] if r["deduction"]]
     assert charged and all(r["deduction"] == 3 for r in charged)
     red = [w for w in model["warnings"] if w["rule_id"] == "government_debtor"]
-    assert len(red) == 2 and all(w["township"] and w["department_id"] == "" for w in red)
+    assert len(red) == 1 and all(w["township"] and w["department_id"] == "" for w in red)
     assert "镇街园区政务诚信监测" in first.stdout
     # 清欠 month on month, a penalty on a township body, 华士镇's own licences (one late).
     status = {a["township"]: a["status"] for a in townships["arrears"]}
@@ -284,7 +287,7 @@ def test_demo_command_end_to_end(tmp_path):
     assert huashi["issued"] == 2 and huashi["published_late"] == 1
     # 政府反馈: April's village committee answered on 20 May, late; 守信践诺: 青阳镇's is past due,
     # 月城镇 broke one; the townships ranked by the composite.
-    assert events["仍在列"]["responded_on"] == "2026-05-20" and events["仍在列"]["response_late"]
+    assert events["已移出"]["responded_on"] == "2026-05-20" and events["已移出"]["response_late"]
     failed = {c["number"]: c["status"] for c in townships["commitments"] if c["failed"]}
     assert failed == {"QY-01": "逾期未兑现", "YC-01": "未兑现"}
     ranks = [r["composite"] for r in townships["rows"]]

@@ -417,7 +417,7 @@ def _check_obligations(departments: dict[str, Department], datasets: dict[str, D
 
 def _check_monitoring(config: dict, datasets: dict[str, Dataset]) -> dict:
     """The datasets the township monitoring reads are in the catalog."""
-    for key in ("township_register", "debtor_list", "responses", "commitments"):
+    for key in ("township_register", "debtor_list", "debtor_removals", "responses", "commitments"):
         if config.get(key) and config[key] not in datasets:
             raise CatalogError(f"monitoring.{key}：数据集 {config[key]!r} 未登记")
     for key in ("arrears", "penalties", "publications"):

@@ -22,6 +22,7 @@ from creditpipe.devtools.airflow_env import airflow_env, dag_test_many, migrate
 from creditpipe.devtools.demo_registers import (
     commitment_register,
     objection_register,
+    removal_file,
     response_register,
     township_register,
 )
@@ -151,6 +152,9 @@ def prepare_month(
             continue
         if dataset.id == catalog.monitoring.get("responses"):
             response_register(catalog, home, dataset, month, position)
+            continue
+        if dataset.id == catalog.monitoring.get("debtor_removals"):
+            removal_file(catalog, home, dataset, month, position)
             continue
         for source in dataset.sources:
             key = (dataset.id, source.department)

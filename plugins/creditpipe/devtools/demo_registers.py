@@ -226,3 +226,50 @@ def response_register(catalog: Catalog, home: Path, register: Dataset, month: st
     write_table(rows, path, "xlsx")
     stamp = dt.datetime.combine(first.replace(day=20), dt.time(17), county_tz()).timestamp()
     os.utime(path, (stamp, stamp))
+
+
+def removal_file(catalog: Catalog, home: Path, dataset: Dataset, month: str, position: int) -> None:
+    """The court's removals: the village committee listed the month before the last performed
+    its obligation, and the court deletes its listing on the 28th of the last month (法释
+    〔2017〕7号 第十条（一）), delivered that day."""
+    import os
+
+    from creditpipe.core.clock import county_tz
+    from creditpipe.core.months import month_list
+    from creditpipe.devtools.simulators import write_table
+    from creditpipe.warehouse.schema import connect
+
+    if position != 0:
+        return
+    engine = connect(settings.warehouse_url(home))
+    court = catalog.dataset(catalog.monitoring["debtor_list"])
+    if not sa.inspect(engine).has_table(court.table):
+        return
+    sql = sa.text(
+        f"SELECT r.case_no, r.debtor_name, r.debtor_id_no, r.court_name FROM {court.table} r "
+        "JOIN delivery_batch b ON b.batch_id = r.batch_id "
+        "WHERE b.delivered_month = :month AND r.debtor_name LIKE '%村民委员会' ORDER BY r.case_no"
+    )
+    with engine.connect() as conn:
+        listed = conn.execute(sql, {"month": month_list(month, 2)[0]}).all()
+    engine.dispose()
+    if not listed:
+        return
+    day = month_bounds(month)[0].replace(day=28)
+    rows = [
+        {
+            "案号": case_no,
+            "被执行人姓名/名称": name,
+            "身份证号码/组织机构代码": code,
+            "执行法院": court_name,
+            "删除日期": day.isoformat(),
+            "删除原因": "已履行完毕",
+        }
+        for case_no, name, code, court_name in listed
+    ]
+    folder = settings.paths(home).landing_for(dataset.sources[0].department, dataset.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"失信被执行人删除信息_{day:%Y%m%d}.xlsx"
+    write_table(rows, path, "xlsx")
+    stamp = dt.datetime.combine(day, dt.time(16), county_tz()).timestamp()
+    os.utime(path, (stamp, stamp))

@@ -392,7 +392,8 @@ class MonthFacts:
         if not monitoring.get("debtor_list"):
             return []
         rows = self._rows("report/listed_bodies", cutoff=self.cutoff)
-        events = serious_events(rows, self.townships, self.month, self.as_of, self.cutoff)
+        removals = self._register("debtor_removals")
+        events = serious_events(rows, self.townships, self.month, self.as_of, self.cutoff, removals)
         within = int(monitoring.get("response_within_working_days", 10))
         return with_responses(events, self._register("responses"), within, self.calendar, self.as_of)
 

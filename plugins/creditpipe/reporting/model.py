@@ -196,6 +196,7 @@ def _townships(facts: MonthFacts) -> dict:
                 **{k: e[k] for k in shown},
                 **{k: e[k] for k in ("status", "listed_since", "days_on_list", "attributed_by")},
                 **{k: e.get(k) for k in ("responded_on", "measures", "expected_on", "waited_working_days")},
+                **{k: e.get(k) for k in ("withdrawn_on", "removed_how")},
                 "response_overdue": bool(e.get("response_overdue")),
                 "response_late": bool(e.get("response_late")),
             }

@@ -86,12 +86,22 @@ class Townships:
         return None
 
 
-def serious_events(rows: list[dict], townships: Townships, month: str, as_of: dt.date, cutoff: str) -> list[dict]:
+def serious_events(
+    rows: list[dict],
+    townships: Townships,
+    month: str,
+    as_of: dt.date,
+    cutoff: str,
+    removals: list[dict] = (),
+) -> list[dict]:
     """严重失信事件: township bodies on the court's list (``listed_bodies.sql`` rows), one per
     case and debtor — 新列入 (first delivered in the month), 仍在列 (listed before, still
-    listed: carried from month to month), 已移出 (withdrawn in the month) — with the days on
-    the list (from its 发布时间 to the day judged, or to its withdrawal). Bodies no township
-    could be found for are kept, their township None."""
+    listed: carried from month to month), 已移出 (ended in the month: the court's removal —
+    ``removals``, its 删除日期 and 删除原因, 法释〔2017〕7号 第十条 — or an objection's 撤销) —
+    with the days on the list (from its 发布时间 to the day judged, or to its end). An event
+    that ended in an earlier month is no longer one. Bodies no township could be found for
+    are kept, their township None."""
+    removed = {((r["案号"] or "").strip(), (r["身份证号码/组织机构代码"] or "").strip()): r for r in removals}
     by_key: dict[tuple[str, str], list[dict]] = {}
     for r in rows:
         by_key.setdefault((r["case_no"], (r["debtor_id_no"] or "").strip()), []).append(r)
@@ -104,14 +114,18 @@ def serious_events(rows: list[dict], townships: Townships, month: str, as_of: dt
         if found is None:
             continue
         first = min(v["delivered_at"] for v in versions)
-        withdrawn = latest["withdrawn_at"] if (latest["superseded_by"] or "").startswith("异议 ") else None
-        if withdrawn is not None and withdrawn >= cutoff:
-            withdrawn = None  # withdrawn after the moment judged
+        ends = []
+        if (latest["superseded_by"] or "").startswith("异议 ") and latest["withdrawn_at"] < cutoff:
+            ends.append((latest["withdrawn_at"][:10], f"异议撤销（{latest['superseded_by'][3:]}）"))
+        removal = removed.get((case_no, code))
+        if removal is not None and _day(removal["删除日期"]):
+            ends.append((_day(removal["删除日期"]).isoformat(), f"法院删除：{removal['删除原因']}"))
+        withdrawn, how = min(ends) if ends else (None, None)
         if withdrawn is not None and withdrawn[:7] < month:
-            continue  # withdrawn in an earlier month: no longer an event
+            continue  # ended in an earlier month: no longer an event
         status = "已移出" if withdrawn else ("新列入" if first[:7] == month else "仍在列")
         since = _day(latest["published_date"]) or dt.date.fromisoformat(first[:10])
-        until = dt.date.fromisoformat(withdrawn[:10]) if withdrawn else as_of
+        until = dt.date.fromisoformat(withdrawn) if withdrawn else as_of
         out.append(
             {
                 "township": found.township,
@@ -124,7 +138,8 @@ def serious_events(rows: list[dict], townships: Townships, month: str, as_of: dt
                 "published_date": latest["published_date"],
                 "listed_since": first[:10],
                 "status": status,
-                "withdrawn_on": withdrawn[:10] if withdrawn else None,
+                "withdrawn_on": withdrawn,
+                "removed_how": how,
                 "days_on_list": max(0, (until - since).days),
             }
         )
