@@ -330,3 +330,67 @@ def test_a_township_is_mailed_its_own_warnings_and_no_other(warehouse, catalog, 
     assert government[0] in everything and village[0] in everything
     own = by_rcpt[(HUASHI_GOV["预警联系邮箱"],)].get_body(("plain",)).get_content()
     assert government[0] in own and village[0] not in own and "周庄镇" not in own
+
+
+def test_a_township_with_nothing_to_say_is_quiet(warehouse, catalog):
+    """The register alone, ordinary companies on the court's list, a clean utility list, an
+    ordinary penalty: no township warning, every township at 100, nothing unattributed."""
+    from creditpipe.reporting.model import build_model
+    from creditpipe.reporting.warnings import evaluate
+
+    deliver_register(warehouse, catalog, at(2026, 9, 1))
+    seed_batch(warehouse, catalog, "court.dishonest_debtor", "court", at(2026, 10, 9), 30)
+    seed_batch(warehouse, catalog, "utility.arrears", "water", at(2026, 10, 5), 30)
+    seed_batch(warehouse, catalog, "market.admin_penalty", "market", at(2026, 10, 12), 30)
+    facts = MonthFacts(warehouse, catalog, "2026-10", dt.date(2026, 11, 1))
+    kinds = ["government_debtor", "event_no_response", "commitment_failed", "arrears_grown", "township_penalised"]
+    _, found = evaluate(facts, kinds)
+    assert found == []
+    model = build_model(facts)
+    townships = model["townships"]
+    assert {r["composite"] for r in townships["rows"]} == {100} and {r["rank"] for r in townships["rows"]} == {1}
+    assert townships["events"] == townships["arrears"] == townships["penalties"] == townships["unattributed"] == []
+
+
+def test_the_overview_equals_queries_written_here(warehouse, catalog):
+    """Part one's counts against SQL: bodies listed per township (by the register's codes),
+    penalties on its bodies in the month."""
+    from creditpipe.reporting.model import build_model
+
+    deliver_register(warehouse, catalog, at(2026, 9, 1))
+    bodies = [r for r in REGISTER if r["单位类别"] in ("村民委员会", "事业单位")][:6]
+    list_bodies(warehouse, catalog, at(2026, 10, 9), [(b["单位名称"], b["统一社会信用代码"]) for b in bodies[:4]])
+
+    def fined(records, rng):
+        for r, b in zip(records, bodies[2:]):
+            r.update({"行政相对人名称": b["单位名称"], "统一社会信用代码": b["统一社会信用代码"]})
+            r.update({"行政相对人类别": "法人及非法人组织"})
+
+    seed_batch(warehouse, catalog, "police.admin_penalty", "police", at(2026, 10, 12), 8, edit=fined)
+    model = build_model(MonthFacts(warehouse, catalog, "2026-10", dt.date(2026, 11, 1)))
+    rows = {r["township"]: r for r in model["townships"]["rows"]}
+    township_of = {b["统一社会信用代码"]: b["镇街园区"] for b in REGISTER}
+    with warehouse.connect() as conn:
+        listed = conn.execute(
+            sa.text(
+                "SELECT DISTINCT case_no, debtor_id_no FROM rec_court_dishonest_debtor WHERE sex IS NULL OR sex = ''"
+            )
+        ).all()
+        fines = conn.execute(
+            sa.text(
+                "SELECT r.party_uscc FROM rec_police_admin_penalty r JOIN delivery_batch b ON b.batch_id = r.batch_id "
+                "WHERE b.delivered_month = '2026-10'"
+            )
+        ).all()
+    want_listed, want_fines = {}, {}
+    for _, code in listed:
+        if code in township_of:
+            want_listed[township_of[code]] = want_listed.get(township_of[code], 0) + 1
+    for (code,) in fines:
+        if code in township_of:
+            want_fines[township_of[code]] = want_fines.get(township_of[code], 0) + 1
+    assert want_listed and want_fines
+    for name, row in rows.items():
+        assert row["newly_listed"] == want_listed.get(name, 0), name
+        assert row["penalties"] == want_fines.get(name, 0), name
+        assert row["deduction"] == (3 if want_listed.get(name) else 0), name
