@@ -268,18 +268,22 @@ def test_responses_commitments_warnings_and_the_composite(warehouse, catalog):
 
     seed_batch(warehouse, catalog, "credit.event_response", "credit_office", at(2026, 10, 16), 1, edit=responded)
 
-    def promised(records, rng):
+    def promised(records, rng, township):
         rows = [
             ("HS-01", "华士镇", "履约中", "2026-10-15", ""),  # past due, not kept
             ("HS-02", "华士镇", "已兑现", "2026-10-20", "2026-10-18"),
             ("ZZ-01", "周庄镇", "未兑现", "2026-12-31", ""),  # broken as registered
             ("ZZ-02", "周庄镇", "履约中", "2026-12-31", ""),  # not yet due
         ]
-        for r, (no, town, status, due, kept) in zip(records, rows):
+        for r, (no, town, status, due, kept) in zip(records, [row for row in rows if row[1] == township]):
             r.update({"承诺编号": no, "镇街园区": town, "履约状态": status, "作出日期": "2026-03-01"})
             r.update({"兑现期限": due, "兑现日期": kept})
 
-    seed_batch(warehouse, catalog, "credit.commitment", "credit_office", at(2026, 10, 25), 4, edit=promised)
+    def of(township):
+        return lambda records, rng: promised(records, rng, township)
+
+    seed_batch(warehouse, catalog, "township.commitment", "huashi", at(2026, 10, 25), 2, edit=of("华士镇"))
+    seed_batch(warehouse, catalog, "township.commitment", "zhouzhuang", at(2026, 10, 25), 2, edit=of("周庄镇"))
 
     facts = MonthFacts(warehouse, catalog, "2026-10", dt.date(2026, 11, 1))
     events = {e["name"]: e for e in facts.serious_events}

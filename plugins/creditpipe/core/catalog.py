@@ -84,6 +84,8 @@ class Department:
     # False for the credit office itself: it delivers its objection register like any
     # source, but is not one of the departments the assessment scores and ranks.
     assessed: bool = True
+    # For a township delivering its own information (its commitments): the 镇街园区 it is.
+    township: str | None = None
 
 
 @dataclass(frozen=True)

@@ -148,7 +148,7 @@ def prepare_month(
             township_register(home, dataset, month)
             continue
         if dataset.id == catalog.monitoring.get("commitments"):
-            commitment_register(home, dataset, month)
+            commitment_register(catalog, home, dataset, month)
             continue
         if dataset.id == catalog.monitoring.get("responses"):
             response_register(catalog, home, dataset, month, position)

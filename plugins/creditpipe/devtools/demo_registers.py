@@ -131,8 +131,9 @@ def _held_key(engine, dataset: Dataset, department: str, month: str) -> str | No
     return KEY_SEPARATOR.join(str(v) for v in row) if row else None
 
 
-# The townships' public commitments (seed 003 二（四）), registered once with the demo's first
-# month: (number, township, matter, kind, months after the first month it is due, kept).
+# The townships' public commitments (seed 003 二（四）), each township sending its own once, with
+# the demo's first month: (number, township, matter, kind, months after the first month it is
+# due, kept).
 # 青阳镇's is past its date unkept by the last month (逾期未兑现); 月城镇 broke one (未兑现).
 COMMITMENTS = (
     ("QY-01", "青阳镇", "企业开办全流程1个工作日内办结", "服务承诺", 1, None),
@@ -143,20 +144,37 @@ COMMITMENTS = (
 )
 
 
-def commitment_register(home: Path, register: Dataset, month: str) -> None:
-    """The townships' commitments as the credit office collects them: sent once, on the
-    first day of the demo's first month (a re-run sends nothing new)."""
+def commitment_register(catalog: Catalog, home: Path, register: Dataset, month: str) -> None:
+    """Each township's commitments, sent by the township itself into its own landing folder
+    once, on the first day of the demo's first month (a re-run sends nothing new)."""
+    first = month_bounds(month)[0]
+    for township in dict.fromkeys(c[1] for c in COMMITMENTS):
+        department = next(d for d in catalog.departments.values() if d.township == township)
+        rows = _commitments(first, township)
+        _send_once(home, register, department.id, rows, f"{township}公开承诺.xlsx", first)
+
+
+def _send_once(home: Path, register: Dataset, department: str, rows: list[dict], name: str, day: dt.date) -> None:
     import os
 
     from creditpipe.core.clock import county_tz
     from creditpipe.devtools.simulators import write_table
 
-    folder = settings.paths(home).landing_for(register.sources[0].department, register.id)
+    folder = settings.paths(home).landing_for(department, register.id)
     if folder.exists() and any(folder.iterdir()):
         return
-    first = month_bounds(month)[0]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    write_table(rows, path, "xlsx")
+    stamp = dt.datetime.combine(day, dt.time(9, 30), county_tz()).timestamp()
+    os.utime(path, (stamp, stamp))
+
+
+def _commitments(first: dt.date, of_township: str) -> list[dict]:
     rows = []
     for number, township, matter, kind, months_on, kept in COMMITMENTS:
+        if township != of_township:
+            continue
         index = first.year * 12 + first.month - 1 + months_on
         due = month_bounds(f"{index // 12}-{index % 12 + 1:02d}")[1]
         status = "未兑现" if kept == "broken" else "已兑现" if kept else "履约中"
@@ -173,11 +191,7 @@ def commitment_register(home: Path, register: Dataset, month: str) -> None:
                 "佐证材料": "政务服务网办件记录" if isinstance(kept, int) else "",
             }
         )
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "镇街园区公开承诺登记.xlsx"
-    write_table(rows, path, "xlsx")
-    stamp = dt.datetime.combine(first, dt.time(9, 30), county_tz()).timestamp()
-    os.utime(path, (stamp, stamp))
+    return rows
 
 
 def response_register(catalog: Catalog, home: Path, register: Dataset, month: str, position: int) -> None:

@@ -323,7 +323,7 @@ def with_responses(events: list[dict], responses: list[dict], within: int, calen
 
 
 def commitment_states(rows: list[dict], as_of: dt.date) -> list[dict]:
-    """守信践诺: each township's commitment (the register ``credit.commitment``) and its state
+    """守信践诺: each township's commitment (``township.commitment``, which it delivers) and its state
     as of the day judged: 已兑现; 未兑现 (broken, as registered); 逾期未兑现 (past its 兑现期限,
     not kept); 履约中."""
     out = []
