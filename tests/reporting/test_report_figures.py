@@ -97,9 +97,10 @@ def expected_figures(engine, catalog, dep):
         "WHERE b.department_id = :d AND r.closed_by_batch IS NULL",
         d=dep,
     )[0]
+    owed = [catalog.dataset(o.dataset_id) for o in catalog.obligations_of(dep) if o.dataset_id]  # 指标目录
     never = [
         ds
-        for ds in catalog.datasets_of(dep)
+        for ds in owed
         if not one(
             engine,
             "SELECT COUNT(*) FROM delivery_batch WHERE department_id = :d AND dataset_id = :s "
@@ -122,7 +123,7 @@ def expected_figures(engine, catalog, dep):
         f"{key}.ytd.rate_pct": round(y.rejected * 100 / y.received, 4) if y.received else None,
         f"{key}.deductions.conformity": conformity_deduction(ytd_rate, catalog.assessment["conformity"]),
         # Seed 002: 2 a missing category; all of them missing (one owed, none given), 7.
-        f"{key}.deductions.coverage": 7 if len(never) == len(catalog.datasets_of(dep)) else min(7, 2 * len(never)),
+        f"{key}.deductions.coverage": 7 if len(never) == len(owed) else min(7, 2 * len(never)),
         f"{key}.publication_late": late,
         f"{key}.refusals.open": open_,
     }
