@@ -229,3 +229,56 @@ def test_the_credit_offices_deduction_is_recorded_with_its_reason_and_scored(tmp
         assert refused.returncode == 2 and message in refused.stderr and "Traceback" not in refused.stderr
     other = cli("assess", "adjust", *where, "--item", "信息规范性", "--points", "1", "--reason", "x")
     assert other.returncode == 2 and "不是由信用办评定的考核项目" in other.stderr
+
+
+def test_argparse_refusals_are_one_line_of_chinese(tmp_path):
+    """Issue 20, item 5: argparse's own errors too."""
+    cases = [
+        (("validate", "--dataset", "market.admin_penalty", str(tmp_path / "a.csv")), "缺少必填参数：--out"),
+        (
+            ("validate", "--dataset", "x", "f", "--out", "o", "--delivery-date", "2026-13-40"),
+            "参数 --delivery-date：须为有效日期",
+        ),
+        (("report", "--month", "2026-10", "--format", "docx"), "无效的选项"),
+        (("log", "--month", "2026-10", "--bogus"), "无法识别的参数：--bogus"),
+        (("nothing",), "无效的选项"),
+    ]
+    for args, said in cases:
+        proc = cli(*args)
+        assert proc.returncode == 2, args
+        line = proc.stderr.strip()
+        assert len(line.splitlines()) == 1 and line.startswith("creditpipe: 参数错误：") and said in line, line
+        assert not any(w in line for w in ("required", "invalid", "unrecognized", "argument")), line
+
+
+def test_validate_dates_a_file_by_its_modification_day_and_says_so(tmp_path):
+    """Issue 20, item 5: no --delivery-date → the file's modification day (county time), said
+    on stdout and in the JSON; an old file is not judged as delivered today."""
+    import bad_inputs as bad
+
+    recs = bad.records(5, seed=3, day=dt.date(2025, 3, 3))
+    path = tmp_path / "old.csv"
+    path.write_text(bad.csv_text(recs), encoding="utf-8")
+    stamp = dt.datetime(2025, 3, 5, 10).timestamp()
+    import os
+
+    os.utime(path, (stamp, stamp))
+    proc = validate("--dataset", "market.admin_penalty", str(path), "--out", str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr
+    assert "报送日期：2025-03-05（未指定 --delivery-date，取文件修改时间" in proc.stdout
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert (summary["delivery_date"], summary["delivery_date_from"]) == ("2025-03-05", "文件修改时间")
+    assert summary["warnings"] == 0  # decided two days before: none published late
+    given = validate(
+        "--dataset", "market.admin_penalty", str(path), "--out", str(tmp_path / "p"), "--delivery-date", "2025-03-06"
+    )
+    assert json.loads(given.stdout.strip().splitlines()[-1])["delivery_date_from"] == "--delivery-date"
+
+
+def test_demo_takes_months_alone():
+    """Issue 20, item 5: `creditpipe demo --months N` (the README's words) without --month
+    runs the N months ending last month, as `make demo` does."""
+    from creditpipe.cli import _parser
+
+    args = _parser().parse_args(["demo", "--months", "1"])
+    assert args.month is None and args.months == 1

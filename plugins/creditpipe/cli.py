@@ -7,7 +7,7 @@
   creditpipe figures --month YYYY-MM                the month's figures from the warehouse
   creditpipe report --month YYYY-MM [--send]        rebuild a month's report from the warehouse
   creditpipe log --month YYYY-MM [--csv]            the month's collection log (归集日志)
-  creditpipe demo --month YYYY-MM [--months N]      county months end to end, through Airflow
+  creditpipe demo [--month YYYY-MM] [--months N]    county months end to end, through Airflow
   creditpipe suites [--check]                       suites and tables from the datasets' declarations
   creditpipe init-warehouse                         create the warehouse tables from sql/
   creditpipe prod-smoke [--month YYYY-MM] [--keep]  the production shape (Celery) run and checked
@@ -28,9 +28,30 @@ from pathlib import Path
 EXIT_OK, EXIT_FAILED, EXIT_UNREADABLE = 0, 1, 2
 
 
+# argparse's own messages (Python 3.11), said in Chinese: every refusal here is one line of it.
+_ARGPARSE_MESSAGES = (
+    (r"^the following arguments are required: (.+)$", r"缺少必填参数：\1"),
+    (r"^unrecognized arguments: (.+)$", r"无法识别的参数：\1"),
+    (r"^argument (\S+): invalid choice: (.+) \(choose from (.+)\)$", r"参数 \1：无效的选项 \2（可选：\3）"),
+    (r"^argument (\S+): invalid (\w+) value: (.+)$", r"参数 \1：值 \3 不是有效的 \2"),
+    (r"^argument (\S+): expected one argument$", r"参数 \1 后须跟一个值"),
+    (r"^argument (\S+): not allowed with argument (\S+)$", r"参数 \1 不能与 \2 同时使用"),
+    (r"^argument (\S+): (.+)$", r"参数 \1：\2"),
+)
+
+
+def chinese_argparse_message(message: str) -> str:
+    import re
+
+    for pattern, replacement in _ARGPARSE_MESSAGES:
+        if re.match(pattern, message):
+            return re.sub(pattern, replacement, message)
+    return message
+
+
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, exit 2, like every other refusal here
-        self.exit(EXIT_UNREADABLE, f"creditpipe: 参数错误：{message}\n")
+    def error(self, message):  # one line of Chinese, exit 2, like every other refusal here
+        self.exit(EXIT_UNREADABLE, f"creditpipe: 参数错误：{chinese_argparse_message(message)}\n")
 
 
 def _month(text: str) -> str:
@@ -42,6 +63,13 @@ def _month(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"须为有效日期，格式 YYYY-MM-DD（收到“{text[:20]}”）") from None
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="creditpipe", description="信用信息归集：校验、入库、退回与月度监测")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -50,7 +78,11 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--dataset", required=True, help="数据集编号，如 market.admin_penalty")
     v.add_argument("file", help="报送文件（CSV 或 XLSX）")
     v.add_argument("--out", required=True, help="输出目录")
-    v.add_argument("--delivery-date", help="报送日期 YYYY-MM-DD（默认今天），决定日期不得晚于它")
+    v.add_argument(
+        "--delivery-date",
+        type=_day,
+        help="报送日期 YYYY-MM-DD（默认文件的修改日期），决定日期不得晚于它、双公示期限按它计算",
+    )
     v.add_argument("--department", help="报送部门编号（数据集由多个部门报送时必填，如 water）")
 
     s = sub.add_parser("score", help="考核得分：某部门某月各项扣分及依据；或按不合格率计算扣分")
@@ -90,7 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--csv", action="store_true", help="输出 CSV（表头同上，供表格软件打开）")
 
     d = sub.add_parser("demo", help="生成模拟报送数据并经 Airflow 端到端运行（默认连续 3 个月）")
-    d.add_argument("--month", required=True, type=_month, help="最后一个月 YYYY-MM")
+    d.add_argument("--month", type=_month, help="最后一个月 YYYY-MM（默认上个月）")
     d.add_argument("--months", type=int, default=3, help="连续运行的月数（默认 3，至少 1）")
     d.add_argument("--home", help="数据目录（默认 $CREDITPIPE_HOME 或 var/）")
     d.add_argument("--seed", type=int, default=20261, help="随机种子（默认 20261）")
@@ -135,13 +167,18 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
 
 
-def _delivery_date(text: str | None) -> dt.date:
-    if not text:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"--delivery-date 须为有效日期，格式 YYYY-MM-DD（收到“{text[:20]}”）") from None
+def _delivery_date(given: dt.date | None, path: Path) -> tuple[dt.date, str]:
+    """The day the file counts as delivered, and how it was found: as given, or — none given
+    — the file's modification day in county time (when a landing folder would have seen it),
+    not today (an old file judged as delivered today is warned for every late publication)."""
+    from creditpipe.core.clock import county_tz
+
+    if given is not None:
+        return given, "--delivery-date"
+    if not path.is_file():  # refused when it is read, with the reason (missing, a folder, …)
+        return dt.date.today(), "今天"
+    modified = dt.datetime.fromtimestamp(path.stat().st_mtime, county_tz()).date()
+    return modified, "文件修改时间"
 
 
 def cmd_validate(args) -> int:
@@ -168,11 +205,13 @@ def cmd_validate(args) -> int:
             raise CatalogError(
                 f"数据集 {dataset.id} 由多个部门报送（{'、'.join(dataset.departments)}），请用 --department 指定"
             )
-        when = _delivery_date(args.delivery_date)
     except (CatalogError, ValueError) as exc:
         print(f"creditpipe: 无法读取：{exc}", file=sys.stderr)
         return EXIT_UNREADABLE
     path = Path(args.file)
+    when, dated_by = _delivery_date(args.delivery_date, path)
+    if dated_by != "--delivery-date":
+        print(f"报送日期：{when}（未指定 --delivery-date，取{dated_by}；决定日期与双公示期限按此日判断）")
     delivered_at = dt.datetime.combine(when, dt.time(), county_tz())
     # The same way every delivery is judged (split, chunks on threads, merge), its work
     # folder a temporary one: nothing is loaded, nothing is moved. A progress bar on a
@@ -212,7 +251,15 @@ def cmd_validate(args) -> int:
     print(f"退回通知：{xlsx_path}")
     print(
         json.dumps(
-            {"dataset": dataset.id, "file": path.name, "encoding": batch["encoding"], **summary}, ensure_ascii=False
+            {
+                "dataset": dataset.id,
+                "file": path.name,
+                "encoding": batch["encoding"],
+                "delivery_date": when.isoformat(),
+                "delivery_date_from": dated_by,
+                **summary,
+            },
+            ensure_ascii=False,
         )
     )
     return EXIT_OK
@@ -365,12 +412,15 @@ def cmd_log(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    from creditpipe.core.clock import county_now
+    from creditpipe.core.months import previous_month
     from creditpipe.devtools.demo import run_demo
 
     if args.months < 1:
         print("creditpipe: --months 至少为 1", file=sys.stderr)
         return EXIT_UNREADABLE
-    run_demo(args.month, home=args.home, seed=args.seed, months=args.months)
+    month = args.month or previous_month(county_now().strftime("%Y-%m"))  # as `make demo` does
+    run_demo(month, home=args.home, seed=args.seed, months=args.months)
     return EXIT_OK
 
 
