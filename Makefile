@@ -64,7 +64,7 @@ test-faults: install
 
 ## The Airflow UI on http://localhost:8080 against the demo's state (see README).
 airflow-ui: install
-	$(BIN)/creditpipe airflow -- standalone
+	$(BIN)/creditpipe airflow-ui
 
 constraints:
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^creditpipe' > /tmp/creditpipe-freeze.txt

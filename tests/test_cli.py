@@ -282,3 +282,31 @@ def test_demo_takes_months_alone():
 
     args = _parser().parse_args(["demo", "--months", "1"])
     assert args.month is None and args.months == 1
+
+
+def test_a_wrong_dataset_declaration_is_said_and_the_others_still_validate(tmp_path, month_files):
+    """Issue 20, item 2: a wrong entry leaves only its dataset out; the CLI says which and
+    why before it runs, and validating another dataset works."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copytree(root / "dags", project / "dags")
+    for name in ("expectations", "plugins", "sql"):
+        (project / name).symlink_to(root / name)
+    (project / "dags" / "datasets" / "gas.meter.yml").write_text("id: gas.meter\nfields: [\n", encoding="utf-8")
+    folder, _ = month_files
+    env = {**os.environ, "CREDITPIPE_PROJECT_DIR": str(project)}
+    path = next(p for p in sorted(folder.iterdir()) if p.suffix == ".csv")
+    proc = subprocess.run(
+        [sys.executable, "-m", "creditpipe.cli", "validate", "--dataset", "market.admin_penalty", str(path)]
+        + ["--out", str(tmp_path / "o"), "--delivery-date", delivered(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "creditpipe: 注意：数据集声明 dags/datasets/gas.meter.yml 有误：gas.meter.yml 不是有效的 YAML" in proc.stderr

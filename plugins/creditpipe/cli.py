@@ -11,6 +11,7 @@
   creditpipe suites [--check]                       suites and tables from the datasets' declarations
   creditpipe init-warehouse                         create the warehouse tables from sql/
   creditpipe prod-smoke [--month YYYY-MM] [--keep]  the production shape (Celery) run and checked
+  creditpipe airflow-ui [--port N]                  Airflow's UI and scheduler, on 127.0.0.1 only
   creditpipe airflow -- ARGS                        airflow with this project's environment
 
 Errors are one line on stderr, never a traceback (set CREDITPIPE_DEBUG=1 to see one)."""
@@ -141,6 +142,10 @@ def _parser() -> argparse.ArgumentParser:
     ps.add_argument("--month", help="模拟的月份 YYYY-MM（默认上一个月）")
     ps.add_argument("--keep", action="store_true", help="保留临时目录（各服务日志与数据）以便查看")
 
+    u = sub.add_parser("airflow-ui", help="启动 Airflow 界面与调度器（只在本机 127.0.0.1 监听）")
+    u.add_argument("--home", help="数据目录（默认 $CREDITPIPE_HOME 或 var/）")
+    u.add_argument("--port", type=int, default=8080, help="界面端口（默认 8080）")
+
     a = sub.add_parser("airflow", help="以本项目的环境运行 airflow 命令")
     a.add_argument("--home", help="数据目录（默认 $CREDITPIPE_HOME 或 var/）")
     a.add_argument("args", nargs=argparse.REMAINDER)
@@ -151,6 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
+        from creditpipe.core.catalog import load_catalog
+
+        for message in load_catalog().broken.values():  # a wrong dataset entry leaves out only its dataset
+            print(f"creditpipe: 注意：{message}", file=sys.stderr)
         return _COMMANDS[args.command](args)
     except KeyboardInterrupt:
         print("creditpipe: 已中断", file=sys.stderr)
@@ -460,15 +469,15 @@ def cmd_prod_smoke(args) -> int:
 
 
 def cmd_airflow(args) -> int:
-    import subprocess
+    from creditpipe.devtools.airflow_env import call_airflow
 
-    from creditpipe.core import settings
-    from creditpipe.devtools.airflow_env import METADATA_ENV, airflow_bin, airflow_env
+    return call_airflow(args.home, [a for a in args.args if a != "--"] or ["version"])
 
-    rest = [a for a in args.args if a != "--"] or ["version"]
-    # A metadata database set in the environment (production's PostgreSQL) is used as it is.
-    env = airflow_env(settings.paths(args.home).home, metadata_url=os.environ.get(METADATA_ENV))
-    return subprocess.call([airflow_bin(), *rest], env=env)
+
+def cmd_airflow_ui(args) -> int:
+    from creditpipe.devtools.airflow_ui import serve
+
+    return serve(args.home, args.port)
 
 
 _COMMANDS = {
@@ -482,6 +491,7 @@ _COMMANDS = {
     "suites": cmd_suites,
     "init-warehouse": cmd_init_warehouse,
     "prod-smoke": cmd_prod_smoke,
+    "airflow-ui": cmd_airflow_ui,
     "airflow": cmd_airflow,
 }
 

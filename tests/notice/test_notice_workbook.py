@@ -107,8 +107,8 @@ def per_cell(monkeypatch, catalog, verdict, out_dir):
     XlsxWriter writing the sheet XML, and the refusal reasons joined by pandas' groupby."""
     header_only = workbook.table_sheet
 
-    def table_sheet(book, title, frame, widths, head):
-        member = header_only(book, title, frame, widths, head)
+    def table_sheet(book, title, frame, widths, head, *formats):
+        member = header_only(book, title, frame, widths, head, *formats)
         sheet = book.worksheets()[-1]
         columns = [frame[c].to_numpy(dtype=object) for c in frame.columns]
         for r in range(len(frame)):  # in order: constant-memory mode flushes each row
@@ -344,3 +344,43 @@ def test_reasons_are_pandas_groupby_join(verdict):
     got = workbook.refusal_reasons(issues)
     assert list(got.index) == list(expected.index) and list(got) == list(expected)
     assert workbook.refusal_reasons(issues.iloc[:0]).empty
+
+
+def test_cells_of_wrapped_columns_carry_their_format_as_xlsxwriter_gives_it(tmp_path):
+    """A column with a format of its own (wrapped text): each of its cells carries the
+    format's index, text, integers and odd values alike, also where XlsxWriter writes two
+    like columns as one <col> range; a missing cell is still no cell."""
+    from xlsxwriter import Workbook
+
+    frame = pd.DataFrame(
+        {
+            "行号": [1, 2, 3],
+            "甲": ["第一行\n第二行", None, " 前有空格"],
+            "乙": ["x", "=1+1", None],
+            "丙": [7, 8, 9],
+            "丁": [1.5, "y", None],
+            "戊": ["不换行", "z", "w"],
+        }
+    ).astype({"丁": object})
+    xml = []
+    for build in ("per cell", "by Arrow"):
+        path = tmp_path / f"{build}.xlsx"
+        book = Workbook(str(path), {"constant_memory": True})
+        wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        widths = {"甲": 30, "乙": 30, "丙": 12, "丁": 20}
+        member = workbook.table_sheet(
+            book, "表", frame, widths, book.add_format({"bold": True}), wrap, {"甲", "乙", "丙", "丁"}
+        )
+        if build == "per cell":
+            for r, row in enumerate(frame.itertuples(index=False)):
+                for i, value in enumerate(row):
+                    notice_cells.write_cell(book.worksheets()[-1], r + 1, i, value)
+        book.close()
+        if build == "by Arrow":
+            sheet_rows.add_rows(path, {member: frame})
+        xml.append(parts(path)[member])
+    assert xml[0] == xml[1]
+    assert b'<col min="2" max="3" ' in xml[1]  # 甲 and 乙: one range
+    sheet = openpyxl.load_workbook(tmp_path / "by Arrow.xlsx")["表"]
+    wrapped = {c.coordinate for row in sheet.iter_rows(min_row=2) for c in row if c.alignment.wrap_text}
+    assert wrapped == {"B2", "B4", "C2", "C3", "D2", "D3", "D4", "E2", "E3"}

@@ -150,3 +150,78 @@ def test_catalog_rejects_unsafe_identifiers():
     }
     with pytest.raises(CatalogError, match="不是合法"):
         parse_catalog(raw)
+
+
+def test_every_dag_has_a_description_and_docs(dagbag):
+    """The DAG list shows what each DAG does; its page says when it runs (county time)."""
+    for dag in dagbag.dags.values():
+        assert dag.description, dag.dag_id
+        assert dag.doc_md and dag.doc_md.startswith("### "), dag.dag_id
+    assert "01:00（Asia/Shanghai" in dagbag.dags["monthly_report"].doc_md
+    assert "month" in dagbag.dags["monthly_report"].doc_md  # how to re-run a month
+    # The warning DAG lists every rule the catalog declares, with its action.
+    assert "公开承诺未兑现" in dagbag.dags["early_warning"].doc_md
+
+
+def test_task_groups_and_mapped_tasks_are_labelled_for_people(dagbag):
+    dag = dagbag.dags["ingest__utility__arrears"]
+    labels = {g: dag.task_group_dict[g].label for g in ("power", "water", "gas")}
+    assert all("（" in label and not label.isascii() for label in labels.values()), labels
+    assert dag.task_group_dict["water.deliver"].label == "入库与退回"
+    for task_id in ("water.split", "water.check", "water.merge", "water.deliver.load", "water.refuse_file"):
+        assert dag.get_task(task_id).map_index_template, task_id
+
+
+def _project_with(tmp_path, extra: dict[str, str]) -> Path:
+    """A copy of the project's dags/ (the rest linked) with extra dataset declarations."""
+    import shutil
+
+    root = DAGS.parent
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copytree(root / "dags", project / "dags")
+    for name in ("expectations", "plugins", "sql"):
+        (project / name).symlink_to(root / name)
+    for name, text in extra.items():
+        (project / "dags" / "datasets" / name).write_text(text, encoding="utf-8")
+    return project
+
+
+def test_a_wrong_catalog_entry_fails_only_its_own_dag(tmp_path):
+    """Issue 20 item 2: a dataset naming an unregistered department, and a declaration that
+    is not YAML, each fail their own DAG with an import error naming the entry and the fix;
+    every other DAG, the monthly report and warnings included, still loads."""
+    import json
+    import os
+
+    wrong_department = (
+        "id: water.meter_reading\ntitle: 抄表信息\ntable: rec_water_meter_reading\n"
+        "sources:\n  - {department: waterworks, channel: landing}\n"
+        "fields:\n  - {name: 户号, column: account_no, required: true}\n"
+    )
+    project = _project_with(
+        tmp_path, {"water.meter_reading.yml": wrong_department, "gas.meter.yml": "id: gas.meter\nfields: [\n"}
+    )
+    code = (
+        "import json; from airflow.dag_processing.dagbag import DagBag;"
+        f"b = DagBag(dag_folder={str(project / 'dags')!r});"
+        "print(json.dumps({'dags': sorted(b.dag_ids), 'errors': b.import_errors}, ensure_ascii=False))"
+    )
+    env = {**os.environ, "CREDITPIPE_PROJECT_DIR": str(project)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    parsed = json.loads(out.stdout.strip().splitlines()[-1])
+    assert {"early_warning", "monthly_report", "ingest__market__admin_penalty"} <= set(parsed["dags"])
+    assert "ingest__water__meter_reading" not in parsed["dags"] and "ingest__gas__meter" not in parsed["dags"]
+    [message] = parsed["errors"].values()
+    assert "ingest__water__meter_reading" in message and "water.meter_reading.yml" in message
+    assert "'waterworks' 未在 departments 中登记" in message and "请改用已登记的部门编号" in message
+    assert "ingest__gas__meter" in message and "gas.meter.yml" in message and "不是有效的 YAML" in message
+    assert "改正后保存即可" in message
+    # The good datasets' tasks still find their declarations; the wrong one says what is wrong.
+    from creditpipe.core.catalog import CatalogError, load_catalog
+
+    catalog = load_catalog(str(project / "dags" / "catalog.yml"))
+    assert set(catalog.broken) == {"water.meter_reading", "gas.meter"}
+    assert catalog.dataset("market.admin_penalty").id == "market.admin_penalty"
+    with pytest.raises(CatalogError, match="waterworks"):
+        catalog.dataset("water.meter_reading")

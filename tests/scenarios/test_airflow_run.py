@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import os
 import random
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -194,17 +195,12 @@ def test_a_failed_run_is_reported_not_swallowed(tmp_path):
     assert "Connection refused" in str(err.value) or "connection" in str(err.value).lower()
 
 
-def test_demo_command_end_to_end(tmp_path, catalog):
+def test_demo_command_end_to_end(demo_run, catalog):
     """What `make demo` runs, on the embedded SQLite warehouse: three months, each loaded,
     warned and published; then the last month again, which changes nothing."""
-    import os
     import subprocess
-    import sys
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CREDITPIPE_WAREHOUSE"))}
-    cmd = [sys.executable, "-m", "creditpipe.cli", "demo", "--month", "2026-05", "--home", str(tmp_path)]
-    first = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    assert first.returncode == 0, first.stderr[-2000:]
+    tmp_path, cmd, env, first = demo_run
     # Each month: exactly the injected errors refused.
     assert first.stdout.count("：一致") == 3
     notices = [ln.strip() for ln in first.stdout.splitlines() if ln.strip().endswith("rejection_notice.xlsx")]
@@ -297,6 +293,19 @@ def test_demo_command_end_to_end(tmp_path, catalog):
     assert pages == sorted(r["township"] for r in townships["rows"])
     township_rules = {w["rule_id"] for w in model["warnings"] if w["township"]}
     assert {"government_debtor", "commitment_failed", "arrears_grown", "township_penalised"} <= township_rules
+
+    # The README's promises about the demo (its "What the demo shows"): every warning it names
+    # is raised in the three months' reports.
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    shows = readme.split("### What the demo shows", 1)[1].split("Everything lands under", 1)[0]
+    promised = set(re.findall(r"预警 `(\w+)`", shows))
+    raised = set()
+    for month in ("2026-03", "2026-04", "2026-05"):
+        raised |= {w["rule_id"] for w in json.loads((reports / month / "report.json").read_text("utf-8"))["warnings"]}
+    assert len(promised) >= 9 and promised <= raised, promised - raised
+    assert "异议处理 −1.5" in shows and "信息时效性 −1" in shows and "附件2 五 −3" in shows
 
     totals_line = [ln for ln in first.stdout.splitlines() if ln.startswith("累计批次")][-1]
     again = subprocess.run([*cmd, "--months", "1"], capture_output=True, text=True, env=env)

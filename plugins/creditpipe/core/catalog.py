@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from creditpipe.core.catalog_sections import WARNING_KINDS, CatalogError, check_monitoring, check_warnings
 from creditpipe.core.declarations import DeclarationError, check_entry, load_folder, read_yaml, resolve, rule_entry
-from creditpipe.core.labels import CHANNEL_LABELS, CYCLE_LABELS, LEVELS
+from creditpipe.core.labels import CHANNEL_LABELS, CYCLE_LABELS
 from creditpipe.core.settings import project_dir
 
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -26,10 +27,6 @@ SCHEDULES = {
 CHANNELS = tuple(CHANNEL_LABELS)
 # The county's time zone when the catalog does not name one (county.timezone).
 DEFAULT_TIMEZONE = "Asia/Shanghai"
-
-
-class CatalogError(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -182,12 +179,17 @@ class Catalog:
     # Seed 000's monitoring of the townships: which datasets hold the register of their bodies
     # and the court's list (``monitoring`` in the catalog).
     monitoring: dict = field(default_factory=dict)
+    # Dataset declarations that could not be read, by dataset id: the message names the
+    # entry and the fix. Their DAGs fail alone (an import error); the rest run.
+    broken: dict[str, str] = field(default_factory=dict)
 
     @property
     def timezone(self) -> str:
         return self.county.get("timezone") or DEFAULT_TIMEZONE
 
     def dataset(self, dataset_id: str) -> Dataset:
+        if dataset_id in self.broken:
+            raise CatalogError(self.broken[dataset_id])
         try:
             return self.datasets[dataset_id]
         except KeyError:
@@ -241,7 +243,11 @@ def catalog_path() -> Path:
 
 
 def load_catalog(path: str | None = None) -> Catalog:
-    """The catalog (``dags/catalog.yml`` of the project by default), read once per path."""
+    """The catalog (``dags/catalog.yml`` of the project by default), read once per path.
+    A dataset declaration that is wrong does not stop the others: it is left out and
+    recorded in ``Catalog.broken`` (its DAG then fails alone, naming the entry). What every
+    DAG depends on — the county, the departments, the assessment, the warning rules — still
+    fails the whole catalog."""
     return _load(str(Path(path or catalog_path()).resolve()))
 
 
@@ -249,62 +255,81 @@ def load_catalog(path: str | None = None) -> Catalog:
 def _load(path: str) -> Catalog:
     path = Path(path)
     try:
-        return parse_catalog(read_yaml(path), base=path.parent)
+        return parse_catalog(read_yaml(path), base=path.parent, isolate=True)
     except DeclarationError as exc:
         raise CatalogError(str(exc)) from None
 
 
-def parse_catalog(raw: dict, base: Path | None = None) -> Catalog:
+FIX = "改正后保存即可：调度器下次解析 DAG 文件时（约 30 秒内）该 DAG 自动恢复，其余 DAG 不受影响"
+
+
+def parse_catalog(raw: dict, base: Path | None = None, isolate: bool = False) -> Catalog:
     """The catalog from its YAML. ``datasets`` is a folder of declarations (relative to
     ``base``, the catalog's folder) or a list of them written inline, blocks under
-    ``blocks``."""
+    ``blocks``. With ``isolate``, a dataset declaration that is wrong is recorded in
+    ``broken`` and left out instead of failing the catalog."""
     departments = {d["id"]: Department(**{**d, "owes": tuple(d.get("owes") or ())}) for d in raw.get("departments", [])}
     declared, blocks = raw.get("datasets", []), dict(raw.get("blocks") or {})
+    broken: dict[str, str] = {}
+    folder = "dags/catalog.yml 的 datasets"
     if isinstance(declared, str):
-        declared, found = load_folder((base or catalog_path().parent) / declared)
+        folder = f"dags/{declared.strip('/')}/"
+        declared, found = load_folder((base or catalog_path().parent) / declared, broken if isolate else None)
         blocks = {**found, **blocks}
     datasets: dict[str, Dataset] = {}
     for d in declared:
         try:
-            d = resolve(d, blocks)
-        except DeclarationError as exc:
-            raise CatalogError(str(exc)) from None
-        where = f"数据集 {d.get('id')}"
-        sources = d.get("sources") or [{"department": d.get("department"), "channel": d.get("channel", "landing")}]
-        ds = Dataset(
-            id=d["id"],
-            title=d["title"],
-            suite=d.get("suite", d["id"]),
-            table=d["table"],
-            cycle=d.get("cycle", "daily"),
-            sources=tuple(
-                Source(
-                    s["department"],
-                    s.get("channel", "landing"),
-                    {k: v for k, v in s.items() if k not in ("department", "channel")},
-                )
-                for s in sources
-            ),
-            business_key=tuple(d.get("business_key", [])),
-            fields=tuple(_field(f, where) for f in d["fields"]),
-            natural_person=d.get("natural_person", {}),
-            standard=d.get("standard", ""),
-            rules=tuple(rule_entry(r, where) for r in d.get("rules") or []),
-            notes=d.get("notes") or {},
-            period_field=d.get("period_field"),
-        )
-        _check_dataset(ds, departments)
+            ds = _dataset(d, blocks, departments)
+        except (CatalogError, DeclarationError, KeyError, TypeError, ValueError) as exc:
+            if not isolate:
+                raise CatalogError(str(exc)) from None
+            entry = str(d.get("id") or "?") if isinstance(d, dict) else "?"
+            what = f"缺少必填项 {exc}" if isinstance(exc, KeyError) else str(exc)
+            broken[entry] = f"数据集声明 {folder}{entry}.yml 有误：{what}"
+            continue
         datasets[ds.id] = ds
-    _check_obligations(departments, datasets)
+    broken = {k: f"{v}。{FIX}" for k, v in broken.items()}
+    _check_obligations(departments, datasets, set(broken))
     return Catalog(
         county=raw.get("county", {}),
         departments=departments,
         datasets=datasets,
         assessment=raw.get("assessment", {}),
         calendar=raw.get("calendar") or {},
-        early_warnings=_check_warnings(raw.get("early_warnings") or {}, departments),
-        monitoring=_check_monitoring(raw.get("monitoring") or {}, datasets),
+        early_warnings=check_warnings(raw.get("early_warnings") or {}, departments),
+        monitoring=check_monitoring(raw.get("monitoring") or {}, datasets, set(broken)),
+        broken=broken,
     )
+
+
+def _dataset(d: dict, blocks: dict[str, dict], departments: dict[str, Department]) -> Dataset:
+    d = resolve(d, blocks)
+    where = f"数据集 {d.get('id')}"
+    sources = d.get("sources") or [{"department": d.get("department"), "channel": d.get("channel", "landing")}]
+    ds = Dataset(
+        id=d["id"],
+        title=d["title"],
+        suite=d.get("suite", d["id"]),
+        table=d["table"],
+        cycle=d.get("cycle", "daily"),
+        sources=tuple(
+            Source(
+                s["department"],
+                s.get("channel", "landing"),
+                {k: v for k, v in s.items() if k not in ("department", "channel")},
+            )
+            for s in sources
+        ),
+        business_key=tuple(d.get("business_key", [])),
+        fields=tuple(_field(f, where) for f in d["fields"]),
+        natural_person=d.get("natural_person", {}),
+        standard=d.get("standard", ""),
+        rules=tuple(rule_entry(r, where) for r in d.get("rules") or []),
+        notes=d.get("notes") or {},
+        period_field=d.get("period_field"),
+    )
+    _check_dataset(ds, departments)
+    return ds
 
 
 _FIELD_KEYS = {"name", "column", "required", "personal", "free_text", "required_when", "checks", "examples"}
@@ -342,7 +367,11 @@ def _check_dataset(ds: Dataset, departments: dict[str, Department]) -> None:
         raise CatalogError(f"{where}：没有报送来源（sources）")
     for src in ds.sources:
         if src.department not in departments:
-            raise CatalogError(f"{where}：部门 {src.department!r} 未在 departments 中登记")
+            known = "、".join(departments)
+            raise CatalogError(
+                f"{where}：部门 {src.department!r} 未在 departments 中登记；"
+                f"请改用已登记的部门编号（{known}），或先在 dags/catalog.yml 的 departments 中登记该部门"
+            )
         if src.channel not in CHANNELS:
             raise CatalogError(f"{where}：渠道 {src.channel!r} 不是 {'/'.join(CHANNELS)}")
         needed = {"api": ("conn_id", "path"), "database": ("conn_id", "table", "watermark_column")}
@@ -389,7 +418,9 @@ def _day(value) -> dt.date | None:
     return dt.date.fromisoformat(str(value))
 
 
-def _check_obligations(departments: dict[str, Department], datasets: dict[str, Dataset]) -> None:
+def _check_obligations(
+    departments: dict[str, Department], datasets: dict[str, Dataset], broken: set[str] = frozenset()
+) -> None:
     """Each ``owes`` entry names a dataset the department delivers, or a category with its
     cycle; ``from`` is a date."""
     for dep in departments.values():
@@ -399,6 +430,8 @@ def _check_obligations(departments: dict[str, Department], datasets: dict[str, D
             unknown = set(o) - {"dataset", "category", "cycle", "from"}
             if unknown:
                 raise CatalogError(f"{where}：未知的键 {'、'.join(sorted(unknown))}")
+            if o.get("dataset") in broken:
+                continue  # its declaration is wrong: reported there, not here
             if o.get("dataset"):
                 ds = datasets.get(o["dataset"])
                 if ds is None or dep.id not in ds.departments:
@@ -417,50 +450,4 @@ def _check_obligations(departments: dict[str, Department], datasets: dict[str, D
             seen.add(key)
 
 
-def _check_monitoring(config: dict, datasets: dict[str, Dataset]) -> dict:
-    """The datasets the township monitoring reads are in the catalog."""
-    for key in ("township_register", "debtor_list", "debtor_removals", "responses", "commitments"):
-        if config.get(key) and config[key] not in datasets:
-            raise CatalogError(f"monitoring.{key}：数据集 {config[key]!r} 未登记")
-    for key in ("arrears", "penalties", "publications"):
-        for source in config.get(key) or []:
-            ds = datasets.get(source.get("dataset"))
-            if ds is None:
-                raise CatalogError(f"monitoring.{key}：数据集 {source.get('dataset')!r} 未登记")
-            unknown = [v for k, v in source.items() if k != "dataset" and v not in ds.field_names]
-            if unknown:
-                raise CatalogError(f"monitoring.{key}：数据集 {ds.id} 没有字段 {'、'.join(unknown)}")
-    return config
-
-
-WARNING_LEVELS = LEVELS
-# The kinds of early-warning rule early_warning.py implements (named here so that reading
-# the catalog, which every DAG parse does, stays free of pandas and the warehouse).
-WARNING_KINDS = (
-    "nonconformity_rate",
-    "rate_rising",
-    "feed_late",
-    "government_debtor",
-    "refusal_overdue",
-    "objection_due",
-    "objection_overdue",
-    "event_no_response",
-    "commitment_failed",
-    "arrears_grown",
-    "township_penalised",
-)
-
-
-def _check_warnings(config: dict, departments: dict[str, Department]) -> dict:
-    """Every early-warning rule names a known kind and levels the credit office uses."""
-    for rule in config.get("rules", []):
-        where = f"预警规则 {rule.get('id')!r}"
-        if rule.get("kind") not in WARNING_KINDS:
-            raise CatalogError(f"{where}：未知类型 {rule.get('kind')!r}；可用：{'、'.join(WARNING_KINDS)}")
-        levels = [rule["level"]] if "level" in rule else [b.get("level") for b in rule.get("levels", [])]
-        if not levels or any(lv not in WARNING_LEVELS for lv in levels):
-            raise CatalogError(f"{where}：预警等级须为 红/橙/黄")
-        for key in ("title", "action"):
-            if not rule.get(key):
-                raise CatalogError(f"{where}：须写明 {key}")
-    return config
+__all__ = ["WARNING_KINDS", "CatalogError", "Catalog", "Dataset", "Department", "load_catalog", "parse_catalog"]

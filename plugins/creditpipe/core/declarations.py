@@ -42,11 +42,21 @@ def read_yaml(path: Path) -> dict:
     return data
 
 
-def load_folder(folder: Path) -> tuple[list[dict], dict[str, dict]]:
+def load_folder(folder: Path, broken: dict[str, str] | None = None) -> tuple[list[dict], dict[str, dict]]:
     """The declarations in ``folder`` (one ``<id>.yml`` each, in the order of their names)
-    and the blocks in its ``blocks/``."""
+    and the blocks in its ``blocks/``. With ``broken``, a declaration that cannot be read is
+    recorded there under its file's stem (the dataset id it should declare) and left out,
+    so the others still load; without it, it raises."""
     blocks = {p.stem: read_yaml(p) for p in sorted((folder / "blocks").glob("*.yml"))}
-    return [read_yaml(p) for p in sorted(folder.glob("*.yml"))], blocks
+    declared = []
+    for p in sorted(folder.glob("*.yml")):
+        try:
+            declared.append(read_yaml(p))
+        except DeclarationError as exc:
+            if broken is None:
+                raise
+            broken[p.stem] = f"数据集声明 dags/{folder.name}/{p.name} 有误：{exc}"
+    return declared, blocks
 
 
 def resolve(raw: dict, blocks: dict[str, dict]) -> dict:

@@ -38,7 +38,10 @@ def airflow_env(home: Path, warehouse_url: str | None = None, metadata_url: str 
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             METADATA_ENV: metadata_url or f"sqlite:///{airflow_home / 'airflow.db'}",
             "AIRFLOW__CORE__DEFAULT_TIMEZONE": load_catalog().timezone,
-            "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+            "AIRFLOW__API__INSTANCE_NAME": f"{load_catalog().county.get('name', '')}公共信用信息归集（creditpipe）",
+            # The pipeline's own lines (files found, records received, accepted, refused) are
+            # at INFO: an operator reads them in each task's log.
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
             **TELEMETRY_OFF,
             "CREDITPIPE_TASK_RETRIES": "0",
             settings.HOME_ENV: str(home),
@@ -69,6 +72,13 @@ def run_airflow(args: list[str], env: dict[str, str], quiet: bool = True) -> sub
         tail = "\n".join((proc.stdout or "").splitlines()[-40:])
         raise AirflowRunError(f"airflow {' '.join(args)} 失败（退出码 {proc.returncode}）\n{tail}")
     return proc
+
+
+def call_airflow(home: str | None, args: list[str]) -> int:
+    """``airflow ARGS`` with this project's environment; a metadata database set in the
+    environment (production's PostgreSQL) is used as it is."""
+    env = airflow_env(settings.paths(home).home, metadata_url=os.environ.get(METADATA_ENV))
+    return subprocess.call([airflow_bin(), *args], env=env)
 
 
 def migrate(env: dict[str, str]) -> None:

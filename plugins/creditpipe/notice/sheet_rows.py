@@ -21,7 +21,9 @@ from creditpipe.notice.cells import EXCEL_CELL_CHARS, cut_to_cell, is_missing
 # more (a control character or literal _xHHHH_ text, which XlsxWriter writes as _xHHHH_
 # escapes; text that may pass Excel's 32,767 characters) go through XlsxWriter's own
 # functions one by one; a column that is not all text or all integers, cell by cell as
-# write_cell writes it; a row without a cell is left out, as XlsxWriter leaves it.
+# write_cell writes it; a row without a cell is left out, as XlsxWriter leaves it. A cell of
+# a column with a format of its own (``set_column``: wrapped text) carries that format's
+# index, s="N", as XlsxWriter gives a cell written without a format of its own.
 # Deliberate differences: XlsxWriter writes text that starts with <r> and ends with </r>
 # unescaped, as rich-text XML, where here it stays the text it is; and pandas' NaT in a
 # text column is no cell here, "NaT" there (no delivered cell is either).
@@ -76,13 +78,14 @@ def add_rows(path: Path, tables: dict[str, pd.DataFrame]) -> None:
                 filled = np.flatnonzero(frame.notna().to_numpy().any(axis=1))
                 last = xl_rowcol_to_cell(int(filled[-1]) + 1 if len(filled) else 0, len(frame.columns) - 1)
                 head = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', head, count=1)
+                styles = column_styles(head, len(frame.columns))
                 with target.open(member.filename, "w") as out, ThreadPoolExecutor(1) as deflate:
                     out.write(head.encode("utf-8"))
                     # A chunk is compressed (zlib lets go of the GIL) while Arrow builds the
                     # next: the two took about as long as each other.
                     written = None
                     for start in range(0, len(frame), _ROWS_PER_CHUNK):
-                        rows = _sheet_rows(frame.iloc[start : start + _ROWS_PER_CHUNK], start + 2)
+                        rows = _sheet_rows(frame.iloc[start : start + _ROWS_PER_CHUNK], start + 2, styles)
                         if written is not None:
                             written.result()
                         written = deflate.submit(out.write, rows)
@@ -93,16 +96,32 @@ def add_rows(path: Path, tables: dict[str, pd.DataFrame]) -> None:
         rewritten.unlink(missing_ok=True)
 
 
-def _sheet_rows(frame: pd.DataFrame, first_row: int) -> memoryview:
+def column_styles(sheet_xml: str, columns: int) -> list[str]:
+    """Each column's format attribute for its cells (' s="N"', or "" for none), from the
+    sheet's ``<cols>`` as XlsxWriter wrote them: ``<col min="2" max="4" … style="N" …/>``."""
+    import re
+
+    styles = [""] * columns
+    for col in re.findall(r"<col [^>]*/>", sheet_xml.partition("<sheetData")[0]):
+        attributes = dict(re.findall(r'(\w+)="([^"]*)"', col))
+        if attributes.get("style", "0") != "0":
+            for i in range(int(attributes["min"]) - 1, min(int(attributes["max"]), columns)):
+                styles[i] = f' s="{attributes["style"]}"'
+    return styles
+
+
+def _sheet_rows(frame: pd.DataFrame, first_row: int, styles: list[str] | None = None) -> memoryview:
     """The ``<row>`` elements of ``frame``'s rows, the first as sheet row ``first_row``
-    (1-based), as UTF-8: each column's cells built by Arrow at once, then joined row-wise."""
+    (1-based), as UTF-8: each column's cells built by Arrow at once, then joined row-wise;
+    ``styles``, each column's format attribute (``column_styles``)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
     from xlsxwriter.utility import xl_col_to_name
 
     numbers = pa.array(np.arange(first_row, first_row + len(frame)), pa.int64()).cast(pa.large_string())
-    cells = [_column_cells(frame[name], xl_col_to_name(i), numbers) for i, name in enumerate(frame.columns)]
+    styles = styles or [""] * len(frame.columns)
+    cells = [_column_cells(frame[name], xl_col_to_name(i), numbers, styles[i]) for i, name in enumerate(frame.columns)]
     # A missing cell (null) is left out of its row, and a row without a cell (XlsxWriter
     # writes none) out of the sheet.
     rows = pc.binary_join_element_wise(
@@ -131,8 +150,9 @@ def _xml(text: str):
     return pa.scalar(text, pa.large_string())
 
 
-def _column_cells(column: pd.Series, letter: str, numbers):
-    """One column's ``<c>`` elements (null where the cell is missing), row numbers given."""
+def _column_cells(column: pd.Series, letter: str, numbers, style: str = ""):
+    """One column's ``<c>`` elements (null where the cell is missing), row numbers given;
+    ``style``, the column's format attribute (' s="N"') or ""."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -161,7 +181,7 @@ def _column_cells(column: pd.Series, letter: str, numbers):
             return pc.binary_join_element_wise(
                 _xml('<c r="' + letter),
                 numbers,
-                _xml('"><v>'),
+                _xml('"' + style + "><v>"),
                 values.cast(pa.large_string()),
                 _xml("</v></c>"),
                 _xml(""),
@@ -187,14 +207,18 @@ def _column_cells(column: pd.Series, letter: str, numbers):
             text = pc.replace_with_mask(text, special, pa.array([t for _, t in done], pa.large_string()))
             preserve = pc.replace_with_mask(preserve, special, pa.array([k for k, _ in done], pa.bool_()))
         opening = pc.if_else(
-            preserve, _xml('" t="inlineStr"><is><t xml:space="preserve">'), _xml('" t="inlineStr"><is><t>')
+            preserve,
+            _xml('"' + style + ' t="inlineStr"><is><t xml:space="preserve">'),
+            _xml('"' + style + ' t="inlineStr"><is><t>'),
         )
         return pc.binary_join_element_wise(
             _xml('<c r="' + letter), numbers, opening, text, _xml("</t></is></c>"), _xml("")
         )
     # Any other column (mixed, floats, booleans, dates: not in a delivery read as text).
     refs = [letter + n for n in numbers.to_pylist()]
-    return pa.array([_cell_xml(ref, v) for ref, v in zip(refs, column.to_numpy(dtype=object))], pa.large_string())
+    return pa.array(
+        [_cell_xml(ref, v, style) for ref, v in zip(refs, column.to_numpy(dtype=object))], pa.large_string()
+    )
 
 
 def xml_whitespace():
@@ -239,26 +263,26 @@ def _inline_text(text: str) -> tuple[bool, str]:
     return bool(_preserve_whitespace(text)), XMLwriter()._escape_data(text)
 
 
-def _cell_xml(ref: str, value) -> str | None:
+def _cell_xml(ref: str, value, style: str = "") -> str | None:
     """One cell as write_cell has XlsxWriter write it, for a column not all text or all
-    integers; None for a missing value."""
+    integers (``style``: its column's format attribute); None for a missing value."""
     import math
     import numbers
 
     if is_missing(value):
         return None
     if isinstance(value, str):
-        return _text_cell_xml(ref, value)
+        return _text_cell_xml(ref, value, style)
     if isinstance(value, bool):
-        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+        return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, numbers.Number):
         if isinstance(value, float) and math.isinf(value):  # as XlsxWriter's write_number refuses it
             raise TypeError("NAN/INF not supported in write_number() without 'nan_inf_to_errors' Workbook() option")
-        return f'<c r="{ref}"><v>{value:.16G}</v></c>'
-    return _text_cell_xml(ref, str(value))
+        return f'<c r="{ref}"{style}><v>{value:.16G}</v></c>'
+    return _text_cell_xml(ref, str(value), style)
 
 
-def _text_cell_xml(ref: str, text: str) -> str:
+def _text_cell_xml(ref: str, text: str, style: str = "") -> str:
     preserve, escaped = _inline_text(text)
     space = ' xml:space="preserve"' if preserve else ""
-    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{escaped}</t></is></c>'
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{escaped}</t></is></c>'

@@ -9,9 +9,11 @@ import os
 
 from airflow.sdk import Asset, Param, TaskGroup, dag, get_current_context, task, task_group
 
-from creditpipe.core.catalog import SCHEDULES, Catalog, Dataset
+from creditpipe.core.catalog import SCHEDULES, Catalog, CatalogError, Dataset
 from creditpipe.core.clock import county_tz
 from creditpipe.core.labels import CHANNEL_LABELS, CYCLE_LABELS
+from creditpipe.orchestration import task_log
+from creditpipe.orchestration.task_log import MAP_INDEX_TEMPLATE
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,11 @@ DEFAULT_ARGS = {"owner": "信息中心", "retries": RETRIES, "retry_delay": RETR
 def warehouse_asset(dataset_id: str) -> Asset:
     """Emitted when a dataset's records land in the warehouse (issue 5's warnings listen)."""
     return Asset(name=f"warehouse.{dataset_id}", uri=f"creditpipe://warehouse/{dataset_id}")
+
+
+def _handles(item: dict) -> None:
+    """Name the running mapped task after what it handles (its map_index_template reads it)."""
+    get_current_context()[task_log.HANDLES] = task_log.handles(item)
 
 
 def _run_moment(context) -> dt.datetime:
@@ -66,7 +73,7 @@ def build_ingest_dag(dataset: Dataset, catalog: Catalog):
         tags=["creditpipe", "ingest", *dataset.departments],
         doc_md=(
             f"### {dataset.title}（`{dataset.id}`）\n{sources_md}\n\n"
-            f"交换周期：{CYCLE_LABELS[dataset.cycle]}报送；每日 00:00 归集，月末的报送赶在次月 1 日 01:00 的月报之前入库。"
+            f"交换周期：{CYCLE_LABELS[dataset.cycle]}报送；每日 00:00（{catalog.timezone}，即县里的时间）归集，月末的报送赶在次月 1 日 01:00 的月报之前入库。"
             "接口和前置库的记录按其变更时间计入月份（而非运行时间）。\n\n"
             f"按规则集 `expectations/{dataset.suite}.json` 逐条校验，合格记录入库 `{dataset.table}`，"
             "不合格记录写入该部门的退回箱。同一批记录只入库一次；接口和前置库按水位增量读取，"
@@ -78,13 +85,16 @@ def build_ingest_dag(dataset: Dataset, catalog: Catalog):
         def collect(department_id: str) -> list[dict]:
             from creditpipe.orchestration import steps
 
-            return [r.to_xcom() for r in steps.collect(dataset.id, department_id, _run_moment(get_current_context()))]
+            found = steps.collect(dataset.id, department_id, _run_moment(get_current_context()))
+            log.info("%s", task_log.said_collected(f"{names[department_id]}·{dataset.title}", found))
+            return [r.to_xcom() for r in found]
 
-        @task
+        @task(map_index_template=MAP_INDEX_TEMPLATE)
         def split(ref: dict) -> dict:
             from creditpipe.orchestration import steps
 
-            return steps.split(ref).to_xcom()
+            _handles(ref)
+            return task_log.say(steps.split(ref))
 
         @task
         def chunks_of(split_results: list) -> list[dict]:
@@ -105,33 +115,37 @@ def build_ingest_dag(dataset: Dataset, catalog: Catalog):
             return [u.to_xcom() for u in steps.unreadable_of(split_results)]
 
         # One mapped task per chunk: Celery workers on several machines share a large file.
-        @task(max_active_tis_per_dagrun=8)
+        @task(max_active_tis_per_dagrun=8, map_index_template=MAP_INDEX_TEMPLATE)
         def check(chunk: dict) -> dict:
             from creditpipe.orchestration import steps
 
-            return steps.check(chunk).to_xcom()
+            _handles(chunk)
+            return task_log.say(steps.check(chunk))
 
-        @task
+        @task(map_index_template=MAP_INDEX_TEMPLATE)
         def merge(delivery: dict, judged: list) -> dict:
             from creditpipe.orchestration import steps
 
-            return steps.merge(delivery, list(judged)).to_xcom()
+            _handles(delivery)
+            return task_log.say(steps.merge(delivery, list(judged)))
 
-        @task(outlets=[warehouse_asset(dataset.id)])
+        @task(outlets=[warehouse_asset(dataset.id)], map_index_template=MAP_INDEX_TEMPLATE)
         def load(checked: dict) -> dict:
             from creditpipe.orchestration import steps
 
-            return steps.load(checked).to_xcom()
+            _handles(checked)
+            return task_log.say(steps.load(checked))
 
-        @task
+        @task(map_index_template=MAP_INDEX_TEMPLATE)
         def send_rejection_notice(loaded: dict) -> dict:
             from creditpipe.orchestration import steps
 
-            return steps.send_rejection_notice(loaded).to_xcom()
+            _handles(loaded)
+            return task_log.say(steps.send_rejection_notice(loaded))
 
         # Each delivery loads and sends its notice on its own (a mapped group: one map index
         # per delivery), so one delivery's failed load holds back no other's notice.
-        @task_group
+        @task_group(group_display_name="入库与退回")
         def deliver(checked: dict):
             send_rejection_notice(load(checked))
 
@@ -142,7 +156,9 @@ def build_ingest_dag(dataset: Dataset, catalog: Catalog):
 
             dag_run = get_current_context().get("dag_run")
             started = getattr(dag_run, "start_date", None) or dt.datetime.now(dt.UTC)
-            return [n.to_xcom() for n in steps.send_owed_notices(dataset.id, department_id, started)]
+            sent = steps.send_owed_notices(dataset.id, department_id, started)
+            log.info("%s", f"补发此前未发出的退回通知 {len(sent)} 份" if sent else "没有待补发的退回通知")
+            return [task_log.say(n) for n in sent]
 
         @task
         def zero_reports_of(split_results: list) -> list[dict]:
@@ -151,22 +167,24 @@ def build_ingest_dag(dataset: Dataset, catalog: Catalog):
             return [z.to_xcom() for z in steps.zero_reports_of(split_results)]
 
         # A file with the header and no record: the department's 本期无数据 for its period.
-        @task
+        @task(map_index_template=MAP_INDEX_TEMPLATE)
         def record_zero_report(zero: dict) -> dict:
             from creditpipe.orchestration import steps
 
-            return steps.record_zero_report(zero).to_xcom()
+            _handles(zero)
+            return task_log.say(steps.record_zero_report(zero))
 
         # A file that cannot be read takes its own way: refused whole, with a notice.
-        @task
+        @task(map_index_template=MAP_INDEX_TEMPLATE)
         def refuse_file(unreadable: dict) -> dict:
             from creditpipe.orchestration import steps
 
-            return steps.refuse_file(unreadable).to_xcom()
+            _handles(unreadable)
+            return task_log.say(steps.refuse_file(unreadable))
 
         for source in dataset.sources:
             label = f"{names[source.department]}（{CHANNEL_LABELS[source.channel]}）"
-            with TaskGroup(group_id=source.department, tooltip=label):
+            with TaskGroup(group_id=source.department, group_display_name=label, tooltip=label):
                 split_results = split.expand(ref=collect(source.department))
                 judged = check.expand(chunk=chunks_of(split_results))
                 checked = merge.partial(judged=judged).expand(delivery=readable_of(split_results))
@@ -200,9 +218,14 @@ def build_warning_dag(catalog: Catalog):
         default_args=DEFAULT_ARGS,
         tags=["creditpipe", "warning"],
         doc_md=(
-            "### 预警\n按 `dags/catalog.yml` 的 `early_warnings.rules` 评估本月（及上月到期的交换周期）："
-            "数据不合格率分级、连续上升、未按周期报送、政府机构被列为失信被执行人、退回超期未更正。"
-            "新出现或等级上升的预警立即通过 SMTP 连接 `creditpipe_smtp` 发给信用办。"
+            "### 预警\n每次任一数据集入库后、以及每个工作日上午（" + catalog.timezone + "，即县里的时间）"
+            "按 `dags/catalog.yml` 的 `early_warnings.rules` 评估本月（及上月到期的交换周期）：\n"
+            + "\n".join(
+                f"- {r.get('level') or '分级'}　{r['title']}：{r['action']}"
+                for r in catalog.early_warnings.get("rules", [])
+            )
+            + "\n\n新出现或等级上升的预警立即通过 SMTP 连接 `creditpipe_smtp` 发给信用办，"
+            "镇街园区的预警另发给该镇街园区的预警联系人（只发它自己的）。任务日志写明本次新增预警的条数和等级。"
         ),
     )
     def early_warning():
@@ -231,6 +254,13 @@ def build_monthly_dag(catalog: Catalog):
         max_active_runs=1,
         default_args=DEFAULT_ARGS,
         tags=["creditpipe", "monthly"],
+        doc_md=(
+            "### 月度监测与预警报告\n每月 1 日 01:00（" + catalog.timezone + "，即县里的时间）统计上一个月："
+            "各部门的数据不合格率与考核扣分（附件2）、信息时效性、覆盖率，镇街园区的政务诚信监测指标，"
+            "本月预警；发布报告的网页、PDF 和表格（`reports/<月份>/`），并邮件发给信用办。\n\n"
+            "重跑或补跑某月：以参数 `month`（YYYY-MM）手动触发（Trigger → 填写 month）。"
+            "重跑只更新报告文件；已邮件发送过的月份不再发送，除非勾选 `resend`。"
+        ),
         params={
             "month": Param(
                 None,
@@ -257,7 +287,9 @@ def build_monthly_dag(catalog: Catalog):
         def compute_figures(month: str) -> dict:
             from creditpipe.orchestration import month_steps
 
-            return month_steps.compute_figures(month)
+            figures = month_steps.compute_figures(month)
+            log.info("%s", task_log.said_figures(figures))
+            return figures
 
         @task
         def publish_report(month: str, figures: dict) -> dict:
@@ -265,9 +297,11 @@ def build_monthly_dag(catalog: Catalog):
 
             context = get_current_context()
             resend = bool((context.get("params") or {}).get("resend"))
-            return month_steps.publish_report(
+            published = month_steps.publish_report(
                 month, context.get("logical_date"), figures=figures["json"], resend=resend
             )
+            log.info("%s", task_log.said_published(published))
+            return published
 
         month = resolve_month()
         publish_report(month, compute_figures(month))
@@ -275,10 +309,28 @@ def build_monthly_dag(catalog: Catalog):
     return monthly_report()
 
 
+def build_broken_entry(dataset_id: str, catalog: Catalog):
+    """The DAG of a dataset whose declaration is wrong. It never loads: parsing it raises
+    the catalog's message, which Airflow records as the DAG file's import error (shown atop
+    the DAG list), while the file's other DAGs load as usual. The message lists every wrong
+    entry, since Airflow keeps one import error per file."""
+    from airflow.sdk import DAG
+
+    class BrokenCatalogEntry(DAG):
+        def validate(self):
+            wrong = "\n".join(f"- ingest__{k.replace('.', '__')}：{v}" for k, v in catalog.broken.items())
+            raise CatalogError(f"dags/catalog.yml 中有 {len(catalog.broken)} 个条目有误，其 DAG 未载入：\n{wrong}")
+
+    return BrokenCatalogEntry(dag_id=f"ingest__{dataset_id.replace('.', '__')}", schedule=None)
+
+
 def build_all(catalog: Catalog) -> dict:
     dags = {}
     for ds in catalog.datasets.values():
         d = build_ingest_dag(ds, catalog)
+        dags[d.dag_id] = d
+    for dataset_id in catalog.broken:
+        d = build_broken_entry(dataset_id, catalog)
         dags[d.dag_id] = d
     for d in (build_warning_dag(catalog), build_monthly_dag(catalog)):
         dags[d.dag_id] = d

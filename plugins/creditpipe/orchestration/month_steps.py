@@ -54,11 +54,11 @@ def raise_warnings(moment: dt.datetime, home=None) -> dict:
     # XCom keys travel in URLs: ASCII names for the levels 红, 橙, 黄.
     levels = {name: sum(w.level == lv for w in new) for lv, name in LEVEL_NAMES.items()}
     log.info(
-        "early warnings as of %s: %d new (%s), mailed: %s",
+        "截至 %s 评估预警：新增 %d 条（%s）；%s",
         now.isoformat(timespec="minutes"),
         len(new),
-        levels,
-        sent["mailed"],
+        "，".join(f"{lv} {sum(w.level == lv for w in new)}" for lv in LEVEL_NAMES) or "无",
+        "已邮件告知" if sent["mailed"] else "未邮件告知（无新增，或未配置 SMTP 连接）",
     )
     return {
         "as_of": now.isoformat(timespec="seconds"),
