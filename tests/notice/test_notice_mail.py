@@ -78,6 +78,8 @@ def test_each_department_gets_only_its_own_records(smtp, home, catalog):
     assert {(int(line.split(",")[0])) for line in csv_text.splitlines()[1:]} == {e.source_row for e in market_expected}
     body = market_msg.get_body(preferencelist=("plain",)).get_content()
     assert "退回 2 条" in body
+    # The mail says by when to correct, as the notice does (issue 20, item 4).
+    assert "更正期限：请于" in body and "前（含当日" in body and "黄色预警" in body
     # The mail's text carries counts, never a record's personal data.
     assert not any(rec["证件号码"] and rec["证件号码"] in body for rec in market)
 

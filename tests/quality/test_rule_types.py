@@ -27,7 +27,8 @@ def test_every_expectation_type_has_examples_and_every_check_says_what_it_does()
     assert all(r.label and r.label != r.id for r in RULES.values())
     assert (
         rule_label("uscc_invalid") == "统一社会信用代码校验错误"
-        and rule_label("sample_no_format") == "sample_no_format"
+        # A format a declaration names itself reads as what it is, never as its id (issue 20).
+        and rule_label("sample_no_format") == "格式错误"
     )
 
 

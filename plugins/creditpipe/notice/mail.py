@@ -8,12 +8,12 @@ import datetime as dt
 import logging
 from pathlib import Path
 
-from creditpipe.core.catalog import Dataset, Department
+from creditpipe.core.catalog import Dataset, Department, load_catalog
 from creditpipe.core.mail import send_mail, smtp_connection
 from creditpipe.core.names import shown_name
 from creditpipe.core.records import Verdict
 from creditpipe.core.templates import render_mail
-from creditpipe.notice.workbook import extra_columns_text
+from creditpipe.notice.workbook import correction_deadline_text, extra_columns_text
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,11 @@ def mail_notice(
         delivered=batch["delivered_at"][:16].replace("T", " "),
         summary=verdict.summary(),
         extra=extra_columns_text(extra) if extra else "",
+        deadline=correction_deadline_text(
+            load_catalog(), dataset, department, dt.date.fromisoformat(batch["delivered_at"][:10])
+        )
+        if verdict.rejected
+        else "",
     )
     send_mail([department.email], subject, body, attachments, conn)
     return True

@@ -43,5 +43,5 @@ def rule(rule_id: str) -> Rule:
 
 
 def rule_label(rule_id: str) -> str:
-    known = RULES.get(rule_id)
-    return known.label if known else rule_id
+    """The rule's name as people read it (the notice, the report): Chinese, never its id."""
+    return rule(rule_id).label
