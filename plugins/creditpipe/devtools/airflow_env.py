@@ -48,7 +48,7 @@ def airflow_env(home: Path, warehouse_url: str | None = None, metadata_url: str 
             settings.PROJECT_DIR_ENV: str(project),
         }
     )
-    # `airflow standalone` starts its components as `airflow …` by name: find ours first.
+    # Airflow starts its own subprocesses as `airflow …` by name: find ours first.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     if warehouse_url:
         env[settings.WAREHOUSE_URL_ENV] = warehouse_url
