@@ -202,6 +202,59 @@ def test_html_in_browser(report, model, tmp_path):
     assert len(levels) == len(model["warnings"])
 
 
+# Cells, paragraphs and lines of two characters or more narrower than two characters: text
+# squeezed to a character a line.
+SQUEEZED = """() => [...document.querySelectorAll('td, th, p, li, dd, dt, h1, h2, h3, figcaption, .card > *')]
+  .filter(e => e.offsetParent !== null && e.innerText.trim().length >= 2)
+  .map(e => { const s = getComputedStyle(e);
+              return [e.tagName, e.innerText.trim().slice(0, 12),
+                      e.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight), parseFloat(s.fontSize)]; })
+  .filter(([, , width, size]) => width < 2 * size)"""
+
+
+@pytest.mark.parametrize("width", [420, 1280])
+def test_the_page_fits_a_phone_and_a_desktop(report, width):
+    """Issue 20 (6.4): at 420 px (a phone) and at 1280 px nothing makes the page scroll
+    sideways — a wide table scrolls in its own box, the warnings' rows become cards — the
+    cards keep their text readable, and no text is squeezed to a character a line. The same
+    for a township's page."""
+    if not Path(CHROMIUM).exists():
+        _missing(NO_BROWSER)
+    from playwright.sync_api import sync_playwright
+
+    pages = [report["html"], report["html"].parent / "townships" / "华士镇.html"]
+    seen: list[str] = []
+    found = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.on("request", lambda request: seen.append(request.url))
+            for path in pages:
+                page.goto(path.as_uri(), wait_until="load")
+                found.append(
+                    (
+                        path.name,
+                        page.evaluate("document.documentElement.scrollWidth"),
+                        page.eval_on_selector_all(".card", "els => els.map(e => e.getBoundingClientRect().width)"),
+                        page.eval_on_selector_all(".card .label", "els => els.map(e => e.clientWidth)"),
+                        page.evaluate(SQUEEZED),
+                        page.eval_on_selector_all(
+                            "table.warnings tr[data-level]", "els => els.map(e => e.getBoundingClientRect().right)"
+                        ),
+                    )
+                )
+        finally:
+            browser.close()
+    assert all(u.startswith("file://") for u in seen), seen
+    for name, scroll_width, cards, labels, squeezed, warning_rows in found:
+        assert scroll_width <= width + 1, (name, scroll_width)
+        assert cards and min(cards) > 120 and min(labels) > 120, (name, cards, labels)
+        assert squeezed == [], (name, squeezed)
+        assert all(right <= width + 1 for right in warning_rows), (name, warning_rows)
+    assert found[0][-1], "the report's warnings were not seen"
+
+
 def test_a_township_page_opens_in_the_browser_from_the_report(report, model, tmp_path):
     """Issue 19: each township has a page (its indicators, events, arrears, commitments,
     warnings), linked from the report's overview; it requests nothing either."""
@@ -265,6 +318,7 @@ def test_pdf(report, model, tmp_path):
 
     compact = re.sub(r"\s+", "", text)
     for heading in (
+        "本月需处理",
         "一、概览",
         "二、预警",
         "第一部分镇街园区政务诚信监测",

@@ -140,12 +140,48 @@ def _bands(ax, model: dict, vertical: bool = False) -> None:
 
 
 def _nan(values) -> list[float]:
+    """None (no data that month) as NaN: matplotlib leaves a gap, never a zero."""
     return [math.nan if v is None else v for v in values]
 
 
-def chart_ranking(model: dict, colours: dict, font: str) -> Markup:
-    """Month rate per department, best at the top, against the assessment bands."""
+def _given(values) -> bool:
+    return any(v is not None for v in values)
+
+
+def trend_lines(model: dict, field: str) -> tuple[list[str], list[str]]:
+    """(department ids drawn, short names left out) of a trend chart: a department with no
+    value of ``field`` in any month of the span has no line, and the chart's note names it."""
+    series = model["trend"]["series"]
+    names = {d["department_id"]: d["short_name"] for d in model["departments"]}
+    order = [d["department_id"] for d in model["departments"] if d["department_id"] in series]
+    order += [i for i in series if i not in order]
+    drawn = [i for i in order if _given(series[i][field])]
+    return drawn, [names.get(i, i) for i in order if i not in drawn]
+
+
+ISSUE_FIELDS = ("warnings", "late_items", "publication_late")
+
+
+def issue_panels(model: dict) -> tuple[list[dict], list[str]]:
+    """(departments drawn, short names left out) of the small multiples: a department that
+    delivered nothing in any month of the span and had no late item has no panel."""
+    series = model["trend"]["series"]
+    drawn, left = [], []
+    for d in model["departments"]:
+        s = series.get(d["department_id"])
+        if s and (_given(s["warnings"]) or _given(s["publication_late"]) or any(s["late_items"])):
+            drawn.append(d)
+        else:
+            left.append(d["short_name"])
+    return drawn, left
+
+
+def chart_ranking(model: dict, colours: dict, font: str) -> Markup | None:
+    """Month rate per department, best at the top, against the assessment bands; None when
+    no department delivered (the page says so instead of an empty frame)."""
     depts = model["departments"]
+    if all(d["month"]["rate_pct"] is None for d in depts):
+        return None
     with matplotlib.rc_context(_rc(font)):
         fig = Figure(figsize=(7.2, 0.3 * len(depts) + 0.9))
         ax = fig.add_subplot()
@@ -183,14 +219,18 @@ def _month_axis(ax, months: list[str], every: int = 1) -> None:
     ax.set_xlim(-0.5, len(months) - 0.5)
 
 
-def chart_trend(model: dict, colours: dict, font: str, field: str, ylabel: str, prefix: str) -> Markup:
-    """One line per department over the 12 months; a month with no value is a gap."""
+def chart_trend(model: dict, colours: dict, font: str, field: str, ylabel: str, prefix: str) -> Markup | None:
+    """One line per department over the months of the trend (the same on every trend
+    chart); a month with no value is a gap. None when no department has a value."""
     months, series = model["trend"]["months"], model["trend"]["series"]
     names = {d["department_id"]: d["short_name"] for d in model["departments"]}
+    drawn, _ = trend_lines(model, field)
+    if not drawn:
+        return None
     with matplotlib.rc_context(_rc(font)):
         fig = Figure(figsize=(7.2, 3.2))
         ax = fig.add_subplot()
-        for dept_id in sorted(series, key=lambda i: list(names).index(i) if i in names else 99):
+        for dept_id in drawn:
             ax.plot(
                 range(len(months)),
                 _nan(series[dept_id][field]),
@@ -200,36 +240,33 @@ def chart_trend(model: dict, colours: dict, font: str, field: str, ylabel: str, 
                 linewidth=1.6,
                 label=names.get(dept_id, dept_id),
                 zorder=3,
+                gid=f"line-{dept_id}",  # the SVG group's id: a reader's script (or a test) finds the line
             )
         if field == "rate_pct":
             _bands(ax, model)
         ax.set_ylim(bottom=0)
         _month_axis(ax, months)
         ax.set_ylabel(ylabel)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=min(6, max(1, len(series))), fontsize=8)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=min(6, len(drawn)), fontsize=8)
         return _svg(fig, prefix)
 
 
-def chart_issues(model: dict, colours: dict, font: str) -> Markup:
-    """Small multiples, one panel per department: warnings (bars), late items and late
-    双公示 (lines), on one scale so panels compare."""
+def chart_issues(model: dict, colours: dict, font: str) -> Markup | None:
+    """Small multiples, one panel per department with data (``issue_panels``): warnings
+    (bars), late items and late 双公示 (lines), on one scale so panels compare; None when
+    no department has any."""
     months, series = model["trend"]["months"], model["trend"]["series"]
-    depts = [d for d in model["departments"] if d["department_id"] in series]
+    depts, _ = issue_panels(model)
+    if not depts:
+        return None
     cols = 3
     rows = max(1, math.ceil(len(depts) / cols))
-    peak = max(
-        [1]
-        + [
-            v or 0
-            for d in depts
-            for f in ("warnings", "late_items", "publication_late")
-            for v in series[d["department_id"]][f]
-        ]
-    )
+    peak = max([1] + [v or 0 for d in depts for f in ISSUE_FIELDS for v in series[d["department_id"]][f]])
     with matplotlib.rc_context(_rc(font)):
         fig = Figure(figsize=(7.2, 1.9 * rows + 0.4))
         axes = fig.subplots(rows, cols, sharey=True, squeeze=False)
         x = range(len(months))
+        every = 1 if len(months) <= 4 else 3
         for ax, dept in zip(axes.flat, depts):
             s = series[dept["department_id"]]
             ax.bar(
@@ -265,7 +302,7 @@ def chart_issues(model: dict, colours: dict, font: str) -> Markup:
             ax.set_title(dept["short_name"], fontsize=9)
             ax.set_ylim(0, peak * 1.15)
             ax.yaxis.get_major_locator().set_params(integer=True)
-            _month_axis(ax, months, every=3)
+            _month_axis(ax, months, every=every)
             ax.tick_params(labelsize=7)
         for ax in list(axes.flat)[len(depts) :]:
             ax.set_visible(False)

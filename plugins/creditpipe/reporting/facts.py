@@ -190,6 +190,14 @@ class MonthFacts:
         first = self._rows("report/first_delivery", cutoff=self.cutoff)[0]["first_delivered_at"]
         return dt.date.fromisoformat(first[:10]) if first else None
 
+    @cached_property
+    def trend_months(self) -> list[str]:
+        """The months the report's trend spans: from the first month with data in the
+        warehouse (its first delivery) to the month — at most the twelve of ``months``, and
+        only the month itself on an empty warehouse."""
+        first = self.exchange_start.strftime("%Y-%m") if self.exchange_start else self.month
+        return [m for m in self.months if m >= first] or [self.month]
+
     def owed_from(self, obligation) -> dt.date | None:
         return obligation.owed_from or self.exchange_start
 
@@ -297,6 +305,10 @@ class MonthFacts:
             "report/zero_reports_by_month", from_month=self.months[0], to_month=self.month, cutoff=self.cutoff
         )
         return {(r["dataset_id"], r["department_id"], r["month"]) for r in rows}
+
+    def zero_reported(self, department_id: str, month: str) -> bool:
+        """Whether the department said 本期无数据 (a zero report) for something in the month."""
+        return any(dep == department_id and m == month for _, dep, m in self._zero_reported)
 
     def _provided(self, ob, months: list[str], received: dict) -> bool:
         """A category is provided in the months when its source delivered records or said

@@ -93,22 +93,34 @@ def _rule(catalog: Catalog, kind: str) -> dict:
 
 
 def _trend(catalog: Catalog, facts: MonthFacts) -> dict:
+    """Each department's figures month by month, over the months the warehouse has data for
+    (``MonthFacts.trend_months``). A month the department delivered nothing in — no batch, no
+    zero report — has no value (None: no data is not zero) in every figure but its late
+    items, which are judged whether it delivered or not."""
+    months = facts.trend_months
     series = {}
     for dep in catalog.assessed:
-        rows = [facts.delivered(dep, m) for m in facts.months]
+        rows = [facts.delivered(dep, m) for m in months]
+        given = [(dep, m) in facts.by_department_month or facts.zero_reported(dep, m) for m in months]
+
+        def when_given(values: list, given: list = given) -> list:
+            return [v if g else None for v, g in zip(values, given)]
+
         series[dep] = {
-            "received": [r["received"] for r in rows],
-            "rejected": [r["rejected"] for r in rows],
+            "received": when_given([r["received"] for r in rows]),
+            "rejected": when_given([r["rejected"] for r in rows]),
             "rate_pct": [rate_pct(r["rejected"], r["received"]) for r in rows],
-            "warnings": [r["warning_count"] for r in rows],
-            "late_items": [len(facts.late_items(dep, m)) for m in facts.months],
-            "publication_late": [facts.publication_late_count(dep, m) for m in facts.months],
-            "open_refusals": [
-                sum(1 for r in facts.open_refusals if r["department_id"] == dep and r["delivered_month"] == m)
-                for m in facts.months
-            ],
+            "warnings": when_given([r["warning_count"] for r in rows]),
+            "late_items": [len(facts.late_items(dep, m)) for m in months],
+            "publication_late": when_given([facts.publication_late_count(dep, m) for m in months]),
+            "open_refusals": when_given(
+                [
+                    sum(1 for r in facts.open_refusals if r["department_id"] == dep and r["delivered_month"] == m)
+                    for m in months
+                ]
+            ),
         }
-    return {"months": facts.months, "series": series}
+    return {"months": months, "series": series}
 
 
 def _assessment_text(catalog: Catalog) -> dict:
@@ -147,6 +159,14 @@ def _unattributed(facts: MonthFacts) -> list[dict]:
             if where not in entry["found_in"]:
                 entry["found_in"].append(where)
     return [{**e, "found_in": "、".join(e["found_in"])} for e in found.values()]
+
+
+def _respond_by(facts: MonthFacts, event: dict) -> str | None:
+    """The last day the township may respond to a serious event (政府反馈): the
+    ``response_within``-th working day after the listing was first delivered."""
+    within = int(facts.catalog.monitoring.get("response_within_working_days", 10))
+    since = event.get("listed_since")
+    return facts.calendar.add_working_days(dt.date.fromisoformat(since[:10]), within).isoformat() if since else None
 
 
 def _townships(facts: MonthFacts) -> dict:
@@ -197,6 +217,7 @@ def _townships(facts: MonthFacts) -> dict:
                 **{k: e[k] for k in ("status", "listed_since", "days_on_list", "attributed_by")},
                 **{k: e.get(k) for k in ("responded_on", "measures", "expected_on", "waited_working_days")},
                 **{k: e.get(k) for k in ("withdrawn_on", "removed_how")},
+                "respond_by": _respond_by(facts, e),
                 "response_overdue": bool(e.get("response_overdue")),
                 "response_late": bool(e.get("response_late")),
             }
@@ -306,6 +327,7 @@ def build_model(facts: MonthFacts, figures: list[dict] | None = None, generated_
             {
                 "level": w["level"],
                 "rule_id": w["rule_id"],
+                "kind": next((r["kind"] for r in catalog.early_warnings["rules"] if r["id"] == w["rule_id"]), None),
                 "rule_title": next(
                     (r["title"] for r in catalog.early_warnings["rules"] if r["id"] == w["rule_id"]), w["rule_id"]
                 ),

@@ -161,3 +161,24 @@ def rule_rows(model: dict) -> list[tuple[int, dict]]:
     return sorted(
         enumerate(model["rules"]), key=lambda ir: (-totals[ir[1]["rule"]], ir[1]["rule"], -(ir[1]["count"] or 0))
     )
+
+
+def refusal_groups(model: dict, shown: int = 10) -> list[dict]:
+    """The open refusals by department — the department whose oldest refusal is oldest first,
+    each department's rows oldest first — with each group's count and how many are past the
+    correction deadline; at most ``shown`` rows a group, each with its index in the model's
+    list (its data-figure keys)."""
+    groups: dict[str, list[tuple[int, dict]]] = {}
+    for i, r in enumerate(model["open_refusals"]):
+        groups.setdefault(r["department"], []).append((i, r))
+    ordered = sorted(groups.items(), key=lambda g: min(r["delivered_at"] or "" for _, r in g[1]))
+    return [
+        {
+            "department": department,
+            "count": len(rows),
+            "over_limit": sum(1 for _, r in rows if r["over_limit"]),
+            "rows": sorted(rows, key=lambda ir: (ir[1]["delivered_at"] or "", ir[0]))[:shown],
+            "more": max(0, len(rows) - shown),
+        }
+        for department, rows in ordered
+    ]

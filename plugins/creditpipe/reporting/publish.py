@@ -72,7 +72,7 @@ def publish_month(
     }
     marker = reports_dir / month / MAILED_MARKER
     if send and marker.exists() and not resend:
-        log.info("report of %s already mailed (%s): not mailed again (params.resend)", month, marker)
+        log.info("%s 的报告此前已邮件发送（%s），不再发送；需再发请勾选参数 resend", month, marker)
         out["already_mailed"] = json.loads(marker.read_text(encoding="utf-8")).get("mailed_at")
     elif send:
         out["mailed"] = mail_report(catalog, model, paths)
@@ -92,7 +92,8 @@ def mail_report(catalog: Catalog, model: dict, paths: dict) -> bool:
     to = catalog.county.get("credit_office_email")
     if conn is None or not to:
         log.warning(
-            "report of %s not mailed: no SMTP connection creditpipe_smtp or credit_office_email", model["month"]
+            "%s 的报告未邮件发送：未配置 SMTP 连接 creditpipe_smtp 或信用办邮箱 county.credit_office_email",
+            model["month"],
         )
         return False
     s = model["summary"]

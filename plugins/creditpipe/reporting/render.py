@@ -20,6 +20,7 @@ from creditpipe.core.clock import county_now
 from creditpipe.core.labels import LEVELS, SEVERITY_LABELS
 from creditpipe.core.templates import environment
 from creditpipe.reporting import charts
+from creditpipe.reporting.actions import to_handle
 from creditpipe.reporting.presentation import (
     DEPT_TABLES,
     LEVEL_CLASS,
@@ -30,6 +31,7 @@ from creditpipe.reporting.presentation import (
     figure,
     format_figure,
     local_time,
+    refusal_groups,
     report_title,
     rule_rows,
     sorted_warnings,
@@ -71,6 +73,13 @@ def render_html(model: dict, font: str | None = None) -> str:
             severity_label=SEVERITY_LABELS,
             level_class=LEVEL_CLASS,
             late_items=[(i, t) for i, t in enumerate(model["timeliness_items"]) if t.get("late")],
+            todo=to_handle(model),
+            refusal_groups=refusal_groups(model),
+            left_out={
+                "rate": charts.trend_lines(model, "rate_pct")[1],
+                "received": charts.trend_lines(model, "received")[1],
+                "issues": charts.issue_panels(model)[1],
+            },
         )
     )
 

@@ -432,7 +432,8 @@ def alert(
     to = catalog.county.get("credit_office_email")
     if conn is None or not to:
         log.warning(
-            "%d new warning(s) not mailed: no SMTP connection creditpipe_smtp or credit_office_email", len(warnings)
+            "%d 条新预警未邮件告知：未配置 SMTP 连接 creditpipe_smtp 或信用办邮箱 county.credit_office_email（下次评估时再发）",
+            len(warnings),
         )
         return {"alerted": 0, "mailed": False, "pending": len(warnings)}
     ordered = sorted(warnings, key=lambda w: (-LEVEL_ORDER[w.level], w.department_id, w.key))
