@@ -56,6 +56,10 @@ def real_notice(catalog, out_dir, delivered=dt.datetime(2026, 10, 28, 9)):
     return verdict, path
 
 
+def market_notice(catalog, verdict, dataset, out_dir, delivered=dt.datetime(2026, 10, 28, 9)):
+    return workbook.write_rejection_notice(verdict, dataset, catalog.departments["market"], "x.csv", delivered, out_dir)
+
+
 def test_the_rule_a_clerk_reads_is_its_chinese_label(catalog, tmp_path):
     verdict, path = real_notice(catalog, tmp_path)
     sheet = openpyxl.load_workbook(path)["问题明细"]
@@ -81,14 +85,7 @@ def test_a_rule_a_declaration_made_up_is_named_in_chinese_too(catalog, tmp_path)
             (2, "行政相对人名称", "uscc_invalid", "warning", "校验位不对", "请改", "乙"),
         ],
     )
-    path = workbook.write_rejection_notice(
-        verdict,
-        dataset,
-        catalog.departments["market"],
-        "x.csv",
-        dt.datetime(2026, 10, 28, 9),
-        tmp_path,
-    )
+    path = market_notice(catalog, verdict, dataset, tmp_path)
     shown = [r[2] for r in openpyxl.load_workbook(path)["问题明细"].iter_rows(min_row=2, values_only=True)]
     assert (
         shown == [rule("email_format").label, RULES["uscc_invalid"].label] == ["格式错误", "统一社会信用代码校验错误"]
@@ -200,14 +197,7 @@ def test_without_refusals_no_deadline_but_the_rate_is_explained(catalog, tmp_pat
     verdict = small_verdict(
         dataset, [(1, "行政相对人名称", "stray_whitespace", "warning", "首尾有空格", "请删除", "甲 ")]
     )
-    path = workbook.write_rejection_notice(
-        verdict,
-        dataset,
-        catalog.departments["market"],
-        "x.csv",
-        dt.datetime(2026, 10, 28, 9),
-        tmp_path,
-    )
+    path = market_notice(catalog, verdict, dataset, tmp_path)
     info = info_of(path)
     assert workbook.DEADLINE_LABEL not in info and "不合格记录数 ÷ 报送记录数" in info[workbook.RATE_LABEL]
 

@@ -150,6 +150,26 @@ def both(catalog, verdict, tmp_path, monkeypatch):
     return write(catalog, verdict, tmp_path / "new"), per_cell(monkeypatch, catalog, verdict, tmp_path / "old")
 
 
+def both_ways(tmp_path, frame, sheet) -> list[bytes]:
+    """The sheet's XML written cell by cell by XlsxWriter, and by Arrow (sheet_rows)."""
+    from xlsxwriter import Workbook
+
+    xml = []
+    for build in ("per cell", "by Arrow"):
+        path = tmp_path / f"{build}.xlsx"
+        book = Workbook(str(path), {"constant_memory": True})
+        member = sheet(book)
+        if build == "per cell":
+            for r, row in enumerate(frame.itertuples(index=False)):
+                for i, value in enumerate(row):
+                    notice_cells.write_cell(book.worksheets()[-1], r + 1, i, value)
+        book.close()
+        if build == "by Arrow":
+            sheet_rows.add_rows(path, {member: frame})
+        xml.append(parts(path)[member])
+    return xml
+
+
 def test_the_workbook_is_what_the_per_cell_writer_wrote(both):
     new, old = (parts(p) for p in both)
     assert list(new) == list(old)
@@ -289,25 +309,15 @@ def test_odd_columns_and_rows_are_written_as_the_per_cell_writer_wrote_them(cata
     old = per_cell(monkeypatch, catalog, verdict, tmp_path / "old")
     assert parts(new)["xl/worksheets/sheet3.xml"] == parts(old)["xl/worksheets/sheet3.xml"]
 
-    from xlsxwriter import Workbook
-
     for frame in (
         pd.DataFrame({"行号": pd.array([1, None], dtype="Int64"), "值": ["a", None]}),
         pd.DataFrame({"行号": [1, None, 3], "值": ["a", None, "c"]}, dtype=object),
     ):
-        xml = []
-        for build in ("per cell", "by Arrow"):
-            path = tmp_path / f"{build}.xlsx"
-            book = Workbook(str(path), {"constant_memory": True})
-            member = workbook.table_sheet(book, "表", frame, {}, book.add_format({"bold": True}))
-            if build == "per cell":
-                for r, row in enumerate(frame.itertuples(index=False)):
-                    for i, value in enumerate(row):
-                        notice_cells.write_cell(book.worksheets()[-1], r + 1, i, value)
-            book.close()
-            if build == "by Arrow":
-                sheet_rows.add_rows(path, {member: frame})
-            xml.append(parts(path)[member])
+        xml = both_ways(
+            tmp_path,
+            frame,
+            lambda book, frame=frame: workbook.table_sheet(book, "表", frame, {}, book.add_format({"bold": True})),
+        )
         assert xml[0] == xml[1]
 
 
@@ -350,7 +360,6 @@ def test_cells_of_wrapped_columns_carry_their_format_as_xlsxwriter_gives_it(tmp_
     """A column with a format of its own (wrapped text): each of its cells carries the
     format's index, text, integers and odd values alike, also where XlsxWriter writes two
     like columns as one <col> range; a missing cell is still no cell."""
-    from xlsxwriter import Workbook
 
     frame = pd.DataFrame(
         {
@@ -362,23 +371,14 @@ def test_cells_of_wrapped_columns_carry_their_format_as_xlsxwriter_gives_it(tmp_
             "戊": ["不换行", "z", "w"],
         }
     ).astype({"丁": object})
-    xml = []
-    for build in ("per cell", "by Arrow"):
-        path = tmp_path / f"{build}.xlsx"
-        book = Workbook(str(path), {"constant_memory": True})
+    widths = {"甲": 30, "乙": 30, "丙": 12, "丁": 20}
+
+    def sheet(book):
         wrap = book.add_format({"text_wrap": True, "valign": "top"})
-        widths = {"甲": 30, "乙": 30, "丙": 12, "丁": 20}
-        member = workbook.table_sheet(
-            book, "表", frame, widths, book.add_format({"bold": True}), wrap, {"甲", "乙", "丙", "丁"}
-        )
-        if build == "per cell":
-            for r, row in enumerate(frame.itertuples(index=False)):
-                for i, value in enumerate(row):
-                    notice_cells.write_cell(book.worksheets()[-1], r + 1, i, value)
-        book.close()
-        if build == "by Arrow":
-            sheet_rows.add_rows(path, {member: frame})
-        xml.append(parts(path)[member])
+        bold = book.add_format({"bold": True})
+        return workbook.table_sheet(book, "表", frame, widths, bold, wrap, {"甲", "乙", "丙", "丁"})
+
+    xml = both_ways(tmp_path, frame, sheet)
     assert xml[0] == xml[1]
     assert b'<col min="2" max="3" ' in xml[1]  # 甲 and 乙: one range
     sheet = openpyxl.load_workbook(tmp_path / "by Arrow.xlsx")["表"]
