@@ -305,6 +305,10 @@ def test_demo_command_end_to_end(demo_run, catalog):
     for month in ("2026-03", "2026-04", "2026-05"):
         raised |= {w["rule_id"] for w in json.loads((reports / month / "report.json").read_text("utf-8"))["warnings"]}
     assert len(promised) >= 9 and promised <= raised, promised - raised
+    # A source not assessed (a township, the credit office) has no correction deadline, as its
+    # notice says: its open refusals are never "past the deadline", nor in 本月需处理.
+    unassessed = {catalog.departments[d].short_name for d in not_assessed}
+    assert not [r for r in model["open_refusals"] if r["department"] in unassessed and r["over_limit"]]
     assert "异议处理 −1.5" in shows and "信息时效性 −1" in shows and "附件2 五 −3" in shows
 
     totals_line = [ln for ln in first.stdout.splitlines() if ln.startswith("累计批次")][-1]

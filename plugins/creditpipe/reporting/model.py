@@ -318,7 +318,8 @@ def build_model(facts: MonthFacts, figures: list[dict] | None = None, generated_
                 "record_key": r["record_key"],
                 "delivered_at": r["delivered_at"],
                 "age_working_days": r["age_working_days"],
-                "over_limit": r["age_working_days"] > over_limit,
+                # A source not assessed has no correction deadline (its notice says so).
+                "over_limit": r["age_working_days"] > over_limit and catalog.departments[r["department_id"]].assessed,
             }
             for r in facts.open_refusals
         ],
