@@ -136,3 +136,19 @@ def warehouse_home(tmp_path, warehouse, monkeypatch):
     """A data folder whose warehouse is the ``warehouse`` fixture's (SQLite, then PostgreSQL)."""
     monkeypatch.setenv("CREDITPIPE_WAREHOUSE_URL", warehouse.url.render_as_string(hide_password=False))
     return tmp_path / "home"
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """`make demo`'s command (three months through Airflow, the embedded SQLite warehouse)
+    in a fresh home, run once for the scenarios that read what it left (its report, its
+    Airflow): (home, the command, its environment, the finished process)."""
+    import subprocess
+    import sys
+
+    home = tmp_path_factory.mktemp("demo")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CREDITPIPE_WAREHOUSE"))}
+    cmd = [sys.executable, "-m", "creditpipe.cli", "demo", "--month", "2026-05", "--home", str(home)]
+    first = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert first.returncode == 0, first.stderr[-2000:]
+    return home, cmd, env, first
