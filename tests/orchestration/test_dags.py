@@ -156,7 +156,10 @@ def test_every_dag_has_a_description_and_docs(dagbag):
     """The DAG list shows what each DAG does; its page says when it runs (county time)."""
     for dag in dagbag.dags.values():
         assert dag.description, dag.dag_id
+        assert not dag.dag_display_name.isascii(), dag.dag_id  # the list reads in Chinese
         assert dag.doc_md and dag.doc_md.startswith("### "), dag.dag_id
+    assert dagbag.dags["ingest__utility__arrears"].dag_display_name == "公用事业欠费信息（供电、水务、燃气）"
+    assert dagbag.dags["ingest__market__admin_penalty"].dag_display_name == "行政处罚信息（双公示） · 市场监管"
     assert "01:00（Asia/Shanghai" in dagbag.dags["monthly_report"].doc_md
     assert "month" in dagbag.dags["monthly_report"].doc_md  # how to re-run a month
     # The warning DAG lists every rule the catalog declares, with its action.

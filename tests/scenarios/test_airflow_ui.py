@@ -63,6 +63,17 @@ def test_nothing_listens_beyond_127_0_0_1(ui):
     # Nor anything else that appeared meanwhile: no log server on 8793, no wildcard bind.
     assert not [(ip, port) for ip, port, _pid in new if ip not in ("127.0.0.1", "::1")], new
     assert not [port for _ip, port, _pid in new if port == 8793]
+    # And every component the UI's health panel shows is up (the triggerer too: it is shown).
+    import urllib.request
+
+    with urllib.request.urlopen(f"{started.url}/api/v2/monitor/health", timeout=10) as answer:
+        health = json.load(answer)
+    assert {k: v["status"] for k, v in health.items()} == {
+        "metadatabase": "healthy",
+        "scheduler": "healthy",
+        "triggerer": "healthy",
+        "dag_processor": "healthy",
+    }, health
 
 
 def _task_log_record(home) -> tuple[str, dict]:
@@ -127,6 +138,10 @@ def test_the_ui_shows_the_demo_in_county_time(ui, demo_run):
         page.get_by_text("县里的时间为北京时间").wait_for(timeout=30_000)
         assert page.get_by_text("+08:00").count() >= 1
 
+        page.goto(f"{started.url}/dags")  # the list reads in Chinese, every DAG paused
+        page.get_by_text("行政处罚信息（双公示） · 市场监管").wait_for(timeout=30_000)
+        assert page.get_by_text("月度监测与预警报告").count() >= 1
+
         page.goto(f"{started.url}/dags/{DAG}")
         page.get_by_text("市场监管（落地目录）").first.wait_for(timeout=30_000)  # the task group's label
         page.click('button[aria-label="Dag 文档"]')
@@ -141,3 +156,15 @@ def test_the_ui_shows_the_demo_in_county_time(ui, demo_run):
         assert f"[{county:%Y-%m-%d %H:%M:%S}]" in body, (county, body[-1500:])
         assert not RESIDENT_ID.search(body)
         browser.close()
+
+
+def test_a_port_already_taken_is_refused_before_anything_starts(tmp_path):
+    """Else the health check would find whatever holds the port (an earlier UI left running)
+    and call this one up."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        with pytest.raises(RuntimeError, match=f"端口 {port} 已被占用"):
+            AirflowUi(ui_env(tmp_path, port), port).start(tmp_path / "logs")
+    assert not (tmp_path / "logs").exists()

@@ -4,8 +4,8 @@ reachable from this machine only.
 ``airflow standalone`` would do it in one command, but it cannot be told where to listen:
 its API server binds every interface and its scheduler starts a log server on port 8793
 (no host option). Here the components are started one by one with their hosts set: the
-API server (UI, REST and the execution API the tasks call) on 127.0.0.1, the scheduler and
-the DAG processor without a log server (the API server reads the task logs from the local
+API server (UI, REST and the execution API the tasks call) on 127.0.0.1; the scheduler, the
+DAG processor and the triggerer without a log server (the API server reads the task logs from the local
 log folder, so none is needed on one machine). In production docker-compose.yml runs the
 same components, each in its container."""
 
@@ -15,6 +15,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import time
 import urllib.request
@@ -64,7 +65,18 @@ COMPONENTS = {
     "api-server": ["api-server", "--host", HOST, "--workers", "1"],
     "scheduler": ["scheduler", "--skip-serve-logs"],
     "dag-processor": ["dag-processor"],
+    # Nothing of ours defers, but the UI's health panel shows a triggerer that is not running as failed.
+    "triggerer": ["triggerer", "--skip-serve-logs"],
 }
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind((HOST, port))
+        except OSError:
+            return False
+    return True
 
 
 @dataclass
@@ -80,6 +92,10 @@ class AirflowUi:
         return f"http://{HOST}:{self.port}"
 
     def start(self, logs: Path, wait_s: float = 180) -> AirflowUi:
+        if not port_free(self.port):  # else the health check would find whatever holds it
+            raise RuntimeError(
+                f"端口 {self.port} 已被占用（可能是上次启动的 Airflow 界面仍在运行）：请先停止它，或用 --port 换一个端口"
+            )
         migrate(self.env)
         password(self.env)
         logs.mkdir(parents=True, exist_ok=True)
@@ -137,6 +153,9 @@ def serve(home: str | None, port: int = DEFAULT_PORT) -> int:
         f"各组件的输出：{logs}；按 Ctrl-C 停止。",
         flush=True,
     )
+    # Stopped by a signal as by Ctrl-C: the components go with it, none is left holding the port.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGHUP, signal.default_int_handler)
     try:
         while all(p.poll() is None for p in ui.processes.values()):
             time.sleep(2)

@@ -64,6 +64,10 @@ def build_ingest_dag(dataset: Dataset, catalog: Catalog):
 
     @dag(
         dag_id=f"ingest__{dataset.slug}",
+        # The list shows who delivers, unless the title says so already.
+        dag_display_name=dataset.title
+        if all(n in dataset.title for n in names.values())
+        else f"{dataset.title} · {'、'.join(names.values())}",
         description=f"{'、'.join(names.values())}：{dataset.title} 归集、校验、入库、退回",
         schedule=dataset.schedule,
         start_date=_start(catalog),
@@ -210,6 +214,7 @@ def build_warning_dag(catalog: Catalog):
 
     @dag(
         dag_id="early_warning",
+        dag_display_name="预警（每次入库后与工作日上午）",
         description="预警：每次入库后及每个工作日上午评估预警规则，新预警即时邮件告知信用办",
         schedule=schedule,
         start_date=_start(catalog),
@@ -246,6 +251,7 @@ def build_warning_dag(catalog: Catalog):
 def build_monthly_dag(catalog: Catalog):
     @dag(
         dag_id="monthly_report",
+        dag_display_name="月度监测与预警报告",
         description="每月：各部门数据不合格率与考核扣分、时效性、覆盖率、预警；发布月度监测与预警报告（网页、PDF、表格）并邮件信用办",
         # Runs at 01:00 on the 1st for the month just ended; params.month re-runs any month.
         schedule=SCHEDULES["report"],
